@@ -1,0 +1,20 @@
+//! Spillway: design and simulate event-driven architectures.
+//!
+//! Layers depend one way only; nothing below `gui` names egui:
+//!
+//! ```text
+//!   model  (Document, RON load/save, validation)
+//!     ^
+//!   sim    (deterministic discrete-event engine, metrics, Report)
+//!     ^
+//!   cli / gui
+//! ```
+//!
+//! Data flow: RON file -> [`model::load`] -> [`model::Document`] -> [`model::validate`]
+//! -> [`sim::Simulation::new`] -> `step` / `run_until` / `run` -> [`sim::Report`].
+
+pub mod cli;
+#[cfg(feature = "gui")]
+pub mod gui;
+pub mod model;
+pub mod sim;

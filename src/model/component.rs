@@ -1,0 +1,246 @@
+//! Component kinds and their parameters.
+//!
+//! Every kind is a variant of [`ComponentKind`] holding its own parameter struct, so a
+//! file reads `kind: Station(servers: 2, service_ms: Exponential(mean: 15.0))`. Fields
+//! missing from a file take the defaults shown here, so old files keep loading when a
+//! parameter is added.
+
+use serde::{Deserialize, Serialize};
+
+use super::dist::{Arrivals, Dist};
+use super::duration::Duration;
+
+/// A box on the canvas: something that produces, routes, holds or consumes events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Stable identifier, referenced by connections and layout; never shown to users
+    /// when a name is set. Letters, digits, `-` and `_`.
+    pub id: String,
+    /// Display name, unique in the document; reports are keyed by it. Empty means "use
+    /// the id".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// What it is and its parameters.
+    pub kind: ComponentKind,
+}
+
+impl Component {
+    /// The name shown to users: `name`, or the id when no name is set.
+    #[must_use]
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// The kinds of component. Generic building blocks now; cloud services build on the same
+/// mechanisms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ComponentKind {
+    /// Generates events (a client, an upstream system, a schedule).
+    Producer(Producer),
+    /// A generic queueing station: throttle, buffer, server pool, retries, routing.
+    Station(Station),
+    /// A terminal consumer that accepts everything at once.
+    Sink(Sink),
+    /// Holds whatever other components dead-letter to it, counted by reason.
+    DeadLetterQueue(DeadLetterQueue),
+}
+
+impl ComponentKind {
+    /// Short kind name, as written in files and shown in reports.
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ComponentKind::Producer(_) => "Producer",
+            ComponentKind::Station(_) => "Station",
+            ComponentKind::Sink(_) => "Sink",
+            ComponentKind::DeadLetterQueue(_) => "DeadLetterQueue",
+        }
+    }
+
+    /// Whether this kind creates events (and so needs no input).
+    #[must_use]
+    pub fn is_source(&self) -> bool {
+        matches!(self, ComponentKind::Producer(_))
+    }
+
+    /// Whether this kind can hand failed work to a dead-letter or on-failure link.
+    #[must_use]
+    pub fn can_dead_letter(&self) -> bool {
+        matches!(self, ComponentKind::Station(_))
+    }
+
+    /// Whether this kind accepts incoming events.
+    #[must_use]
+    pub fn accepts_input(&self) -> bool {
+        !self.is_source()
+    }
+
+    /// Whether this kind sends events on along delivery links.
+    #[must_use]
+    pub fn has_outputs(&self) -> bool {
+        matches!(self, ComponentKind::Producer(_) | ComponentKind::Station(_))
+    }
+}
+
+/// How a component with several matching delivery links picks where an event goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Routing {
+    /// A copy to every delivery link whose filter matches (pub/sub).
+    #[default]
+    FanOut,
+    /// One matching link, chosen at random in proportion to the links' weights.
+    Split,
+}
+
+/// Event source.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Producer {
+    /// When events arrive.
+    pub arrivals: Arrivals,
+    /// Which of the document's event types this producer emits, mixed by the types'
+    /// weights; empty means all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub event_types: Vec<String>,
+    /// Stop after this many events (none: run for the whole scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// How events are routed to outgoing links.
+    pub routing: Routing,
+}
+
+/// Token bucket that rejects what exceeds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Throttle {
+    /// Sustained admissions per second (the refill rate).
+    pub rate_per_s: f64,
+    /// Bucket size: how many can be admitted at once after a quiet spell.
+    pub burst: f64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle {
+            rate_per_s: 100.0,
+            burst: 100.0,
+        }
+    }
+}
+
+/// Randomisation of backoff delays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Jitter {
+    /// Exact delays.
+    #[default]
+    None,
+    /// Uniform between zero and the delay.
+    Full,
+    /// Half the delay plus uniform up to the other half.
+    Equal,
+}
+
+/// What happens to an attempt that fails.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Retry {
+    /// Attempts in all, including the first (1 = no retry).
+    pub max_attempts: u32,
+    /// Delay before the first retry, in ms (0 = rejoin the queue at once).
+    pub backoff_ms: f64,
+    /// Each further retry waits this many times longer.
+    pub multiplier: f64,
+    /// Cap on a single delay, in ms.
+    pub max_backoff_ms: f64,
+    /// Randomisation of each delay.
+    pub jitter: Jitter,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            max_attempts: 1,
+            backoff_ms: 0.0,
+            multiplier: 2.0,
+            max_backoff_ms: 60_000.0,
+            jitter: Jitter::None,
+        }
+    }
+}
+
+impl Retry {
+    /// Backoff before retry number `retry` (1 = first retry) without jitter, in ms.
+    #[must_use]
+    pub fn base_delay_ms(&self, retry: u32) -> f64 {
+        let exp = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
+        (self.backoff_ms * self.multiplier.powi(exp)).min(self.max_backoff_ms)
+    }
+}
+
+/// A generic queueing station: `throttle -> buffer -> servers -> (retry | route)`.
+///
+/// An arriving event is first checked against the throttle (rejected when the bucket is
+/// empty), then waits in a FIFO buffer (dropped when `queue_capacity` is reached; expired
+/// when it has been at the station longer than `max_age`), then takes one of `servers`
+/// servers for a time drawn from `service_ms`. The attempt fails with probability
+/// `fail_prob`, or when it would take longer than `timeout`. A failed attempt is retried
+/// per `retry` (it rejoins the tail of the buffer after the backoff); once attempts are
+/// exhausted the event goes to the dead-letter / on-failure links, or counts as failed
+/// when there are none. A completed event goes out along matching delivery links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Station {
+    /// Concurrency limit: events in service at once (>= 1).
+    pub servers: u32,
+    /// Time one attempt takes, in ms.
+    pub service_ms: Dist,
+    /// Buffer limit (events waiting, not in service); none = unbounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_capacity: Option<u64>,
+    /// Longest an event may stay at the station before it expires unprocessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<Duration>,
+    /// Admission limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<Throttle>,
+    /// Probability that an attempt fails (0..=1).
+    pub fail_prob: f64,
+    /// An attempt still running after this long fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    /// Retry policy for failed attempts.
+    pub retry: Retry,
+    /// Fan-out or split over outgoing delivery links.
+    pub routing: Routing,
+}
+
+impl Default for Station {
+    fn default() -> Self {
+        Station {
+            servers: 1,
+            service_ms: Dist::default(),
+            queue_capacity: None,
+            max_age: None,
+            throttle: None,
+            fail_prob: 0.0,
+            timeout: None,
+            retry: Retry::default(),
+            routing: Routing::FanOut,
+        }
+    }
+}
+
+/// Terminal consumer: everything delivered to it is done.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sink {}
+
+/// Terminal store for dead-lettered events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeadLetterQueue {}

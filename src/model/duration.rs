@@ -1,0 +1,293 @@
+//! Human-readable durations for the document (`"250ms"`, `"10m"`, `"1h30m"`).
+//!
+//! Stored as whole nanoseconds, the engine's time unit. In a file a duration is a
+//! string of `<number><unit>` parts (units `ns`, `us`, `ms`, `s`, `m`, `h`, `d`; the
+//! number may have a fraction, e.g. `"1.5s"`) or a bare number meaning seconds. It is
+//! always saved in the canonical form produced by [`Duration`]'s `Display`, so a file
+//! that is loaded and saved again does not change.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Nanoseconds in a second.
+pub const NS_PER_S: u64 = 1_000_000_000;
+/// Nanoseconds in a millisecond.
+pub const NS_PER_MS: u64 = 1_000_000;
+
+/// The longest duration a document may hold: 100 years, far beyond any sensible
+/// simulation and far below `u64::MAX` nanoseconds (584 years).
+pub const MAX_DURATION_NS: u64 = 100 * 365 * 86_400 * NS_PER_S;
+
+/// A non-negative span of simulated time with nanosecond resolution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Duration {
+    /// Length in nanoseconds.
+    pub ns: u64,
+}
+
+impl Duration {
+    /// Zero length.
+    pub const ZERO: Duration = Duration { ns: 0 };
+
+    /// A duration of `ns` nanoseconds.
+    #[must_use]
+    pub const fn from_ns(ns: u64) -> Self {
+        Duration { ns }
+    }
+
+    /// A duration of whole milliseconds.
+    #[must_use]
+    pub const fn from_ms(ms: u64) -> Self {
+        Duration { ns: ms * NS_PER_MS }
+    }
+
+    /// A duration of whole seconds.
+    #[must_use]
+    pub const fn from_secs(s: u64) -> Self {
+        Duration { ns: s * NS_PER_S }
+    }
+
+    /// A duration from fractional seconds; `None` when negative, not finite or longer than
+    /// [`MAX_DURATION_NS`].
+    #[must_use]
+    pub fn from_secs_f64(s: f64) -> Option<Self> {
+        let ns = s * NS_PER_S as f64;
+        if !ns.is_finite() || ns < 0.0 || ns > MAX_DURATION_NS as f64 {
+            return None;
+        }
+        Some(Duration {
+            ns: ns.round() as u64,
+        })
+    }
+
+    /// Length in seconds.
+    #[must_use]
+    pub fn as_secs_f64(self) -> f64 {
+        self.ns as f64 / NS_PER_S as f64
+    }
+
+    /// Length in milliseconds.
+    #[must_use]
+    pub fn as_ms_f64(self) -> f64 {
+        self.ns as f64 / NS_PER_MS as f64
+    }
+}
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Nothing to parse.
+    #[error("empty duration")]
+    Empty,
+    /// A part had no number, or the number did not parse.
+    #[error("bad number in duration `{0}`")]
+    BadNumber(String),
+    /// A unit other than ns, us, ms, s, m, h, d.
+    #[error("unknown unit `{unit}` in duration `{text}` (use ns, us, ms, s, m, h or d)")]
+    BadUnit {
+        /// The unit as written.
+        unit: String,
+        /// The whole text.
+        text: String,
+    },
+    /// Negative, not finite, or longer than 100 years.
+    #[error("duration `{0}` is negative, not finite or longer than 100 years")]
+    OutOfRange(String),
+}
+
+const UNITS: [(&str, u64); 8] = [
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", NS_PER_MS),
+    ("s", NS_PER_S),
+    ("m", 60 * NS_PER_S),
+    ("h", 3_600 * NS_PER_S),
+    ("d", 86_400 * NS_PER_S),
+];
+
+impl FromStr for Duration {
+    type Err = DurationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let s = text.trim();
+        if s.is_empty() {
+            return Err(DurationError::Empty);
+        }
+        // A bare number means seconds.
+        if let Ok(secs) = s.parse::<f64>() {
+            return Duration::from_secs_f64(secs)
+                .ok_or_else(|| DurationError::OutOfRange(text.to_owned()));
+        }
+        let mut total = 0f64;
+        let mut rest = s;
+        while !rest.is_empty() {
+            let num_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len());
+            let (num, after) = rest.split_at(num_len);
+            if num.is_empty() {
+                if after.starts_with('-') {
+                    return Err(DurationError::OutOfRange(text.to_owned()));
+                }
+                return Err(DurationError::BadNumber(text.to_owned()));
+            }
+            let value: f64 = num
+                .parse()
+                .map_err(|_| DurationError::BadNumber(text.to_owned()))?;
+            let unit_len = after
+                .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+                .unwrap_or(after.len());
+            let (unit, tail) = after.split_at(unit_len);
+            let scale = UNITS
+                .iter()
+                .find(|(u, _)| *u == unit)
+                .map(|(_, ns)| *ns)
+                .ok_or_else(|| DurationError::BadUnit {
+                    unit: unit.to_owned(),
+                    text: text.to_owned(),
+                })?;
+            total += value * scale as f64;
+            rest = tail.trim_start();
+        }
+        if !total.is_finite() || total > MAX_DURATION_NS as f64 {
+            return Err(DurationError::OutOfRange(text.to_owned()));
+        }
+        Ok(Duration {
+            ns: total.round() as u64,
+        })
+    }
+}
+
+impl fmt::Display for Duration {
+    /// Canonical form: largest units first, e.g. `1h30m`, `2s500ms`, `0s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ns == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.ns;
+        for (unit, scale) in [
+            ("d", 86_400 * NS_PER_S),
+            ("h", 3_600 * NS_PER_S),
+            ("m", 60 * NS_PER_S),
+            ("s", NS_PER_S),
+            ("ms", NS_PER_MS),
+            ("us", 1_000),
+            ("ns", 1),
+        ] {
+            let n = rest / scale;
+            if n > 0 {
+                write!(f, "{n}{unit}")?;
+                rest -= n * scale;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration such as \"250ms\", \"10m\", \"1h30m\" or a number of seconds",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                v.parse().map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                Duration::from_secs_f64(v)
+                    .ok_or_else(|| E::custom(DurationError::OutOfRange(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_human_forms() {
+        assert_eq!("250ms".parse::<Duration>().unwrap(), Duration::from_ms(250));
+        assert_eq!("10m".parse::<Duration>().unwrap(), Duration::from_secs(600));
+        assert_eq!(
+            "1h30m".parse::<Duration>().unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!("1.5s".parse::<Duration>().unwrap(), Duration::from_ms(1500));
+        assert_eq!("90".parse::<Duration>().unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            "2d".parse::<Duration>().unwrap(),
+            Duration::from_secs(172_800)
+        );
+        assert_eq!("3us".parse::<Duration>().unwrap(), Duration::from_ns(3000));
+    }
+
+    #[test]
+    fn refuses_bad_forms() {
+        assert_eq!("".parse::<Duration>(), Err(DurationError::Empty));
+        assert!(matches!(
+            "5 parsecs".parse::<Duration>(),
+            Err(DurationError::BadUnit { .. })
+        ));
+        assert!(matches!(
+            "-5s".parse::<Duration>(),
+            Err(DurationError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "-5".parse::<Duration>(),
+            Err(DurationError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "NaN".parse::<Duration>(),
+            Err(DurationError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "1000000d".parse::<Duration>(),
+            Err(DurationError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "ms".parse::<Duration>(),
+            Err(DurationError::BadNumber(_))
+        ));
+    }
+
+    #[test]
+    fn display_is_canonical_and_round_trips() {
+        for ns in [
+            0,
+            1,
+            999,
+            1_000,
+            250 * NS_PER_MS,
+            5_400 * NS_PER_S,
+            90_061_001_000_001,
+        ] {
+            let d = Duration::from_ns(ns);
+            let text = d.to_string();
+            assert_eq!(text.parse::<Duration>().unwrap(), d, "{text}");
+        }
+        assert_eq!(Duration::from_secs(5400).to_string(), "1h30m");
+        assert_eq!(Duration::from_ms(2500).to_string(), "2s500ms");
+    }
+}

@@ -1,0 +1,625 @@
+//! Validation: every problem in a document at once, each naming what it is about.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graphmap::DiGraphMap;
+use serde::Serialize;
+
+use super::{
+    ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
+    MAX_EVENT_TYPES, Routing,
+};
+
+/// How serious a problem is: errors stop a run, warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    /// The document cannot be simulated.
+    Error,
+    /// Probably a mistake, but it can run.
+    Warning,
+}
+
+/// What a problem is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Subject {
+    /// The document as a whole.
+    Document,
+    /// The scenario settings.
+    Scenario,
+    /// An event type, by name.
+    EventType(String),
+    /// A component, by display name.
+    Component(String),
+    /// A connection, by index in the document and a label such as `A -> B`.
+    Connection(usize, String),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Document => f.write_str("document"),
+            Subject::Scenario => f.write_str("scenario"),
+            Subject::EventType(n) => write!(f, "event type `{n}`"),
+            Subject::Component(n) => write!(f, "component `{n}`"),
+            Subject::Connection(i, l) => write!(f, "connection #{} `{l}`", i + 1),
+        }
+    }
+}
+
+/// One thing wrong with a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What it is about.
+    pub subject: Subject,
+    /// What is wrong, lowercase, without the subject.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}: {}: {}", self.subject, self.message)
+    }
+}
+
+/// Largest number of arrivals a run may be expected to generate; beyond it a run would
+/// take hours, so it is refused up front rather than left to hang.
+pub const MAX_EXPECTED_ARRIVALS: f64 = 1e10;
+
+/// Check a document and return every problem, errors first, in a stable order.
+#[must_use]
+#[allow(clippy::too_many_lines)]
+pub fn validate(doc: &Document) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut push = |severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
+    let names: BTreeMap<&str, &str> = doc
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c.display_name()))
+        .collect();
+    let comp = |id: &str| Subject::Component(names.get(id).copied().unwrap_or(id).to_owned());
+
+    // --- scenario
+    let sc = &doc.scenario;
+    if sc.duration.ns == 0 {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            "duration must be longer than zero".into(),
+        );
+    }
+    if sc.duration.ns > MAX_DURATION_NS {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            "duration is longer than 100 years".into(),
+        );
+    }
+    if sc.warmup >= sc.duration && sc.duration.ns > 0 {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            format!(
+                "warm-up ({}) must be shorter than the duration ({})",
+                sc.warmup, sc.duration
+            ),
+        );
+    }
+    if sc.replications == 0 {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            "replications must be at least 1".into(),
+        );
+    } else if sc.replications > 10_000 {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            format!("{} replications is too many (max 10000)", sc.replications),
+        );
+    }
+    if sc.duration.ns > 0 && sc.duration.ns / sc.bucket_width().ns > 100_000 {
+        push(
+            Severity::Error,
+            Subject::Scenario,
+            "the time-series bucket is so small that the run would have more than 100000 buckets"
+                .into(),
+        );
+    }
+
+    // --- event types
+    if doc.event_types.len() > MAX_EVENT_TYPES {
+        push(
+            Severity::Error,
+            Subject::Document,
+            format!(
+                "{} event types; at most {MAX_EVENT_TYPES} are supported",
+                doc.event_types.len()
+            ),
+        );
+    }
+    let mut seen_types = BTreeSet::new();
+    for et in &doc.event_types {
+        let s = || Subject::EventType(et.name.clone());
+        if et.name.is_empty() {
+            push(Severity::Error, s(), "event type has no name".into());
+        }
+        if !seen_types.insert(et.name.as_str()) {
+            push(Severity::Error, s(), "event type name is used twice".into());
+        }
+        if !et.weight.is_finite() || et.weight < 0.0 {
+            push(
+                Severity::Error,
+                s(),
+                format!("weight must be finite and >= 0, got {}", et.weight),
+            );
+        }
+        for p in et.payload_bytes.problems() {
+            push(Severity::Error, s(), format!("payload_bytes: {p}"));
+        }
+        if et.attributes.len() > MAX_ATTRIBUTES {
+            push(
+                Severity::Error,
+                s(),
+                format!(
+                    "{} attributes; at most {MAX_ATTRIBUTES} are supported",
+                    et.attributes.len()
+                ),
+            );
+        }
+        for (attr, values) in &et.attributes {
+            if values.is_empty() || values.len() > MAX_ATTRIBUTE_VALUES {
+                push(
+                    Severity::Error,
+                    s(),
+                    format!("attribute `{attr}` needs 1 to {MAX_ATTRIBUTE_VALUES} values"),
+                );
+            }
+            if values.iter().any(|(_, w)| !w.is_finite() || *w < 0.0)
+                || values.iter().all(|(_, w)| *w <= 0.0)
+            {
+                push(
+                    Severity::Error,
+                    s(),
+                    format!("attribute `{attr}` needs finite non-negative weights, not all zero"),
+                );
+            }
+        }
+    }
+    if !doc.event_types.is_empty() && doc.event_types.iter().all(|e| e.weight <= 0.0) {
+        push(
+            Severity::Error,
+            Subject::Document,
+            "all event types have weight zero".into(),
+        );
+    }
+
+    // --- components
+    let mut ids = BTreeSet::new();
+    let mut display = BTreeSet::new();
+    for c in &doc.components {
+        let s = || comp(&c.id);
+        if c.id.is_empty() {
+            push(
+                Severity::Error,
+                Subject::Component(c.display_name().to_owned()),
+                "component has an empty id".into(),
+            );
+        } else if !c
+            .id
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '-' || ch == '_')
+        {
+            push(
+                Severity::Error,
+                s(),
+                format!(
+                    "id `{}` may contain only letters, digits, `-` and `_`",
+                    c.id
+                ),
+            );
+        }
+        if !ids.insert(c.id.as_str()) {
+            push(
+                Severity::Error,
+                s(),
+                format!("id `{}` is used by more than one component", c.id),
+            );
+        }
+        if !display.insert(c.display_name()) {
+            push(
+                Severity::Error,
+                s(),
+                "name is used by more than one component".into(),
+            );
+        }
+        match &c.kind {
+            ComponentKind::Producer(p) => {
+                for e in p.arrivals.problems() {
+                    push(Severity::Error, s(), format!("arrivals: {e}"));
+                }
+                for t in &p.event_types {
+                    if !doc.event_types.iter().any(|e| &e.name == t) {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!("emits unknown event type `{t}`"),
+                        );
+                    }
+                }
+                if p.arrivals.problems().is_empty() {
+                    let expected = p.arrivals.peak_rate_per_s() * sc.duration.as_secs_f64();
+                    let expected = p.max_events.map_or(expected, |m| expected.min(m as f64));
+                    if expected > MAX_EXPECTED_ARRIVALS {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!(
+                                "would generate about {expected:.3e} events in {}; the limit is {MAX_EXPECTED_ARRIVALS:e} (shorten the run or lower the rate)",
+                                sc.duration
+                            ),
+                        );
+                    }
+                }
+            }
+            ComponentKind::Station(st) => {
+                if st.servers == 0 {
+                    push(Severity::Error, s(), "servers must be at least 1".into());
+                } else if st.servers > 1_000_000 {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!("{} servers is more than the supported 1000000", st.servers),
+                    );
+                }
+                for e in st.service_ms.problems() {
+                    push(Severity::Error, s(), format!("service_ms: {e}"));
+                }
+                if !st.fail_prob.is_finite() || !(0.0..=1.0).contains(&st.fail_prob) {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!("fail_prob must be between 0 and 1, got {}", st.fail_prob),
+                    );
+                }
+                if st.retry.max_attempts == 0 {
+                    push(
+                        Severity::Error,
+                        s(),
+                        "retry.max_attempts must be at least 1 (1 = no retries)".into(),
+                    );
+                }
+                for (name, v) in [
+                    ("retry.backoff_ms", st.retry.backoff_ms),
+                    ("retry.max_backoff_ms", st.retry.max_backoff_ms),
+                ] {
+                    if !v.is_finite() || v < 0.0 {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!("{name} must be finite and >= 0, got {v}"),
+                        );
+                    }
+                }
+                if !st.retry.multiplier.is_finite() || st.retry.multiplier < 1.0 {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!("retry.multiplier must be >= 1, got {}", st.retry.multiplier),
+                    );
+                }
+                if let Some(t) = &st.throttle {
+                    if !t.rate_per_s.is_finite() || t.rate_per_s < 0.0 {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!(
+                                "throttle.rate_per_s must be finite and >= 0, got {}",
+                                t.rate_per_s
+                            ),
+                        );
+                    }
+                    if !t.burst.is_finite() || t.burst < 1.0 {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!("throttle.burst must be at least 1, got {}", t.burst),
+                        );
+                    }
+                }
+                if st.timeout.is_some_and(|t| t.ns == 0) {
+                    push(
+                        Severity::Error,
+                        s(),
+                        "timeout must be longer than zero".into(),
+                    );
+                }
+                if st.max_age.is_some_and(|t| t.ns == 0) {
+                    push(
+                        Severity::Error,
+                        s(),
+                        "max_age must be longer than zero".into(),
+                    );
+                }
+            }
+            ComponentKind::Sink(_) | ComponentKind::DeadLetterQueue(_) => {}
+        }
+    }
+
+    // --- connections
+    let kind_of = |id: &str| doc.component(id).map(|c| &c.kind);
+    for (i, conn) in doc.connections.iter().enumerate() {
+        let s = || Subject::Connection(i, conn.label());
+        let from = kind_of(&conn.from);
+        let to = kind_of(&conn.to);
+        if from.is_none() {
+            push(
+                Severity::Error,
+                s(),
+                format!("starts at unknown component `{}`", conn.from),
+            );
+        }
+        if to.is_none() {
+            push(
+                Severity::Error,
+                s(),
+                format!("ends at unknown component `{}`", conn.to),
+            );
+        }
+        if let Some(k) = to {
+            if !k.accepts_input() {
+                push(
+                    Severity::Error,
+                    s(),
+                    format!("a {} accepts no input", k.kind_name()),
+                );
+            }
+        }
+        if let Some(k) = from {
+            match conn.kind {
+                LinkKind::Delivery => {
+                    if !k.has_outputs() {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!(
+                                "a {} sends nothing on; it cannot have outgoing links",
+                                k.kind_name()
+                            ),
+                        );
+                    }
+                }
+                LinkKind::DeadLetter | LinkKind::OnFailure => {
+                    if !k.can_dead_letter() {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!(
+                                "a {} cannot dead-letter; only components with retries can",
+                                k.kind_name()
+                            ),
+                        );
+                    }
+                    if conn.filter.is_some() {
+                        push(
+                            Severity::Warning,
+                            s(),
+                            "filters on dead-letter links are ignored".into(),
+                        );
+                    }
+                }
+            }
+        }
+        if !conn.weight.is_finite() || conn.weight < 0.0 {
+            push(
+                Severity::Error,
+                s(),
+                format!("weight must be finite and >= 0, got {}", conn.weight),
+            );
+        }
+        if let Some(lat) = &conn.latency_ms {
+            for e in lat.problems() {
+                push(Severity::Error, s(), format!("latency_ms: {e}"));
+            }
+        }
+        if let Some(f) = &conn.filter {
+            for t in &f.event_types {
+                if !doc.event_types.iter().any(|e| &e.name == t) {
+                    push(
+                        Severity::Warning,
+                        s(),
+                        format!("filter names unknown event type `{t}`; it never matches"),
+                    );
+                }
+            }
+            for a in f.attributes.keys() {
+                if !doc.event_types.iter().any(|e| e.attributes.contains_key(a)) {
+                    push(
+                        Severity::Warning,
+                        s(),
+                        format!("filter tests attribute `{a}` that no event type has"),
+                    );
+                }
+            }
+        }
+    }
+
+    // --- graph shape
+    let mut g: DiGraphMap<usize, ()> = DiGraphMap::new();
+    let index: BTreeMap<&str, usize> = doc
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    for i in 0..doc.components.len() {
+        g.add_node(i);
+    }
+    for conn in &doc.connections {
+        if let (Some(&a), Some(&b)) = (index.get(conn.from.as_str()), index.get(conn.to.as_str())) {
+            g.add_edge(a, b, ());
+        }
+    }
+    for c in &doc.components {
+        let i = index[c.id.as_str()];
+        let has_in = doc.connections.iter().any(|k| k.to == c.id);
+        let has_out = doc
+            .connections
+            .iter()
+            .any(|k| k.from == c.id && k.kind == LinkKind::Delivery);
+        if c.kind.is_source() && !has_out {
+            push(
+                Severity::Error,
+                comp(&c.id),
+                "producer has no outgoing connection; its events go nowhere".into(),
+            );
+        }
+        if c.kind.accepts_input() && !has_in {
+            push(
+                Severity::Warning,
+                comp(&c.id),
+                "receives nothing: no connection leads here".into(),
+            );
+        }
+        let _ = i;
+    }
+    for scc in tarjan_scc(&g) {
+        let cyclic = scc.len() > 1 || scc.iter().any(|&n| g.contains_edge(n, n));
+        if !cyclic {
+            continue;
+        }
+        let members: BTreeSet<usize> = scc.iter().copied().collect();
+        let mut names_in: Vec<&str> = members
+            .iter()
+            .map(|&m| doc.components[m].display_name())
+            .collect();
+        names_in.sort_unstable();
+        let has_exit = members.iter().any(|&m| {
+            g.neighbors(m).any(|n| !members.contains(&n))
+                || doc.components[m].kind.can_dead_letter() && !matches!(&doc.components[m].kind, ComponentKind::Station(s) if s.fail_prob == 0.0 && s.timeout.is_none() && s.max_age.is_none() && s.queue_capacity.is_none())
+        });
+        let subject = comp(&doc.components[*members.iter().next().unwrap_or(&0)].id);
+        if !has_exit {
+            push(Severity::Error, subject, format!("cycle with no exit: {} pass events round forever", names_in.join(", ")));
+        } else if members.iter().any(|&m| {
+            matches!(&doc.components[m].kind, ComponentKind::Station(s) if s.routing == Routing::FanOut)
+                && g.neighbors(m).filter(|n| members.contains(n)).count() >= 1
+                && g.neighbors(m).count() > 1
+        }) {
+            push(Severity::Warning, subject, format!("fan-out inside the cycle {} multiplies events on every lap", names_in.join(", ")));
+        }
+    }
+
+    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::from_ron_str;
+
+    fn problems(text: &str) -> Vec<String> {
+        validate(&from_ron_str(text).unwrap())
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_document_has_no_problems() {
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 1.0))),
+            (id: "s", kind: Station(servers: 1, service_ms: Exponential(mean: 100.0))),
+        ], connections: [(from: "p", to: "s")])"#,
+        );
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: -3.0))),
+            (id: "s", name: "Orders", kind: Station(servers: 0, service_ms: Exponential(mean: 100.0))),
+            (id: "k", kind: Sink()),
+            (id: "lonely", kind: Sink()),
+        ], connections: [
+            (from: "p", to: "s"),
+            (from: "s", to: "nowhere"),
+            (from: "k", to: "s", kind: DeadLetter),
+        ])"#,
+        );
+        let all = p.join("\n");
+        assert!(
+            all.contains(
+                "error: component `p`: arrivals: rate_per_s must be a finite rate >= 0, got -3"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("error: component `Orders`: servers must be at least 1"),
+            "{all}"
+        );
+        assert!(
+            all.contains(
+                "error: connection #2 `s -> nowhere`: ends at unknown component `nowhere`"
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("error: connection #3 `k -> s (dead-letter)`: a Sink cannot dead-letter"),
+            "{all}"
+        );
+        assert!(
+            all.contains("warning: component `lonely`: receives nothing"),
+            "{all}"
+        );
+        // errors come before warnings
+        let first_warning = p.iter().position(|l| l.starts_with("warning")).unwrap();
+        assert!(p[first_warning..].iter().all(|l| l.starts_with("warning")));
+    }
+
+    #[test]
+    fn finds_cycles_without_exit() {
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "a", kind: Station()),
+            (id: "b", kind: Station()),
+        ], connections: [(from: "p", to: "a"), (from: "a", to: "b"), (from: "b", to: "a")])"#,
+        );
+        assert!(
+            p.iter().any(|l| l.contains("cycle with no exit: a, b")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn refuses_runs_that_would_never_end() {
+        let p = problems(
+            r#"(scenario: (duration: "100d"), components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 1e8))),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "k")])"#,
+        );
+        assert!(
+            p.iter().any(|l| l.contains("would generate about")),
+            "{p:?}"
+        );
+    }
+}
