@@ -12,6 +12,7 @@ use super::duration::Duration;
 
 /// A box on the canvas: something that produces, routes, holds or consumes events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Component {
     /// Stable identifier, referenced by connections and layout; never shown to users
     /// when a name is set. Letters, digits, `-` and `_`.
@@ -99,7 +100,7 @@ pub enum Routing {
 
 /// Event source.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Producer {
     /// When events arrive.
     pub arrivals: Arrivals,
@@ -116,7 +117,7 @@ pub struct Producer {
 
 /// Token bucket that rejects what exceeds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Throttle {
     /// Sustained admissions per second (the refill rate).
     pub rate_per_s: f64,
@@ -147,7 +148,7 @@ pub enum Jitter {
 
 /// What happens to an attempt that fails.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Retry {
     /// Attempts in all, including the first (1 = no retry).
     pub max_attempts: u32,
@@ -193,7 +194,7 @@ impl Retry {
 /// exhausted the event goes to the dead-letter / on-failure links, or counts as failed
 /// when there are none. A completed event goes out along matching delivery links.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Station {
     /// Concurrency limit: events in service at once (>= 1).
     pub servers: u32,
@@ -237,10 +238,10 @@ impl Default for Station {
 
 /// Terminal consumer: everything delivered to it is done.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Sink {}
 
 /// Terminal store for dead-lettered events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeadLetterQueue {}

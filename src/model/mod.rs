@@ -36,7 +36,7 @@ pub const MAX_EVENT_TYPES: usize = 64;
 
 /// A whole design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Document {
     /// Format version, for migrations.
     pub version: u32,
@@ -93,7 +93,7 @@ impl Document {
 
 /// Run settings saved with the design.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Scenario {
     /// Simulated time to run (including warm-up).
     pub duration: Duration,
@@ -156,7 +156,7 @@ pub enum LinkKind {
 
 /// An arrow between two components.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Connection {
     /// Source component id.
     pub from: String,
@@ -219,7 +219,7 @@ impl Connection {
 /// A subscription filter, as in SNS filter policies and EventBridge rules: the event
 /// type must be listed (if any are) and every attribute condition must hold.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Filter {
     /// Accepted event types; empty accepts all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -263,7 +263,7 @@ impl Condition {
 
 /// A kind of event, its share of the mix, its size and its attributes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EventType {
     /// Name used by filters and reports.
     pub name: String,

@@ -1,0 +1,373 @@
+//! Plain-text tables and CSV files from a report (a single run's or combined replications',
+//! both as `spillway.report/1` JSON values).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+use crate::model::write_atomic;
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+/// Format a value with about four significant digits.
+fn fmt(x: f64) -> String {
+    if x == 0.0 {
+        "0".to_owned()
+    } else if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// A count, or a mean count (one decimal) when combined from replications.
+fn fmt_count(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// The value at `path` with its 95% half-width when the report has one: `12.34 ±0.05`.
+fn with_ci(root: &Value, path: &[&str]) -> String {
+    let mut v = root;
+    let mut c = root.get("ci95");
+    for p in path {
+        match p.parse::<usize>() {
+            Ok(i) => {
+                v = &v[i];
+                c = c.and_then(|c| c.get(i));
+            }
+            Err(_) => {
+                v = &v[*p];
+                c = c.and_then(|c| c.get(*p));
+            }
+        }
+    }
+    match c.and_then(Value::as_f64) {
+        Some(h) if root.get("ci95").is_some() => format!("{} ±{}", fmt(num(v)), fmt(h)),
+        _ => fmt(num(v)),
+    }
+}
+
+fn render_table(rows: &[Vec<String>], right_from: usize) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (ri, r) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if c >= right_from {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if ri == 0 {
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The human-readable report.
+#[must_use]
+pub fn render(r: &Value) -> String {
+    let mut out = String::new();
+    let reps = num(&r["replications"]) as u64;
+    let _ = writeln!(
+        out,
+        "{}: {} s simulated (warm-up {} s), seed {}, {} replication{}, {} events{}",
+        r["design"].as_str().unwrap_or("design"),
+        fmt(num(&r["simulated_s"])),
+        fmt(num(&r["warmup_s"])),
+        r["seed"],
+        reps,
+        if reps == 1 { "" } else { "s (mean ±95% CI)" },
+        fmt_count(num(&r["events"])),
+        if r["finished"].as_bool() == Some(false) {
+            " — stopped early"
+        } else {
+            ""
+        },
+    );
+    out.push('\n');
+
+    let mut rows = vec![
+        [
+            "component",
+            "kind",
+            "arrivals",
+            "done/s",
+            "util",
+            "queue",
+            "wait ms",
+            "sojourn ms",
+            "p50",
+            "p99",
+            "p99.9",
+            "residence ms",
+            "retries",
+            "lost",
+            "dead-lettered",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    if let Some(comps) = r["components"].as_object() {
+        for (name, c) in comps {
+            let p = |k: &'static str| ["components", name.as_str(), k];
+            let lat = |k: &str, q: &str| {
+                if c.get(k).is_some() {
+                    with_ci(r, &["components", name.as_str(), k, q])
+                } else {
+                    "-".to_owned()
+                }
+            };
+            let lost = num(&c["rejected"])
+                + num(&c["dropped"])
+                + num(&c["expired"])
+                + num(&c["failed"])
+                + num(&c["filtered"]);
+            rows.push(vec![
+                name.clone(),
+                c["kind"].as_str().unwrap_or("").to_owned(),
+                fmt_count(num(&c["arrivals"])),
+                with_ci(r, &p("throughput_per_s")),
+                c.get("utilisation")
+                    .map_or("-".to_owned(), |_| with_ci(r, &p("utilisation"))),
+                if c.get("wait_ms").is_some() {
+                    fmt(num(&c["queue_depth"]["mean"]))
+                } else {
+                    "-".to_owned()
+                },
+                lat("wait_ms", "mean"),
+                lat("sojourn_ms", "mean"),
+                lat("sojourn_ms", "p50"),
+                lat("sojourn_ms", "p99"),
+                lat("sojourn_ms", "p999"),
+                lat("residence_ms", "mean"),
+                fmt_count(num(&c["retries"])),
+                fmt_count(lost),
+                fmt_count(num(&c["dead_lettered"])),
+            ]);
+        }
+    }
+    out.push_str(&render_table(&rows, 2));
+
+    if let Some(e2e) = r["end_to_end"].as_array().filter(|a| !a.is_empty()) {
+        out.push_str("\nend to end (ms)\n");
+        let mut rows = vec![
+            [
+                "from", "to", "count", "mean", "p50", "p90", "p99", "p99.9", "max",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        ];
+        for (i, e) in e2e.iter().enumerate() {
+            let is = i.to_string();
+            let q = |k: &str| with_ci(r, &["end_to_end", is.as_str(), "latency_ms", k]);
+            rows.push(vec![
+                e["from"].as_str().unwrap_or("").to_owned(),
+                e["to"].as_str().unwrap_or("").to_owned(),
+                fmt_count(num(&e["latency_ms"]["count"])),
+                q("mean"),
+                q("p50"),
+                q("p90"),
+                q("p99"),
+                q("p999"),
+                fmt(num(&e["latency_ms"]["max"])),
+            ]);
+        }
+        out.push_str(&render_table(&rows, 2));
+    }
+
+    out.push_str("\nconservation ledger (per producer, whole run)\n");
+    let mut rows = vec![
+        [
+            "producer",
+            "produced",
+            "copies",
+            "delivered",
+            "filtered",
+            "rejected",
+            "dropped",
+            "expired",
+            "failed",
+            "dead-lettered",
+            "in flight",
+            "balanced",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    if let Some(prods) = r["ledger"]["producers"].as_object() {
+        for (name, l) in prods {
+            let mut row = vec![name.clone()];
+            for k in [
+                "produced",
+                "copies",
+                "delivered",
+                "filtered",
+                "rejected",
+                "dropped",
+                "expired",
+                "failed",
+                "dead_lettered",
+                "in_flight",
+            ] {
+                row.push(fmt_count(num(&l[k])));
+            }
+            row.push(
+                if l["balanced"].as_bool() == Some(true) {
+                    "yes"
+                } else {
+                    "NO"
+                }
+                .to_owned(),
+            );
+            rows.push(row);
+        }
+    }
+    out.push_str(&render_table(&rows, 1));
+    let _ = writeln!(
+        out,
+        "ledger {}",
+        if r["ledger"]["balanced"].as_bool() == Some(true) {
+            "balances"
+        } else {
+            "DOES NOT BALANCE"
+        }
+    );
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Write `components.csv` (one row per component) and `series.csv` (one row per
+/// component and bucket) into `dir`, creating it if needed.
+///
+/// # Errors
+/// When the directory or files cannot be written.
+pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let counters = [
+        "arrivals",
+        "completions",
+        "failures",
+        "timeouts",
+        "retries",
+        "rejected",
+        "dropped",
+        "expired",
+        "dead_lettered",
+        "failed",
+        "filtered",
+    ];
+    let lats = ["wait_ms", "service_ms", "sojourn_ms", "residence_ms"];
+    let qs = ["mean", "p50", "p90", "p95", "p99", "p999", "max"];
+    let mut head = vec!["component".to_owned(), "kind".to_owned()];
+    head.extend(counters.iter().map(|s| (*s).to_owned()));
+    head.extend(
+        [
+            "arrival_rate_per_s",
+            "throughput_per_s",
+            "utilisation",
+            "queue_depth_mean",
+            "queue_depth_max",
+            "in_flight_mean",
+            "in_flight_max",
+        ]
+        .map(str::to_owned),
+    );
+    for l in lats {
+        for q in qs {
+            head.push(format!("{l}_{q}"));
+        }
+    }
+    let mut text = head.join(",") + "\n";
+    let mut series = String::from(
+        "component,bucket_start_s,arrivals_per_s,throughput_per_s,errors_per_s,depth,in_flight,p99_ms\n",
+    );
+    let bucket = num(&r["bucket_s"]);
+    if let Some(comps) = r["components"].as_object() {
+        for (name, c) in comps {
+            let mut row = vec![csv_field(name), csv_field(c["kind"].as_str().unwrap_or(""))];
+            row.extend(counters.iter().map(|k| num(&c[*k]).to_string()));
+            for v in [
+                &c["arrival_rate_per_s"],
+                &c["throughput_per_s"],
+                &c["utilisation"],
+                &c["queue_depth"]["mean"],
+                &c["queue_depth"]["max"],
+                &c["in_flight"]["mean"],
+                &c["in_flight"]["max"],
+            ] {
+                row.push(v.as_f64().map(|x| x.to_string()).unwrap_or_default());
+            }
+            for l in lats {
+                for q in qs {
+                    row.push(c[l][q].as_f64().map(|x| x.to_string()).unwrap_or_default());
+                }
+            }
+            text.push_str(&row.join(","));
+            text.push('\n');
+            let s = &c["series"];
+            let n = s["throughput_per_s"].as_array().map_or(0, Vec::len);
+            for i in 0..n {
+                let _ = write!(series, "{},{}", csv_field(name), bucket * i as f64);
+                for k in [
+                    "arrivals_per_s",
+                    "throughput_per_s",
+                    "errors_per_s",
+                    "depth",
+                    "in_flight",
+                    "p99_ms",
+                ] {
+                    let _ = write!(series, ",{}", num(&s[k][i]));
+                }
+                series.push('\n');
+            }
+        }
+    }
+    write_atomic(&dir.join("components.csv"), text.as_bytes())?;
+    write_atomic(&dir.join("series.csv"), series.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Building a [`Simulation`] from a validated document.
+
+use std::collections::BTreeMap;
+
+use super::basic::{DeadLetterB, ProducerB, SinkB};
+use super::engine::{Behaviour, EventTypeRt, Link, Outputs, Simulation};
+use super::metrics::ComponentMetrics;
+use super::sample::{ArrivalGen, Sampler};
+use super::station::{StationB, TokenBucket};
+use crate::model::{
+    ComponentKind, Document, EventType, Filter, LinkKind, Problem, Severity, validate,
+};
+
+/// Why a document could not be turned into a simulation.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Validation found errors; all of them are listed.
+    #[error("the design has {} error{}:\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+    /// A component's parameters could not be compiled.
+    #[error("component `{name}`: {message}")]
+    Component {
+        /// Display name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn event_types(doc: &Document) -> Vec<EventType> {
+    if doc.event_types.is_empty() {
+        vec![EventType::default()]
+    } else {
+        doc.event_types.clone()
+    }
+}
+
+fn compile_filter(f: &Filter, types: &[EventType]) -> Vec<Option<Vec<(Option<u8>, u64, bool)>>> {
+    types
+        .iter()
+        .map(|et| {
+            if !f.event_types.is_empty() && !f.event_types.iter().any(|t| *t == et.name) {
+                return None;
+            }
+            Some(
+                f.attributes
+                    .iter()
+                    .map(
+                        |(attr, cond)| match et.attributes.keys().position(|k| k == attr) {
+                            Some(slot) => {
+                                let values = &et.attributes[attr];
+                                let mask = values
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, (v, _))| cond.matches_value(v))
+                                    .fold(0u64, |m, (i, _)| m | (1u64 << i));
+                                (u8::try_from(slot).ok(), mask, cond.matches_absent())
+                            }
+                            None => (None, 0, cond.matches_absent()),
+                        },
+                    )
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+impl Simulation {
+    /// Build a run of `doc` with the seed from its scenario.
+    ///
+    /// # Errors
+    /// [`BuildError::Invalid`] listing every validation error, or
+    /// [`BuildError::Component`] naming a component whose parameters cannot be used.
+    pub fn new(doc: &Document) -> Result<Self, BuildError> {
+        Self::with_seed(doc, doc.scenario.seed)
+    }
+
+    /// Build a run of `doc` with another seed.
+    ///
+    /// # Errors
+    /// As [`Simulation::new`].
+    #[allow(clippy::too_many_lines)]
+    pub fn with_seed(doc: &Document, seed: u64) -> Result<Self, BuildError> {
+        let errors: Vec<Problem> = validate(doc)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        if !errors.is_empty() {
+            return Err(BuildError::Invalid(errors));
+        }
+        let types = event_types(doc);
+        let index: BTreeMap<&str, u32> = doc
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let cerr = |name: &str, message: String| BuildError::Component {
+            name: name.to_owned(),
+            message,
+        };
+
+        let mut event_rt = Vec::with_capacity(types.len());
+        for et in &types {
+            let size =
+                Sampler::new(&et.payload_bytes).map_err(|e| cerr(&et.name, e.to_string()))?;
+            let attrs = et
+                .attributes
+                .iter()
+                .map(|(name, values)| {
+                    let mut acc = 0.0;
+                    let cum = values
+                        .iter()
+                        .map(|(_, w)| {
+                            acc += w;
+                            acc
+                        })
+                        .collect();
+                    (
+                        name.clone(),
+                        values.iter().map(|(v, _)| v.clone()).collect(),
+                        cum,
+                    )
+                })
+                .collect();
+            event_rt.push(EventTypeRt {
+                name: et.name.clone(),
+                size,
+                attrs,
+            });
+        }
+
+        let mut links = Vec::with_capacity(doc.connections.len());
+        let mut outputs: Vec<Outputs> = doc.components.iter().map(|_| Outputs::default()).collect();
+        for conn in &doc.connections {
+            let (Some(&from), Some(&to)) =
+                (index.get(conn.from.as_str()), index.get(conn.to.as_str()))
+            else {
+                continue; // validation reports dangling links
+            };
+            let latency = conn
+                .latency_ms
+                .as_ref()
+                .map(Sampler::new)
+                .transpose()
+                .map_err(|e| cerr(&conn.label(), e.to_string()))?;
+            let li = u32::try_from(links.len()).unwrap_or(u32::MAX);
+            let filter = match conn.kind {
+                LinkKind::Delivery => conn.filter.as_ref().map(|f| compile_filter(f, &types)),
+                _ => None,
+            };
+            links.push(Link {
+                target: to,
+                kind: conn.kind,
+                weight: conn.weight,
+                latency,
+                filter,
+            });
+            match conn.kind {
+                LinkKind::Delivery => outputs[from as usize].delivery.push(li),
+                LinkKind::DeadLetter | LinkKind::OnFailure => {
+                    outputs[from as usize].failure.push(li)
+                }
+            }
+        }
+
+        let mut behaviours: Vec<Box<dyn Behaviour>> = Vec::with_capacity(doc.components.len());
+        let mut metrics = Vec::with_capacity(doc.components.len());
+        for (i, c) in doc.components.iter().enumerate() {
+            let name = c.display_name();
+            match &c.kind {
+                ComponentKind::Producer(p) => {
+                    let arrivals =
+                        ArrivalGen::new(&p.arrivals).map_err(|e| cerr(name, e.to_string()))?;
+                    let mut acc = 0.0;
+                    let mix = types
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| {
+                            p.event_types.is_empty() || p.event_types.contains(&t.name)
+                        })
+                        .filter(|(_, t)| t.weight > 0.0)
+                        .map(|(ti, t)| {
+                            acc += t.weight;
+                            (u16::try_from(ti).unwrap_or(0), acc)
+                        })
+                        .collect::<Vec<_>>();
+                    if mix.is_empty() {
+                        return Err(cerr(
+                            name,
+                            "emits no event type with a positive weight".to_owned(),
+                        ));
+                    }
+                    outputs[i].routing = p.routing;
+                    behaviours.push(Box::new(ProducerB {
+                        arrivals,
+                        mix,
+                        remaining: p.max_events,
+                    }));
+                    metrics.push(ComponentMetrics::new(0));
+                }
+                ComponentKind::Station(s) => {
+                    let service = Sampler::new(&s.service_ms)
+                        .map_err(|e| cerr(name, format!("service_ms: {e}")))?;
+                    outputs[i].routing = s.routing;
+                    behaviours.push(Box::new(StationB::new(
+                        u64::from(s.servers),
+                        service,
+                        s.queue_capacity,
+                        s.max_age.map(|d| d.ns),
+                        s.throttle
+                            .as_ref()
+                            .map(|t| TokenBucket::new(t.rate_per_s, t.burst)),
+                        s.fail_prob,
+                        s.timeout.map(|d| d.ns),
+                        s.retry.clone(),
+                    )));
+                    let mut m = ComponentMetrics::new(u64::from(s.servers));
+                    m.sojourn_is_residence = s.retry.max_attempts <= 1;
+                    metrics.push(m);
+                }
+                ComponentKind::Sink(_) => {
+                    behaviours.push(Box::new(SinkB));
+                    metrics.push(ComponentMetrics::new(0));
+                }
+                ComponentKind::DeadLetterQueue(_) => {
+                    behaviours.push(Box::new(DeadLetterB::default()));
+                    metrics.push(ComponentMetrics::new(0));
+                }
+            }
+        }
+        Ok(Simulation::assemble(
+            doc, seed, behaviours, metrics, outputs, links, event_rt,
+        ))
+    }
+}

@@ -1,0 +1,389 @@
+//! Metrics recorded while a run goes: counters, time-weighted levels, latency
+//! histograms (HDR) and a fixed-width time series per component.
+//!
+//! Everything here is O(1) per event and bounded in memory: histograms have a fixed
+//! precision, series grow by one row per bucket.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use super::SimTime;
+
+/// Nanoseconds per microsecond: histograms record microseconds.
+const NS_PER_US: u64 = 1_000;
+
+/// A latency distribution: exact count, sum and max plus an HDR histogram (3 significant
+/// figures, microsecond resolution) for percentiles.
+#[derive(Clone, Debug)]
+pub struct LatencyStat {
+    count: u64,
+    sum_ns: u128,
+    max_ns: u64,
+    hist: Histogram<u64>,
+}
+
+impl Default for LatencyStat {
+    fn default() -> Self {
+        LatencyStat::new()
+    }
+}
+
+impl LatencyStat {
+    /// Empty.
+    #[must_use]
+    pub fn new() -> Self {
+        // 3 significant figures; auto-resizing so memory tracks the largest value seen.
+        #[allow(clippy::expect_used)]
+        let mut hist = Histogram::new(3).expect("3 significant figures is a valid precision");
+        hist.auto(true);
+        LatencyStat {
+            count: 0,
+            sum_ns: 0,
+            max_ns: 0,
+            hist,
+        }
+    }
+
+    /// Record one value in nanoseconds.
+    #[inline]
+    pub fn record(&mut self, ns: SimTime) {
+        self.count += 1;
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
+        // With auto-resize, recording cannot fail for a u64 value.
+        let _ = self.hist.record(ns / NS_PER_US);
+    }
+
+    /// Forget everything.
+    pub fn reset(&mut self) {
+        self.count = 0;
+        self.sum_ns = 0;
+        self.max_ns = 0;
+        self.hist.reset();
+    }
+
+    /// Number of values.
+    #[must_use]
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Exact mean in ms (0 when empty).
+    #[must_use]
+    pub fn mean_ms(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / self.count as f64 / 1e6
+        }
+    }
+
+    /// Percentile `q` (0..=100) in ms, from the histogram (0 when empty).
+    #[must_use]
+    pub fn percentile_ms(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        // the histogram's value is the bucket's highest equivalent; cap at the true max
+        let us = self.hist.value_at_quantile(q / 100.0);
+        (us as f64 / 1e3).min(self.max_ns as f64 / 1e6)
+    }
+
+    /// The underlying histogram (microseconds).
+    #[must_use]
+    pub fn histogram(&self) -> &Histogram<u64> {
+        &self.hist
+    }
+
+    /// Summary for the report.
+    #[must_use]
+    pub fn summary(&self) -> LatencySummary {
+        LatencySummary {
+            count: self.count,
+            mean: self.mean_ms(),
+            p50: self.percentile_ms(50.0),
+            p90: self.percentile_ms(90.0),
+            p95: self.percentile_ms(95.0),
+            p99: self.percentile_ms(99.0),
+            p999: self.percentile_ms(99.9),
+            max: self.max_ns as f64 / 1e6,
+        }
+    }
+}
+
+/// Mean, percentiles and max of a latency, all in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LatencySummary {
+    /// Number of values.
+    pub count: u64,
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// A level that changes at instants (queue depth, busy servers), averaged over time.
+#[derive(Clone, Debug, Default)]
+pub struct TimeWeighted {
+    level: u64,
+    last: SimTime,
+    area: u128,
+    max: u64,
+    since: SimTime,
+    bucket_area: u128,
+}
+
+impl TimeWeighted {
+    #[inline]
+    fn advance(&mut self, now: SimTime) {
+        let dt = now.saturating_sub(self.last);
+        if dt > 0 {
+            let a = u128::from(self.level) * u128::from(dt);
+            self.area += a;
+            self.bucket_area += a;
+            self.last = now;
+        }
+    }
+
+    /// Change the level at `now`.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, level: u64) {
+        self.advance(now);
+        self.level = level;
+        self.max = self.max.max(level);
+    }
+
+    /// Current level.
+    #[must_use]
+    #[inline]
+    pub fn level(&self) -> u64 {
+        self.level
+    }
+
+    /// Restart averaging at `now`, keeping the current level.
+    pub fn reset(&mut self, now: SimTime) {
+        self.advance(now);
+        self.area = 0;
+        self.since = now;
+        self.max = self.level;
+    }
+
+    /// Time average since the last reset, up to `now`.
+    #[must_use]
+    pub fn mean(&self, now: SimTime) -> f64 {
+        let span = now.saturating_sub(self.since);
+        if span == 0 {
+            return self.level as f64;
+        }
+        let area = self.area + u128::from(self.level) * u128::from(now.saturating_sub(self.last));
+        area as f64 / span as f64
+    }
+
+    /// Largest level since the last reset.
+    #[must_use]
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// Close a time-series bucket ending at `end` and return its time-average level.
+    fn close_bucket(&mut self, end: SimTime, width: SimTime) -> f64 {
+        self.advance(end);
+        let avg = self.bucket_area as f64 / width as f64;
+        self.bucket_area = 0;
+        avg
+    }
+}
+
+/// Per-bucket rows for one component, stored column-wise.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Series {
+    /// Arrivals per second in each bucket.
+    pub arrivals_per_s: Vec<f64>,
+    /// Completions per second in each bucket.
+    pub throughput_per_s: Vec<f64>,
+    /// Errors (failed attempts, rejections, drops, expiries) per second.
+    pub errors_per_s: Vec<f64>,
+    /// Time-average queue depth over the bucket.
+    pub depth: Vec<f64>,
+    /// Time-average concurrency (busy servers) over the bucket.
+    pub in_flight: Vec<f64>,
+    /// 99th percentile of the time at the component, of completions in the bucket (ms).
+    pub p99_ms: Vec<f64>,
+}
+
+/// Counters of what happened at a component.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Events that reached the component (each retry is not a new arrival).
+    pub arrivals: u64,
+    /// Events finished successfully.
+    pub completions: u64,
+    /// Attempts that failed (error or timeout).
+    pub failures: u64,
+    /// Of those, attempts that hit the timeout.
+    pub timeouts: u64,
+    /// Attempts that were retries.
+    pub retries: u64,
+    /// Refused by the throttle.
+    pub rejected: u64,
+    /// Refused because the buffer was full.
+    pub dropped: u64,
+    /// Expired in the buffer (max_age).
+    pub expired: u64,
+    /// Sent to dead-letter / on-failure links after exhausting attempts.
+    pub dead_lettered: u64,
+    /// Exhausted attempts with nowhere to dead-letter to: lost.
+    pub failed: u64,
+    /// Completed but matched no outgoing link's filter.
+    pub filtered: u64,
+}
+
+/// Everything recorded for one component.
+#[derive(Clone, Debug)]
+pub struct ComponentMetrics {
+    /// Event counts.
+    pub counters: Counters,
+    /// Waiting in the buffer (events, not in service).
+    pub depth: TimeWeighted,
+    /// In service (busy servers).
+    pub busy: TimeWeighted,
+    /// Capacity for utilisation (servers); 0 = not meaningful.
+    pub capacity: u64,
+    /// Time from joining the buffer to starting service, per attempt.
+    pub wait: LatencyStat,
+    /// Service time, per attempt.
+    pub service: LatencyStat,
+    /// Wait + service, per attempt.
+    pub sojourn: LatencyStat,
+    /// First arrival to leaving (success or giving up), per event, over all attempts.
+    pub residence: LatencyStat,
+    /// Time series.
+    pub series: Series,
+    /// Every event makes exactly one attempt here (no retries), so per-attempt sojourn
+    /// equals per-event residence and only the latter is recorded.
+    pub sojourn_is_residence: bool,
+    bucket_counts: [u64; 3],
+    /// The residence histogram as it was when the current bucket opened; the bucket's
+    /// percentiles come from the difference, so no second histogram is recorded into.
+    bucket_start: Histogram<u64>,
+}
+
+impl ComponentMetrics {
+    /// Empty metrics for a component with `capacity` servers.
+    #[must_use]
+    pub fn new(capacity: u64) -> Self {
+        ComponentMetrics {
+            counters: Counters::default(),
+            depth: TimeWeighted::default(),
+            busy: TimeWeighted::default(),
+            capacity,
+            wait: LatencyStat::new(),
+            service: LatencyStat::new(),
+            sojourn: LatencyStat::new(),
+            residence: LatencyStat::new(),
+            series: Series::default(),
+            sojourn_is_residence: false,
+            bucket_counts: [0; 3],
+            bucket_start: LatencyStat::new().hist,
+        }
+    }
+
+    /// Count an arrival for the time series (the counter is separate).
+    #[inline]
+    pub fn bucket_arrival(&mut self) {
+        self.bucket_counts[0] += 1;
+    }
+
+    /// Count a completion for the series (its latency is taken from `residence`).
+    #[inline]
+    pub fn bucket_completion(&mut self) {
+        self.bucket_counts[1] += 1;
+    }
+
+    /// Count an error for the series.
+    #[inline]
+    pub fn bucket_error(&mut self) {
+        self.bucket_counts[2] += 1;
+    }
+
+    /// Close the bucket `[end - width, end)`.
+    pub fn close_bucket(&mut self, end: SimTime, width: SimTime) {
+        let w_s = width as f64 / 1e9;
+        let s = &mut self.series;
+        s.arrivals_per_s.push(self.bucket_counts[0] as f64 / w_s);
+        s.throughput_per_s.push(self.bucket_counts[1] as f64 / w_s);
+        s.errors_per_s.push(self.bucket_counts[2] as f64 / w_s);
+        s.depth.push(self.depth.close_bucket(end, width));
+        s.in_flight.push(self.busy.close_bucket(end, width));
+        s.p99_ms
+            .push(bucket_p99_ms(&self.residence.hist, &mut self.bucket_start));
+        self.bucket_counts = [0; 3];
+    }
+
+    /// Discard statistics at the end of the warm-up (the series is kept).
+    pub fn reset(&mut self, now: SimTime) {
+        self.counters = Counters::default();
+        self.depth.reset(now);
+        self.busy.reset(now);
+        self.wait.reset();
+        self.service.reset();
+        self.sojourn.reset();
+        self.residence.reset();
+        self.bucket_start.reset();
+    }
+}
+
+/// 99th percentile (ms) of the values recorded into `now` since `start` was taken; then
+/// `start` becomes a copy of `now`.
+fn bucket_p99_ms(now: &Histogram<u64>, start: &mut Histogram<u64>) -> f64 {
+    if now.len() == start.len() {
+        return 0.0;
+    }
+    let mut diff = now.clone();
+    let p99 = match diff.subtract(&*start) {
+        Ok(()) => diff.value_at_quantile(0.99) as f64 / 1e3,
+        Err(_) => 0.0,
+    };
+    start.clone_from(now);
+    p99
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_percentiles_are_accurate() {
+        let mut s = LatencyStat::new();
+        for ms in 1..=1000u64 {
+            s.record(ms * 1_000_000);
+        }
+        let sum = s.summary();
+        assert_eq!(sum.count, 1000);
+        assert!((sum.mean - 500.5).abs() < 1e-9);
+        assert!((sum.p50 - 500.0).abs() <= 0.5, "{}", sum.p50);
+        assert!((sum.p99 - 990.0).abs() <= 1.0, "{}", sum.p99);
+        assert_eq!(sum.max, 1000.0);
+    }
+
+    #[test]
+    fn time_weighted_mean() {
+        let mut t = TimeWeighted::default();
+        t.set(0, 2);
+        t.set(10, 4);
+        assert!((t.mean(20) - 3.0).abs() < 1e-12);
+        assert_eq!(t.max(), 4);
+        t.reset(20);
+        assert!((t.mean(30) - 4.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,360 @@
+//! The generic queueing station: token-bucket throttle, FIFO buffer with capacity and
+//! age limit, a pool of servers with a service-time distribution, failures and timeouts,
+//! retries with exponential backoff and jitter, dead-lettering and routing.
+//!
+//! Cloud components reuse these pieces; see `model::Station` for the semantics.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use super::engine::{Behaviour, Ctx, FailReason, Outcome};
+use super::sample::Sampler;
+use super::{MsgId, SimTime};
+use crate::model::{Jitter, NS_PER_MS, NS_PER_S, Retry};
+
+const DONE: u32 = 1;
+const RETRY: u32 = 2;
+const EXPIRE: u32 = 3;
+
+const FAILED_BIT: u64 = 1 << 32;
+const TIMEOUT_BIT: u64 = 1 << 33;
+
+/// A token bucket: `burst` tokens, refilled at `rate_per_s`; one token per admission.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    rate_per_ns: f64,
+    burst: f64,
+    tokens: f64,
+    last: SimTime,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    #[must_use]
+    pub fn new(rate_per_s: f64, burst: f64) -> Self {
+        TokenBucket {
+            rate_per_ns: rate_per_s / NS_PER_S as f64,
+            burst,
+            tokens: burst,
+            last: 0,
+        }
+    }
+
+    /// Take a token at `now` if there is one.
+    #[inline]
+    pub fn try_take(&mut self, now: SimTime) -> bool {
+        let dt = now.saturating_sub(self.last) as f64;
+        self.tokens = (self.tokens + dt * self.rate_per_ns).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Backoff delay before retry number `retry` (1 = first retry), in ns, with jitter.
+pub fn backoff_ns<R: Rng + ?Sized>(policy: &Retry, retry: u32, rng: &mut R) -> SimTime {
+    let base = policy.base_delay_ms(retry);
+    let ms = match policy.jitter {
+        Jitter::None => base,
+        Jitter::Full => base * rng.random::<f64>(),
+        Jitter::Equal => base / 2.0 + base / 2.0 * rng.random::<f64>(),
+    };
+    (ms * NS_PER_MS as f64).round() as SimTime
+}
+
+/// Compiled station parameters.
+pub struct StationB {
+    pub(crate) servers: u64,
+    pub(crate) service: Sampler,
+    pub(crate) capacity: Option<u64>,
+    pub(crate) max_age: Option<SimTime>,
+    pub(crate) throttle: Option<TokenBucket>,
+    pub(crate) fail_prob: f64,
+    pub(crate) timeout: Option<SimTime>,
+    pub(crate) retry: Retry,
+    // state
+    pub(crate) queue: VecDeque<MsgId>,
+    pub(crate) busy: u64,
+    pub(crate) backing_off: u64,
+    pub(crate) expiry_armed: bool,
+}
+
+impl StationB {
+    /// A station with empty state.
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        servers: u64,
+        service: Sampler,
+        capacity: Option<u64>,
+        max_age: Option<SimTime>,
+        throttle: Option<TokenBucket>,
+        fail_prob: f64,
+        timeout: Option<SimTime>,
+        retry: Retry,
+    ) -> Self {
+        StationB {
+            servers,
+            service,
+            capacity,
+            max_age,
+            throttle,
+            fail_prob,
+            timeout,
+            retry,
+            queue: VecDeque::new(),
+            busy: 0,
+            backing_off: 0,
+            expiry_armed: false,
+        }
+    }
+
+    /// Put a message in the buffer (or straight into service when a server is free).
+    fn enqueue(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        ctx.msg(id).enqueued = now;
+        if self.busy < self.servers && self.queue.is_empty() {
+            self.start_service(id, ctx);
+            return;
+        }
+        if self.capacity.is_some_and(|c| self.queue.len() as u64 >= c) {
+            let m = ctx.metrics();
+            m.counters.dropped += 1;
+            m.bucket_error();
+            ctx.end_message(id, Outcome::Dropped);
+            return;
+        }
+        self.queue.push_back(id);
+        let depth = self.queue.len() as u64;
+        ctx.metrics().depth.set(now, depth);
+        self.arm_expiry(ctx);
+    }
+
+    fn arm_expiry(&mut self, ctx: &mut Ctx) {
+        let (Some(age), Some(&head)) = (self.max_age, self.queue.front()) else {
+            return;
+        };
+        if !self.expiry_armed {
+            self.expiry_armed = true;
+            let at = ctx.msg(head).arrived.saturating_add(age);
+            ctx.schedule_at(at, EXPIRE, 0);
+        }
+    }
+
+    fn is_expired(&self, id: MsgId, ctx: &mut Ctx) -> bool {
+        let now = ctx.now();
+        self.max_age
+            .is_some_and(|age| now >= ctx.msg(id).arrived.saturating_add(age))
+    }
+
+    fn expire(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let m = ctx.metrics();
+        m.counters.expired += 1;
+        m.bucket_error();
+        ctx.end_message(id, Outcome::Expired);
+    }
+
+    fn start_service(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        self.busy += 1;
+        let busy = self.busy;
+        let wait = now - ctx.msg(id).enqueued;
+        ctx.msg(id).started = now;
+        let mut dur = ctx.sample_ms_as_ns(&self.service);
+        let mut flags = 0;
+        if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
+            flags |= FAILED_BIT;
+        }
+        if let Some(t) = self.timeout {
+            if dur > t {
+                dur = t;
+                flags |= FAILED_BIT | TIMEOUT_BIT;
+            }
+        }
+        let m = ctx.metrics();
+        m.wait.record(wait);
+        m.busy.set(now, busy);
+        ctx.schedule(dur, DONE, u64::from(id) | flags);
+    }
+
+    /// Fill free servers from the buffer, skipping expired messages.
+    fn pull(&mut self, ctx: &mut Ctx) {
+        let mut changed = false;
+        while self.busy < self.servers {
+            let Some(id) = self.queue.pop_front() else {
+                break;
+            };
+            changed = true;
+            if self.is_expired(id, ctx) {
+                self.expire(id, ctx);
+                continue;
+            }
+            self.start_service(id, ctx);
+        }
+        if changed {
+            let now = ctx.now();
+            let depth = self.queue.len() as u64;
+            ctx.metrics().depth.set(now, depth);
+        }
+    }
+
+    fn done(&mut self, data: u64, ctx: &mut Ctx) {
+        let id = (data & 0xffff_ffff) as MsgId;
+        let failed = data & FAILED_BIT != 0;
+        let timed_out = data & TIMEOUT_BIT != 0;
+        let now = ctx.now();
+        self.busy -= 1;
+        let busy = self.busy;
+        let msg = *ctx.msg(id);
+        let m = ctx.metrics();
+        m.busy.set(now, busy);
+        m.service.record(now - msg.started);
+        if !m.sojourn_is_residence {
+            m.sojourn.record(now - msg.enqueued);
+        }
+        if failed {
+            m.counters.failures += 1;
+            if timed_out {
+                m.counters.timeouts += 1;
+            }
+            m.bucket_error();
+            let attempt = msg.attempt + 1;
+            ctx.msg(id).attempt = attempt;
+            if u32::from(attempt) < self.retry.max_attempts {
+                ctx.metrics().counters.retries += 1;
+                let delay = backoff_ns(&self.retry, u32::from(attempt), ctx.rng());
+                if delay == 0 {
+                    self.enqueue(id, ctx);
+                } else {
+                    self.backing_off += 1;
+                    ctx.schedule(delay, RETRY, u64::from(id));
+                }
+            } else {
+                let residence = now - msg.arrived;
+                ctx.metrics().residence.record(residence);
+                let reason = if timed_out {
+                    FailReason::Timeout
+                } else {
+                    FailReason::Error
+                };
+                ctx.give_up(id, reason);
+            }
+        } else {
+            let residence = now - msg.arrived;
+            m.counters.completions += 1;
+            m.residence.record(residence);
+            m.bucket_completion();
+            ctx.forward(id);
+        }
+        self.pull(ctx);
+    }
+}
+
+impl Behaviour for StationB {
+    fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        {
+            let msg = ctx.msg(id);
+            msg.arrived = now;
+            msg.attempt = 0;
+            msg.reason = FailReason::None;
+        }
+        let m = ctx.metrics();
+        m.counters.arrivals += 1;
+        m.bucket_arrival();
+        if let Some(tb) = &mut self.throttle {
+            if !tb.try_take(now) {
+                let m = ctx.metrics();
+                m.counters.rejected += 1;
+                m.bucket_error();
+                ctx.end_message(id, Outcome::Rejected);
+                return;
+            }
+        }
+        self.enqueue(id, ctx);
+    }
+
+    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
+        match tag {
+            DONE => self.done(data, ctx),
+            RETRY => {
+                self.backing_off -= 1;
+                let id = (data & 0xffff_ffff) as MsgId;
+                if self.is_expired(id, ctx) {
+                    self.expire(id, ctx);
+                } else {
+                    self.enqueue(id, ctx);
+                }
+            }
+            EXPIRE => {
+                self.expiry_armed = false;
+                let mut changed = false;
+                while let Some(&head) = self.queue.front() {
+                    if !self.is_expired(head, ctx) {
+                        break;
+                    }
+                    self.queue.pop_front();
+                    self.expire(head, ctx);
+                    changed = true;
+                }
+                if changed {
+                    let now = ctx.now();
+                    let depth = self.queue.len() as u64;
+                    ctx.metrics().depth.set(now, depth);
+                }
+                self.arm_expiry(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn held(&self) -> u64 {
+        self.queue.len() as u64 + self.busy + self.backing_off
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bucket_admits_burst_then_rate() {
+        let mut tb = TokenBucket::new(10.0, 5.0);
+        // 100 requests at t = 0: only the burst gets in
+        let admitted = (0..100).filter(|_| tb.try_take(0)).count();
+        assert_eq!(admitted, 5);
+        // one request every millisecond for 10 s: the refill rate gets in
+        let admitted = (1..=10_000u64)
+            .filter(|ms| tb.try_take(ms * NS_PER_MS))
+            .count();
+        assert_eq!(admitted, 100);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let policy = Retry {
+            max_attempts: 10,
+            backoff_ms: 100.0,
+            multiplier: 2.0,
+            max_backoff_ms: 1000.0,
+            jitter: Jitter::None,
+        };
+        let mut rng = <super::super::sample::SimRng as rand::SeedableRng>::seed_from_u64(1);
+        let d: Vec<u64> = (1..=6)
+            .map(|r| backoff_ns(&policy, r, &mut rng) / NS_PER_MS)
+            .collect();
+        assert_eq!(d, vec![100, 200, 400, 800, 1000, 1000]);
+        let full = Retry {
+            jitter: Jitter::Full,
+            ..policy
+        };
+        for r in 1..=6 {
+            assert!(backoff_ns(&full, r, &mut rng) <= 1000 * NS_PER_MS);
+        }
+    }
+}
