@@ -379,14 +379,14 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 format!("ends at unknown component `{}`", conn.to),
             );
         }
-        if let Some(k) = to {
-            if !k.accepts_input() {
-                push(
-                    Severity::Error,
-                    s(),
-                    format!("a {} accepts no input", k.kind_name()),
-                );
-            }
+        if let Some(k) = to
+            && !k.accepts_input()
+        {
+            push(
+                Severity::Error,
+                s(),
+                format!("a {} accepts no input", k.kind_name()),
+            );
         }
         if let Some(k) = from {
             match conn.kind {
@@ -523,7 +523,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         }
     }
 
-    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out.sort_by_key(|p| p.severity);
     out
 }
 

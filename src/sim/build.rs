@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::basic::{DeadLetterB, ProducerB, SinkB};
-use super::engine::{Behaviour, EventTypeRt, Link, Outputs, Simulation};
+use super::engine::{Behaviour, CompiledFilter, EventTypeRt, Link, Outputs, Simulation};
 use super::metrics::ComponentMetrics;
 use super::sample::{ArrivalGen, Sampler};
 use super::station::{StationB, TokenBucket};
@@ -35,11 +35,11 @@ fn event_types(doc: &Document) -> Vec<EventType> {
     }
 }
 
-fn compile_filter(f: &Filter, types: &[EventType]) -> Vec<Option<Vec<(Option<u8>, u64, bool)>>> {
+fn compile_filter(f: &Filter, types: &[EventType]) -> CompiledFilter {
     types
         .iter()
         .map(|et| {
-            if !f.event_types.is_empty() && !f.event_types.iter().any(|t| *t == et.name) {
+            if !f.event_types.is_empty() && !f.event_types.contains(&et.name) {
                 return None;
             }
             Some(
@@ -123,11 +123,7 @@ impl Simulation {
                     )
                 })
                 .collect();
-            event_rt.push(EventTypeRt {
-                name: et.name.clone(),
-                size,
-                attrs,
-            });
+            event_rt.push(EventTypeRt { size, attrs });
         }
 
         let mut links = Vec::with_capacity(doc.connections.len());
@@ -151,7 +147,6 @@ impl Simulation {
             };
             links.push(Link {
                 target: to,
-                kind: conn.kind,
                 weight: conn.weight,
                 latency,
                 filter,

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use super::metrics::{ComponentMetrics, LatencyStat};
 use super::sample::{Sampler, SimRng};
 use super::{MsgId, SimTime};
-use crate::model::{Document, LinkKind, Routing};
+use crate::model::{Document, Routing};
 
 /// Why an event was given up on; carried to dead-letter queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -173,15 +173,22 @@ impl Ord for Event {
     }
 }
 
+/// One attribute condition of a compiled filter: the attribute's slot in the event type
+/// (`None` when the type lacks it), the mask of accepted value indices, and whether the
+/// condition holds when the attribute is absent.
+pub(crate) type CompiledCondition = (Option<u8>, u64, bool);
+
+/// A filter compiled per event type: `None` where the type is not accepted.
+pub(crate) type CompiledFilter = Vec<Option<Vec<CompiledCondition>>>;
+
 /// A compiled link.
 pub(crate) struct Link {
     pub target: u32,
-    pub kind: LinkKind,
     pub weight: f64,
     pub latency: Option<Sampler>,
     /// Per event type: `None` = type not accepted; otherwise conditions
     /// `(slot or None when the type lacks the attribute, accepted-values mask, holds when absent)`.
-    pub filter: Option<Vec<Option<Vec<(Option<u8>, u64, bool)>>>>,
+    pub filter: Option<CompiledFilter>,
 }
 
 impl Link {
@@ -252,7 +259,6 @@ impl LedgerRow {
 
 /// A compiled event type.
 pub(crate) struct EventTypeRt {
-    pub name: String,
     pub size: Sampler,
     /// Per attribute slot: name, values, cumulative weights.
     pub attrs: Vec<(String, Vec<String>, Vec<f64>)>,

@@ -170,11 +170,11 @@ impl StationB {
         if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
             flags |= FAILED_BIT;
         }
-        if let Some(t) = self.timeout {
-            if dur > t {
-                dur = t;
-                flags |= FAILED_BIT | TIMEOUT_BIT;
-            }
+        if let Some(t) = self.timeout
+            && dur > t
+        {
+            dur = t;
+            flags |= FAILED_BIT | TIMEOUT_BIT;
         }
         let m = ctx.metrics();
         m.wait.record(wait);
@@ -267,14 +267,14 @@ impl Behaviour for StationB {
         let m = ctx.metrics();
         m.counters.arrivals += 1;
         m.bucket_arrival();
-        if let Some(tb) = &mut self.throttle {
-            if !tb.try_take(now) {
-                let m = ctx.metrics();
-                m.counters.rejected += 1;
-                m.bucket_error();
-                ctx.end_message(id, Outcome::Rejected);
-                return;
-            }
+        if let Some(tb) = &mut self.throttle
+            && !tb.try_take(now)
+        {
+            let m = ctx.metrics();
+            m.counters.rejected += 1;
+            m.bucket_error();
+            ctx.end_message(id, Outcome::Rejected);
+            return;
         }
         self.enqueue(id, ctx);
     }

@@ -1,0 +1,210 @@
+//! The command line: outputs, errors and exit codes (0 ok, 1 invalid input, 2 usage).
+
+use assert_cmd::Command;
+
+fn spillway() -> Command {
+    let mut c = Command::cargo_bin("spillway").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stderr_of(args: &[&str], code: i32) -> String {
+    let out = spillway().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn check_accepts_the_examples() {
+    let out = spillway()
+        .args(["check", "examples/bench-pipeline.ron"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (5 components, 4 connections"));
+}
+
+#[test]
+fn run_prints_a_table_with_the_stations() {
+    let out = spillway()
+        .args([
+            "run",
+            "examples/bench-pipeline.ron",
+            "--duration",
+            "5m",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "Bench pipeline",
+        "residence ms",
+        "\nA ",
+        "\nB ",
+        "\nC ",
+        "end to end",
+        "ledger balances",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    assert!(
+        out.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal"
+    );
+}
+
+#[test]
+fn run_json_follows_the_schema_and_set_changes_the_design() {
+    let out = spillway()
+        .args([
+            "run",
+            "examples/mmc.ron",
+            "--duration",
+            "2h",
+            "--json",
+            "--set",
+            "servers.servers=5",
+            "--replications",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "spillway.report/1");
+    assert_eq!(v["replications"], 3);
+    let util = v["components"]["servers"]["utilisation"].as_f64().unwrap();
+    assert!(
+        (util - 0.6).abs() < 0.03,
+        "3/s over five servers is 60% busy, got {util}"
+    );
+    assert!(
+        v["ci95"]["components"]["servers"]["utilisation"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(v["ledger"]["balanced"].as_bool().unwrap());
+    assert!(v["end_to_end"][0]["latency_ms"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn run_csv_writes_files() {
+    let dir = std::env::temp_dir().join(format!("spillway-csv-{}", std::process::id()));
+    let out = spillway()
+        .args(["run", "examples/mm1.ron", "--duration", "2h", "--csv"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let comps = std::fs::read_to_string(dir.join("components.csv")).unwrap();
+    assert!(comps.starts_with("component,kind,arrivals"));
+    assert_eq!(comps.lines().count(), 4);
+    let series = std::fs::read_to_string(dir.join("series.csv")).unwrap();
+    assert!(series.lines().count() > 3 * 100);
+}
+
+#[test]
+fn syntax_errors_name_line_and_column() {
+    let f = temp_file(
+        "syntax.ron",
+        "(\n  name: \"x\",\n  components: [ (id: \"a\" kind: Sink()) ],\n)\n",
+    );
+    let err = stderr_of(&["check", f.to_str().unwrap()], 1);
+    assert!(err.contains("line 3, column"), "{err}");
+    assert!(err.contains("syntax.ron"), "{err}");
+}
+
+#[test]
+fn unknown_kinds_are_named() {
+    let f = temp_file(
+        "kind.ron",
+        "(components: [ (id: \"a\", kind: Teleporter()) ])\n",
+    );
+    let err = stderr_of(&["run", f.to_str().unwrap()], 1);
+    assert!(
+        err.contains("Teleporter") && err.contains("line 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_numbers_and_dangling_edges_are_listed_together() {
+    let f = temp_file(
+        "bad.ron",
+        r#"(components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: -5.0))),
+            (id: "q", kind: Producer(arrivals: Poisson(rate_per_s: NaN))),
+            (id: "s", kind: Station(servers: 0)),
+        ], connections: [(from: "p", to: "s"), (from: "q", to: "s"), (from: "s", to: "ghost")])"#,
+    );
+    let out = spillway()
+        .args(["check", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("component `p`: arrivals: rate_per_s must be a finite rate >= 0, got -5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("component `q`: arrivals: rate_per_s must be a finite rate >= 0, got NaN"),
+        "{text}"
+    );
+    assert!(
+        text.contains("component `s`: servers must be at least 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`s -> ghost`: ends at unknown component `ghost`"),
+        "{text}"
+    );
+    let err = stderr_of(&["run", f.to_str().unwrap()], 1);
+    assert!(err.contains("not a runnable design"), "{err}");
+}
+
+#[test]
+fn missing_files_and_bad_overrides_are_invalid_input() {
+    let err = stderr_of(&["run", "no/such/file.ron"], 1);
+    assert!(err.contains("cannot read no/such/file.ron"), "{err}");
+    let err = stderr_of(
+        &["run", "examples/mm1.ron", "--set", "server.nonsense=3"],
+        1,
+    );
+    assert!(err.contains("unknown field `nonsense`"), "{err}");
+    let err = stderr_of(&["run", "examples/mm1.ron", "--set", "server.servers=0"], 1);
+    assert!(err.contains("servers must be at least 1"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_with_two() {
+    stderr_of(&["run"], 2);
+    stderr_of(&["run", "examples/mm1.ron", "--duration", "soon"], 2);
+    stderr_of(&["run", "examples/mm1.ron", "--frobnicate"], 2);
+}

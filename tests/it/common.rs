@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests.
+
+use spillway::model::{Document, Duration, from_ron_str};
+use spillway::sim::{ComponentReport, Report, Simulation};
+
+/// Load an example from the repository.
+pub fn example(name: &str) -> Document {
+    let path = format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    spillway::model::load(std::path::Path::new(&path)).unwrap()
+}
+
+/// Parse a document written in a test.
+pub fn doc(text: &str) -> Document {
+    from_ron_str(text).unwrap_or_else(|e| panic!("test document does not parse: {e}"))
+}
+
+/// Run a document to its end and return the report.
+pub fn run(doc: &Document) -> Report {
+    let mut sim = Simulation::new(doc).unwrap_or_else(|e| panic!("{e}"));
+    sim.run();
+    let r = sim.report();
+    assert!(r.ledger.balanced, "ledger does not balance: {:?}", r.ledger);
+    r
+}
+
+/// Set the duration so that about `arrivals` events arrive at `rate_per_s`.
+pub fn lengthen(doc: &mut Document, arrivals: f64, rate_per_s: f64) {
+    doc.scenario.duration = Duration::from_secs_f64(arrivals / rate_per_s).unwrap();
+}
+
+/// A component's metrics by name.
+pub fn comp<'a>(r: &'a Report, name: &str) -> &'a ComponentReport {
+    r.components
+        .get(name)
+        .unwrap_or_else(|| panic!("no component {name} in report"))
+}
+
+/// Assert `got` is within `tol` (relative) of `want`.
+#[track_caller]
+pub fn close(what: &str, got: f64, want: f64, tol: f64) {
+    let rel = (got - want).abs() / want.abs();
+    assert!(
+        rel <= tol,
+        "{what}: got {got:.4}, analytic {want:.4}, off by {:.2}% (tolerance {:.1}%)",
+        rel * 100.0,
+        tol * 100.0
+    );
+}

@@ -1,0 +1,10 @@
+//! Integration tests, one binary (faster to link than one per file).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod behaviour;
+mod cli;
+mod common;
+mod examples;
+mod layering;
+mod property;
+mod queueing;
