@@ -43,7 +43,7 @@ pub(super) fn bench(args: &BenchArgs) -> Result<ExitCode> {
     if !args.json {
         println!(
             "{:<16} {:>12} {:>9} {:>14} {:>14} {:>12}",
-            "model", "arrivals", "wall s", "arrivals/s", "events/s", "peak RSS MB"
+            "model", "arrivals", "wall s", "arrivals/s", "events/s", "peak RSS MiB"
         );
     }
     for (name, text) in BENCH_MODELS {
@@ -75,7 +75,7 @@ pub(super) fn bench(args: &BenchArgs) -> Result<ExitCode> {
             if args.json {
                 println!(
                     "{}",
-                    serde_json::json!({"model": name, "arrivals": produced, "wall_s": wall, "arrivals_per_s": aps, "events_per_s": eps, "peak_rss_mb": mb, "ledger_balanced": report.ledger.balanced})
+                    serde_json::json!({"model": name, "arrivals": produced, "wall_s": wall, "arrivals_per_s": aps, "events_per_s": eps, "peak_rss_mib": mb, "ledger_balanced": report.ledger.balanced})
                 );
             } else {
                 println!(

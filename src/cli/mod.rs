@@ -169,6 +169,17 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         for p in problems.iter().filter(|p| p.severity == Severity::Error) {
             eprintln!("{p}");
         }
+        let tweaked = args.seed.is_some()
+            || args.duration.is_some()
+            || args.warmup.is_some()
+            || args.replications.is_some()
+            || !args.overrides.is_empty();
+        if tweaked {
+            bail!(
+                "{} is not runnable with the options given",
+                args.file.display()
+            );
+        }
         bail!(
             "{} is not a runnable design (run `spillway check` for details)",
             args.file.display()

@@ -13,6 +13,7 @@ pub const Z99: f64 = 2.326_347_874_040_840_8;
 
 /// A non-negative random quantity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Dist {
     /// Always the same value.
     Constant(f64),
@@ -282,6 +283,7 @@ pub fn gamma_fn(x: f64) -> f64 {
 
 /// One step of a piecewise arrival-rate profile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProfilePoint {
     /// When this rate is reached, from the start of the run.
     pub at: Duration,
@@ -296,6 +298,7 @@ pub struct ProfilePoint {
 /// How a producer's events arrive over time. All processes other than `Constant` and
 /// `Renewal` are Poisson processes with the given (possibly time-varying) rate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Arrivals {
     /// Poisson arrivals at a fixed rate.
     Poisson {

@@ -291,14 +291,14 @@ impl Default for EventType {
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The file could not be read or written.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}: {cause}")]
     Io {
         /// "read" or "write".
         action: &'static str,
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (part of the message, so not also reported as a source).
+        cause: std::io::Error,
     },
     /// The text is not a valid document.
     #[error("{message} at line {line}, column {column}{}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
@@ -383,10 +383,10 @@ pub fn to_ron_string(doc: &Document) -> Result<String, FileError> {
 /// [`FileError::Io`] when the file cannot be read, otherwise as [`from_ron_str`], with the
 /// path attached.
 pub fn load(path: &Path) -> Result<Document, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FileError::Io {
+    let text = std::fs::read_to_string(path).map_err(|cause| FileError::Io {
         action: "read",
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     from_ron_str(&text).map_err(|e| match e {
         FileError::Parse {
@@ -424,10 +424,10 @@ pub fn save(doc: &Document, path: &Path) -> Result<(), FileError> {
 /// # Errors
 /// [`FileError::Io`] naming `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
-    let io = |source| FileError::Io {
+    let io = |cause| FileError::Io {
         action: "write",
         path: path.to_owned(),
-        source,
+        cause,
     };
     let dir = path
         .parent()

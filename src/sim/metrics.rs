@@ -13,10 +13,12 @@ use super::SimTime;
 const NS_PER_US: u64 = 1_000;
 
 /// A latency distribution: exact count, sum and max plus an HDR histogram (3 significant
-/// figures, microsecond resolution) for percentiles.
+/// figures, microsecond resolution) for percentiles. Values below one microsecond (most
+/// often zero waits) are counted apart, which is exact and saves a histogram update.
 #[derive(Clone, Debug)]
 pub struct LatencyStat {
     count: u64,
+    zeros: u64,
     sum_ns: u128,
     max_ns: u64,
     hist: Histogram<u64>,
@@ -38,6 +40,7 @@ impl LatencyStat {
         hist.auto(true);
         LatencyStat {
             count: 0,
+            zeros: 0,
             sum_ns: 0,
             max_ns: 0,
             hist,
@@ -50,13 +53,18 @@ impl LatencyStat {
         self.count += 1;
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
-        // With auto-resize, recording cannot fail for a u64 value.
-        let _ = self.hist.record(ns / NS_PER_US);
+        if ns < NS_PER_US {
+            self.zeros += 1;
+        } else {
+            // With auto-resize, recording cannot fail for a u64 value.
+            let _ = self.hist.record(ns / NS_PER_US);
+        }
     }
 
     /// Forget everything.
     pub fn reset(&mut self) {
         self.count = 0;
+        self.zeros = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
         self.hist.reset();
@@ -84,8 +92,15 @@ impl LatencyStat {
         if self.count == 0 {
             return 0.0;
         }
+        // rank of the wanted value among all values, as the histogram counts it
+        let rank = ((q / 100.0 * self.count as f64).ceil() as u64).max(1);
+        if rank <= self.zeros {
+            return 0.0;
+        }
+        let in_hist = self.count - self.zeros;
+        let q_hist = ((rank - self.zeros) as f64 / in_hist as f64).min(1.0);
         // the histogram's value is the bucket's highest equivalent; cap at the true max
-        let us = self.hist.value_at_quantile(q / 100.0);
+        let us = self.hist.value_at_quantile(q_hist);
         (us as f64 / 1e3).min(self.max_ns as f64 / 1e6)
     }
 
@@ -374,6 +389,22 @@ mod tests {
         assert!((sum.p50 - 500.0).abs() <= 0.5, "{}", sum.p50);
         assert!((sum.p99 - 990.0).abs() <= 1.0, "{}", sum.p99);
         assert_eq!(sum.max, 1000.0);
+    }
+
+    #[test]
+    fn zeros_count_in_percentiles() {
+        let mut s = LatencyStat::new();
+        for _ in 0..60 {
+            s.record(0);
+        }
+        for _ in 0..40 {
+            s.record(10_000_000);
+        }
+        assert_eq!(s.percentile_ms(50.0), 0.0);
+        assert_eq!(s.percentile_ms(60.0), 0.0);
+        assert!((s.percentile_ms(61.0) - 10.0).abs() < 0.01);
+        assert!((s.percentile_ms(99.0) - 10.0).abs() < 0.01);
+        assert!((s.mean_ms() - 4.0).abs() < 1e-12);
     }
 
     #[test]

@@ -294,7 +294,21 @@ pub fn combine(reports: &[Report]) -> Value {
     if let Value::Object(m) = &mut mean {
         m.insert("replications".to_owned(), Value::from(values.len()));
         m.insert("seed".to_owned(), values[0]["seed"].clone());
-        m.insert("ci95".to_owned(), ci.unwrap_or(Value::Null));
+        let mut ci = ci.unwrap_or(Value::Null);
+        if let Value::Object(c) = &mut ci {
+            // run settings are the same in every replication; seeds differ by design
+            for k in [
+                "seed",
+                "replications",
+                "duration_s",
+                "warmup_s",
+                "bucket_s",
+                "simulated_s",
+            ] {
+                c.remove(k);
+            }
+        }
+        m.insert("ci95".to_owned(), ci);
     }
     mean
 }
