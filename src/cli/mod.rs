@@ -222,6 +222,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if reports.is_empty() {
         bail!("the simulation stopped unexpectedly");
     }
+    let halted: Vec<&str> = reports.iter().filter_map(|r| r.halted.as_deref()).collect();
     let value = sim::combine(&reports);
     if let Some(dir) = &args.csv {
         table::write_csv(&value, dir)?;
@@ -230,6 +231,10 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{}", table::render(&value));
+    }
+    if let Some(why) = halted.first() {
+        eprintln!("error: the run was {why}");
+        return Ok(ExitCode::from(EXIT_INVALID));
     }
     Ok(ExitCode::SUCCESS)
 }

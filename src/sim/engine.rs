@@ -611,7 +611,13 @@ pub struct Simulation {
     pub(crate) buckets_closed: u64,
     started: bool,
     pub(crate) doc_name: String,
+    live_limit: u64,
+    pub(crate) halted: Option<String>,
 }
+
+/// Most events that may be alive at once before a run is stopped as runaway (a fan-out
+/// loop, or a backlog growing without bound); about 80 bytes each.
+pub const DEFAULT_LIVE_LIMIT: u64 = 10_000_000;
 
 /// 64-bit FNV-1a: a stable hash of a component id, so each component's random stream
 /// depends only on the seed and its own id.
@@ -680,6 +686,8 @@ impl Simulation {
             buckets_closed: 0,
             started: false,
             doc_name: doc.name.clone(),
+            live_limit: DEFAULT_LIVE_LIMIT,
+            halted: None,
         }
     }
 
@@ -718,7 +726,7 @@ impl Simulation {
     /// Whether the run has reached its end.
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        self.started && self.core.now >= self.core.end
+        self.started && self.core.now >= self.core.end && self.halted.is_none()
     }
 
     /// The seed of this run.
@@ -760,6 +768,9 @@ impl Simulation {
     /// Process one event. Returns false when nothing is left before the end of the run.
     pub fn step(&mut self) -> bool {
         self.start();
+        if self.halted.is_some() {
+            return false;
+        }
         let end = self.core.end;
         match self.core.peek_time() {
             Some(t) if t <= end => {}
@@ -785,7 +796,26 @@ impl Simulation {
             EventKind::Deliver(id) => b.on_deliver(id, &mut ctx),
             EventKind::Local(tag, data) => b.on_local(tag, data, &mut ctx),
         }
+        if self.core.slab.live > self.live_limit {
+            self.halted = Some(format!(
+                "stopped at {:.3} s: more than {} events in flight at once (a fan-out loop or a backlog growing without bound); give queues a capacity, lower the load or shorten the run",
+                self.core.now as f64 / 1e9,
+                self.live_limit
+            ));
+            return false;
+        }
         true
+    }
+
+    /// Change the runaway limit on events alive at once (default [`DEFAULT_LIVE_LIMIT`]).
+    pub fn set_live_limit(&mut self, limit: u64) {
+        self.live_limit = limit;
+    }
+
+    /// Why the run was stopped before its end, if it was.
+    #[must_use]
+    pub fn halted(&self) -> Option<&str> {
+        self.halted.as_deref()
     }
 
     /// Process every event up to and including time `t` (capped at the end), then move
@@ -794,7 +824,9 @@ impl Simulation {
         self.start();
         let limit = t.min(self.core.end);
         while self.core.peek_time().is_some_and(|x| x <= limit) {
-            self.step();
+            if !self.step() {
+                return;
+            }
         }
         self.advance_clock(limit);
     }
@@ -815,6 +847,9 @@ impl Simulation {
         for i in 1..=slices {
             let t = (u128::from(self.core.end) * u128::from(i) / u128::from(slices)) as SimTime;
             self.run_until(t);
+            if self.halted.is_some() {
+                return false;
+            }
             if !progress(self.core.now) && i < slices {
                 return false;
             }

@@ -22,7 +22,10 @@ pub mod sample;
 mod station;
 
 pub use build::BuildError;
-pub use engine::{Behaviour, Ctx, FailReason, LedgerRow, Message, Outcome, Simulation, stream_id};
+pub use engine::{
+    Behaviour, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow, Message, Outcome, Simulation,
+    stream_id,
+};
 pub use metrics::{ComponentMetrics, Counters, LatencyStat, LatencySummary, Series, TimeWeighted};
 pub use report::{
     ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, combine,

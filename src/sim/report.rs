@@ -108,6 +108,9 @@ pub struct Report {
     pub finished: bool,
     /// Calendar events processed.
     pub events: u64,
+    /// Why the run stopped before its end (runaway growth), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub halted: Option<String>,
     /// Metrics by component name.
     pub components: BTreeMap<String, ComponentReport>,
     /// Latency from each producer to each terminal consumer it reached.
@@ -190,6 +193,7 @@ impl Simulation {
             simulated_s: now as f64 / 1e9,
             finished: self.is_finished(),
             events: self.core.events,
+            halted: self.halted.clone(),
             components,
             end_to_end,
             ledger: LedgerReport {
