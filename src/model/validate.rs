@@ -480,6 +480,27 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             .connections
             .iter()
             .any(|k| k.from == c.id && k.kind == LinkKind::Delivery);
+        let routing = match &c.kind {
+            ComponentKind::Producer(p) => Some(p.routing),
+            ComponentKind::Station(st) => Some(st.routing),
+            _ => None,
+        };
+        let out_weights: Vec<f64> = doc
+            .connections
+            .iter()
+            .filter(|k| k.from == c.id && k.kind == LinkKind::Delivery)
+            .map(|k| k.weight)
+            .collect();
+        if routing == Some(Routing::Split)
+            && out_weights.len() > 1
+            && out_weights.iter().all(|w| *w <= 0.0)
+        {
+            push(
+                Severity::Warning,
+                comp(&c.id),
+                "split routing with every link weight zero; the last matching link takes everything".into(),
+            );
+        }
         if c.kind.is_source() && !has_out {
             push(
                 Severity::Error,
@@ -592,6 +613,21 @@ mod tests {
         // errors come before warnings
         let first_warning = p.iter().position(|l| l.starts_with("warning")).unwrap();
         assert!(p[first_warning..].iter().all(|l| l.starts_with("warning")));
+    }
+
+    #[test]
+    fn warns_about_split_with_zero_weights() {
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer(routing: Split)),
+            (id: "a", kind: Sink()),
+            (id: "b", kind: Sink()),
+        ], connections: [(from: "p", to: "a", weight: 0.0), (from: "p", to: "b", weight: 0.0)])"#,
+        );
+        assert!(
+            p.iter().any(|l| l.contains("every link weight zero")),
+            "{p:?}"
+        );
     }
 
     #[test]
