@@ -214,39 +214,26 @@ pub fn render(r: &Value) -> String {
     }
 
     out.push_str("\nconservation ledger (per producer, whole run)\n");
-    let mut rows = vec![
-        [
-            "producer",
-            "produced",
-            "copies",
-            "delivered",
-            "filtered",
-            "rejected",
-            "dropped",
-            "expired",
-            "failed",
-            "dead-lettered",
-            "in flight",
-            "balanced",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+    const LEDGER: [(&str, &str); 10] = [
+        ("produced", "produced"),
+        ("copies", "copies"),
+        ("delivered", "delivered"),
+        ("filtered", "filtered"),
+        ("rejected", "rejected"),
+        ("dropped", "dropped"),
+        ("expired", "expired"),
+        ("failed", "failed"),
+        ("dead_lettered", "dead-lettered"),
+        ("in_flight", "in flight"),
     ];
+    let mut header = vec!["producer".to_owned()];
+    header.extend(LEDGER.iter().map(|(_, h)| (*h).to_owned()));
+    header.push("balanced".to_owned());
+    let mut rows = vec![header];
     if let Some(prods) = r["ledger"]["producers"].as_object() {
         for (name, l) in prods {
             let mut row = vec![name.clone()];
-            for k in [
-                "produced",
-                "copies",
-                "delivered",
-                "filtered",
-                "rejected",
-                "dropped",
-                "expired",
-                "failed",
-                "dead_lettered",
-                "in_flight",
-            ] {
+            for (k, _) in LEDGER {
                 row.push(fmt_count(num(&l[k])));
             }
             row.push(

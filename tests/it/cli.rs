@@ -28,6 +28,17 @@ fn stderr_of(args: &[&str], code: i32) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
+/// Run with `args`, assert success, return the output.
+fn succeed(args: &[&str]) -> std::process::Output {
+    let out = spillway().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[test]
 fn check_accepts_the_examples() {
     let out = spillway()
@@ -40,22 +51,14 @@ fn check_accepts_the_examples() {
 
 #[test]
 fn run_prints_a_table_with_the_stations() {
-    let out = spillway()
-        .args([
-            "run",
-            "examples/bench-pipeline.ron",
-            "--duration",
-            "5m",
-            "--seed",
-            "3",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(&[
+        "run",
+        "examples/bench-pipeline.ron",
+        "--duration",
+        "5m",
+        "--seed",
+        "3",
+    ]);
     let text = String::from_utf8(out.stdout).unwrap();
     for needle in [
         "Bench pipeline",
@@ -76,25 +79,17 @@ fn run_prints_a_table_with_the_stations() {
 
 #[test]
 fn run_json_follows_the_schema_and_set_changes_the_design() {
-    let out = spillway()
-        .args([
-            "run",
-            "examples/mmc.ron",
-            "--duration",
-            "2h",
-            "--json",
-            "--set",
-            "servers.servers=5",
-            "--replications",
-            "3",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(&[
+        "run",
+        "examples/mmc.ron",
+        "--duration",
+        "2h",
+        "--json",
+        "--set",
+        "servers.servers=5",
+        "--replications",
+        "3",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "spillway.report/1");
     assert_eq!(v["replications"], 3);
