@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::aws::{
+    ApiGateway, ContainerService, DynamoDbTable, EventBus, Firehose, LambdaFunction, ServiceSink,
+    SnsTopic, SqsQueue, StepFunctions, Stream,
+};
 use super::dist::{Arrivals, Dist};
 use super::duration::Duration;
 
@@ -37,18 +41,50 @@ impl Component {
     }
 }
 
-/// The kinds of component. Generic building blocks now; cloud services build on the same
-/// mechanisms.
+/// The kinds of component: generic building blocks (producer, station, sink, dead-letter
+/// queue) and cloud services built from the same mechanisms with their documented
+/// behaviour (see `model::aws`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ComponentKind {
-    /// Generates events (a client, an upstream system, a schedule).
+    /// Generates events (a client, an IoT fleet, a schedule, S3 notifications, a
+    /// DynamoDB stream).
     Producer(Producer),
     /// A generic queueing station: throttle, buffer, server pool, retries, routing.
     Station(Station),
     /// A terminal consumer that accepts everything at once.
     Sink(Sink),
-    /// Holds whatever other components dead-letter to it, counted by reason.
+    /// Holds whatever other components dead-letter to it, counted by reason and source.
     DeadLetterQueue(DeadLetterQueue),
+    /// Amazon API Gateway (REST or HTTP API).
+    ApiGateway(ApiGateway),
+    /// Amazon EventBridge event bus with rules and targets.
+    EventBus(EventBus),
+    /// Amazon SNS topic (standard or FIFO).
+    SnsTopic(SnsTopic),
+    /// Amazon SQS queue (standard or FIFO) and the pollers of its consumers.
+    SqsQueue(SqsQueue),
+    /// AWS Lambda function.
+    Lambda(LambdaFunction),
+    /// Amazon Kinesis data stream.
+    KinesisStream(Stream),
+    /// Apache Kafka topic (Amazon MSK).
+    KafkaTopic(Stream),
+    /// Containers on ECS, EKS or EC2, optionally autoscaled.
+    ContainerService(ContainerService),
+    /// AWS Step Functions state machine (standard or express).
+    StepFunctions(StepFunctions),
+    /// Amazon DynamoDB table, optionally with a stream.
+    DynamoDbTable(DynamoDbTable),
+    /// Amazon Data Firehose delivery stream.
+    Firehose(Firehose),
+    /// Amazon S3 bucket.
+    S3Bucket(ServiceSink),
+    /// Amazon SES (email sending).
+    Ses(ServiceSink),
+    /// Amazon CloudWatch Logs log group.
+    LogGroup(ServiceSink),
+    /// Analytics sink (AWS Glue / Amazon Athena over S3).
+    Analytics(ServiceSink),
 }
 
 impl ComponentKind {
@@ -60,6 +96,21 @@ impl ComponentKind {
             ComponentKind::Station(_) => "Station",
             ComponentKind::Sink(_) => "Sink",
             ComponentKind::DeadLetterQueue(_) => "DeadLetterQueue",
+            ComponentKind::ApiGateway(_) => "ApiGateway",
+            ComponentKind::EventBus(_) => "EventBus",
+            ComponentKind::SnsTopic(_) => "SnsTopic",
+            ComponentKind::SqsQueue(_) => "SqsQueue",
+            ComponentKind::Lambda(_) => "Lambda",
+            ComponentKind::KinesisStream(_) => "KinesisStream",
+            ComponentKind::KafkaTopic(_) => "KafkaTopic",
+            ComponentKind::ContainerService(_) => "ContainerService",
+            ComponentKind::StepFunctions(_) => "StepFunctions",
+            ComponentKind::DynamoDbTable(_) => "DynamoDbTable",
+            ComponentKind::Firehose(_) => "Firehose",
+            ComponentKind::S3Bucket(_) => "S3Bucket",
+            ComponentKind::Ses(_) => "Ses",
+            ComponentKind::LogGroup(_) => "LogGroup",
+            ComponentKind::Analytics(_) => "Analytics",
         }
     }
 
@@ -72,7 +123,30 @@ impl ComponentKind {
     /// Whether this kind can hand failed work to a dead-letter or on-failure link.
     #[must_use]
     pub fn can_dead_letter(&self) -> bool {
-        matches!(self, ComponentKind::Station(_))
+        matches!(
+            self,
+            ComponentKind::Station(_)
+                | ComponentKind::EventBus(_)
+                | ComponentKind::SnsTopic(_)
+                | ComponentKind::SqsQueue(_)
+                | ComponentKind::Lambda(_)
+                | ComponentKind::KinesisStream(_)
+                | ComponentKind::KafkaTopic(_)
+                | ComponentKind::ContainerService(_)
+                | ComponentKind::StepFunctions(_)
+                | ComponentKind::DynamoDbTable(_)
+                | ComponentKind::Firehose(_)
+        )
+    }
+
+    /// Whether this kind can hold dead letters (the target of a dead-letter link): a
+    /// dead-letter queue or an SQS queue.
+    #[must_use]
+    pub fn holds_dead_letters(&self) -> bool {
+        matches!(
+            self,
+            ComponentKind::DeadLetterQueue(_) | ComponentKind::SqsQueue(_)
+        )
     }
 
     /// Whether this kind accepts incoming events.
@@ -84,7 +158,64 @@ impl ComponentKind {
     /// Whether this kind sends events on along delivery links.
     #[must_use]
     pub fn has_outputs(&self) -> bool {
-        matches!(self, ComponentKind::Producer(_) | ComponentKind::Station(_))
+        !matches!(
+            self,
+            ComponentKind::Sink(_)
+                | ComponentKind::DeadLetterQueue(_)
+                | ComponentKind::Ses(_)
+                | ComponentKind::LogGroup(_)
+                | ComponentKind::Analytics(_)
+        )
+    }
+
+    /// Whether this kind is an AWS service (priced by the price book).
+    #[must_use]
+    pub fn is_cloud(&self) -> bool {
+        !matches!(
+            self,
+            ComponentKind::Producer(_)
+                | ComponentKind::Station(_)
+                | ComponentKind::Sink(_)
+                | ComponentKind::DeadLetterQueue(_)
+        )
+    }
+}
+
+/// What a producer stands for; sets the palette defaults and the diagram icon, not
+/// the behaviour (arrivals, keys and retries say how it behaves).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// A client application or upstream service calling in.
+    #[default]
+    Client,
+    /// A fleet of IoT devices sending telemetry.
+    IotFleet,
+    /// A scheduled job (cron, EventBridge Scheduler).
+    Schedule,
+    /// S3 event notifications (object created, removed).
+    S3Notification,
+    /// A DynamoDB stream of item changes.
+    DynamoDbStream,
+}
+
+/// Partition keys (or message group ids) of a producer's events: `cardinality` distinct
+/// keys, of which one hot key takes `hot_share` of the events and the rest share the
+/// remainder evenly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySpace {
+    /// Number of distinct keys (>= 1).
+    pub cardinality: u32,
+    /// Share of events with the hot key, 0..=1 (0 = uniform).
+    pub hot_share: f64,
+}
+
+impl Default for KeySpace {
+    fn default() -> Self {
+        KeySpace {
+            cardinality: 1000,
+            hot_share: 0.0,
+        }
     }
 }
 
@@ -99,7 +230,7 @@ pub enum Routing {
 }
 
 /// Event source.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Producer {
     /// When events arrive.
@@ -113,6 +244,42 @@ pub struct Producer {
     pub max_events: Option<u64>,
     /// How events are routed to outgoing links.
     pub routing: Routing,
+    /// What the producer stands for.
+    pub source: Source,
+    /// Partition keys / message group ids of its events; none = no key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys: Option<KeySpace>,
+    /// How the producer (its SDK) retries sends refused by a throttle (HTTP 429,
+    /// Kinesis ProvisionedThroughputExceeded): by default the AWS SDK standard mode,
+    /// 3 attempts with exponential backoff from 100 ms, full jitter, capped at 20 s.
+    pub retry: Retry,
+}
+
+/// The AWS SDKs' "standard" retry mode: 3 attempts, base delay 100 ms doubling, full
+/// jitter, at most 20 s.
+#[must_use]
+pub fn sdk_standard_retry() -> Retry {
+    Retry {
+        max_attempts: 3,
+        backoff_ms: 100.0,
+        multiplier: 2.0,
+        max_backoff_ms: 20_000.0,
+        jitter: Jitter::Full,
+    }
+}
+
+impl Default for Producer {
+    fn default() -> Self {
+        Producer {
+            arrivals: Arrivals::default(),
+            event_types: Vec::new(),
+            max_events: None,
+            routing: Routing::FanOut,
+            source: Source::Client,
+            keys: None,
+            retry: sdk_standard_retry(),
+        }
+    }
 }
 
 /// Token bucket that rejects what exceeds it.

@@ -5,6 +5,7 @@
 //! [`Problem`] at once; the engine (`crate::sim`) builds from a document that has no
 //! errors. Nothing here knows about the engine or the GUI.
 
+pub mod aws;
 mod component;
 mod dist;
 mod duration;
@@ -17,8 +18,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Component, ComponentKind, DeadLetterQueue, Jitter, Producer, Retry, Routing, Sink, Station,
-    Throttle,
+    Component, ComponentKind, DeadLetterQueue, Jitter, KeySpace, Producer, Retry, Routing, Sink,
+    Source, Station, Throttle, sdk_standard_retry,
 };
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
@@ -54,6 +55,10 @@ pub struct Document {
     pub components: Vec<Component>,
     /// The arrows.
     pub connections: Vec<Connection>,
+    /// Account-wide limits shared by the components (Lambda concurrency).
+    pub account: Account,
+    /// How cost is computed for this design.
+    pub cost: CostSettings,
     /// Editor positions by component id; no effect on the simulation.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub layout: BTreeMap<String, [f32; 2]>,
@@ -69,6 +74,8 @@ impl Default for Document {
             event_types: Vec::new(),
             components: Vec::new(),
             connections: Vec::new(),
+            account: Account::default(),
+            cost: CostSettings::default(),
             layout: BTreeMap::new(),
         }
     }
@@ -89,6 +96,37 @@ impl Document {
             .find(|c| c.display_name() == name)
             .or_else(|| self.component(name))
     }
+}
+
+/// Limits of the AWS account and Region the design runs in, shared by its components.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Account {
+    /// Concurrent Lambda executions in the Region, shared by every function without
+    /// reserved concurrency (default 1,000:
+    /// <https://docs.aws.amazon.com/lambda/latest/dg/limits.html>).
+    pub lambda_concurrency: u32,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account {
+            lambda_concurrency: 1000,
+        }
+    }
+}
+
+/// Cost settings of a design: free tier and price overrides on top of the price book.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CostSettings {
+    /// Subtract the monthly free tier (off by default: most production accounts have
+    /// used it up, and accounts opened since 2025-07-15 get credits instead).
+    pub free_tier: bool,
+    /// Price overrides, USD per unit, keyed `service.meter` as in the price book (e.g.
+    /// `"lambda.requests": 0.0000002`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, f64>,
 }
 
 /// Run settings saved with the design.
@@ -173,6 +211,21 @@ pub struct Connection {
     /// Network or hand-off delay along the link, in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<Dist>,
+    /// EventBridge: the rule this target belongs to (links with the same rule share its
+    /// pattern; at most 5 targets per rule). Empty = a rule of its own.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub rule: String,
+    /// EventBridge target / SNS subscription: retry policy for failed deliveries over
+    /// this link, replacing the source's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+    /// EventBridge target / SNS subscription: give up on an event older than this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_event_age: Option<Duration>,
+    /// EventBridge target / SNS subscription: id of the dead-letter queue (a
+    /// DeadLetterQueue or an SqsQueue) for events this link gives up on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
 }
 
 impl Default for Connection {
@@ -184,6 +237,10 @@ impl Default for Connection {
             filter: None,
             weight: 1.0,
             latency_ms: None,
+            rule: String::new(),
+            retry: None,
+            max_event_age: None,
+            dead_letter: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
-    MAX_EVENT_TYPES, Routing,
+    MAX_EVENT_TYPES, Retry, Routing,
 };
 
 /// How serious a problem is: errors stop a run, warnings do not.
@@ -76,6 +76,54 @@ pub const MAX_EXPECTED_ARRIVALS: f64 = 1e10;
 /// Check a document and return every problem, errors first, in a stable order.
 #[must_use]
 #[allow(clippy::too_many_lines)]
+/// What is wrong with a retry policy.
+fn retry_problems(r: &Retry) -> Vec<String> {
+    let mut out = Vec::new();
+    if r.max_attempts == 0 {
+        out.push("retry.max_attempts must be at least 1 (1 = no retries)".into());
+    }
+    for (name, v) in [
+        ("retry.backoff_ms", r.backoff_ms),
+        ("retry.max_backoff_ms", r.max_backoff_ms),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            out.push(format!("{name} must be finite and >= 0, got {v}"));
+        }
+    }
+    if !r.multiplier.is_finite() || r.multiplier < 1.0 {
+        out.push(format!(
+            "retry.multiplier must be >= 1, got {}",
+            r.multiplier
+        ));
+    }
+    out
+}
+
+/// Problems of a cloud component's own parameters.
+fn cloud_problems(kind: &ComponentKind) -> Vec<(Severity, String)> {
+    match kind {
+        ComponentKind::ApiGateway(p) => p.problems(),
+        ComponentKind::EventBus(p) => p.problems(),
+        ComponentKind::SnsTopic(p) => p.problems(),
+        ComponentKind::SqsQueue(p) => p.problems(),
+        ComponentKind::Lambda(p) => p.problems(),
+        ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => p.problems(),
+        ComponentKind::ContainerService(p) => p.problems(),
+        ComponentKind::StepFunctions(p) => p.problems(),
+        ComponentKind::DynamoDbTable(p) => p.problems(),
+        ComponentKind::Firehose(p) => p.problems(),
+        ComponentKind::S3Bucket(p)
+        | ComponentKind::Ses(p)
+        | ComponentKind::LogGroup(p)
+        | ComponentKind::Analytics(p) => p.problems(),
+        ComponentKind::Producer(_)
+        | ComponentKind::Station(_)
+        | ComponentKind::Sink(_)
+        | ComponentKind::DeadLetterQueue(_) => Vec::new(),
+    }
+}
+
+/// Check a document and return every problem, errors first, in a stable order.
 pub fn validate(doc: &Document) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut push = |severity, subject: Subject, message: String| {
@@ -207,6 +255,33 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         );
     }
 
+    // --- account and cost settings
+    if doc.account.lambda_concurrency == 0 {
+        push(
+            Severity::Error,
+            Subject::Document,
+            "account.lambda_concurrency must be at least 1".into(),
+        );
+    }
+    for (key, v) in &doc.cost.prices {
+        if !v.is_finite() || *v < 0.0 {
+            push(
+                Severity::Error,
+                Subject::Document,
+                format!("cost.prices `{key}` must be finite and >= 0, got {v}"),
+            );
+        }
+        if key.split('.').count() != 2 {
+            push(
+                Severity::Error,
+                Subject::Document,
+                format!(
+                    "cost.prices key `{key}` must look like `service.meter`, e.g. `lambda.requests`"
+                ),
+            );
+        }
+    }
+
     // --- components
     let mut ids = BTreeSet::new();
     let mut display = BTreeSet::new();
@@ -295,31 +370,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                         format!("fail_prob must be between 0 and 1, got {}", st.fail_prob),
                     );
                 }
-                if st.retry.max_attempts == 0 {
-                    push(
-                        Severity::Error,
-                        s(),
-                        "retry.max_attempts must be at least 1 (1 = no retries)".into(),
-                    );
-                }
-                for (name, v) in [
-                    ("retry.backoff_ms", st.retry.backoff_ms),
-                    ("retry.max_backoff_ms", st.retry.max_backoff_ms),
-                ] {
-                    if !v.is_finite() || v < 0.0 {
-                        push(
-                            Severity::Error,
-                            s(),
-                            format!("{name} must be finite and >= 0, got {v}"),
-                        );
-                    }
-                }
-                if !st.retry.multiplier.is_finite() || st.retry.multiplier < 1.0 {
-                    push(
-                        Severity::Error,
-                        s(),
-                        format!("retry.multiplier must be >= 1, got {}", st.retry.multiplier),
-                    );
+                for e in retry_problems(&st.retry) {
+                    push(Severity::Error, s(), e);
                 }
                 if let Some(t) = &st.throttle {
                     if !t.rate_per_s.is_finite() || t.rate_per_s < 0.0 {
@@ -356,6 +408,35 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 }
             }
             ComponentKind::Sink(_) | ComponentKind::DeadLetterQueue(_) => {}
+            other => {
+                for (sev, e) in cloud_problems(other) {
+                    push(sev, s(), e);
+                }
+            }
+        }
+        if let ComponentKind::Producer(p) = &c.kind {
+            for e in retry_problems(&p.retry) {
+                push(Severity::Error, s(), e);
+            }
+            if let Some(k) = &p.keys {
+                if k.cardinality == 0 {
+                    push(
+                        Severity::Error,
+                        s(),
+                        "keys.cardinality must be at least 1".into(),
+                    );
+                }
+                if !k.hot_share.is_finite() || !(0.0..=1.0).contains(&k.hot_share) {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!(
+                            "keys.hot_share must be between 0 and 1, got {}",
+                            k.hot_share
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -413,6 +494,19 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             ),
                         );
                     }
+                    if conn.kind == LinkKind::DeadLetter
+                        && let Some(t) = to
+                        && !t.holds_dead_letters()
+                    {
+                        push(
+                            Severity::Error,
+                            s(),
+                            format!(
+                                "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not a {}",
+                                t.kind_name()
+                            ),
+                        );
+                    }
                     if conn.filter.is_some() {
                         push(
                             Severity::Warning,
@@ -434,6 +528,52 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             for e in lat.problems() {
                 push(Severity::Error, s(), format!("latency_ms: {e}"));
             }
+        }
+        if let Some(d) = &conn.dead_letter {
+            match kind_of(d) {
+                None => push(
+                    Severity::Error,
+                    s(),
+                    format!("dead_letter names unknown component `{d}`"),
+                ),
+                Some(k) if !k.holds_dead_letters() => push(
+                    Severity::Error,
+                    s(),
+                    format!(
+                        "dead_letter `{d}` is a {}; it must be a DeadLetterQueue or an SqsQueue",
+                        k.kind_name()
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        let per_target = conn.dead_letter.is_some()
+            || conn.retry.is_some()
+            || conn.max_event_age.is_some()
+            || !conn.rule.is_empty();
+        if per_target
+            && !matches!(
+                from,
+                Some(ComponentKind::EventBus(_) | ComponentKind::SnsTopic(_))
+            )
+        {
+            push(
+                Severity::Warning,
+                s(),
+                "rule, retry, max_event_age and dead_letter apply only to links from an EventBus or SnsTopic; ignored here".into(),
+            );
+        }
+        if let Some(r) = &conn.retry {
+            for e in retry_problems(r) {
+                push(Severity::Error, s(), e);
+            }
+        }
+        if conn.max_event_age.is_some_and(|a| a.ns == 0) {
+            push(
+                Severity::Error,
+                s(),
+                "max_event_age must be longer than zero".into(),
+            );
         }
         if let Some(f) = &conn.filter {
             for t in &f.event_types {

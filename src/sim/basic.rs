@@ -1,17 +1,41 @@
 //! Behaviours of the simple kinds: producer, sink and dead-letter queue.
 
+use rand::Rng;
+
 use super::engine::{Behaviour, Ctx, FailReason, Outcome};
 use super::sample::ArrivalGen;
+use super::station::backoff_ns;
 use super::{MsgId, SimTime};
+use crate::model::{KeySpace, Retry};
 
 const ARRIVE: u32 = 1;
+const RESEND: u32 = 2;
 
-/// Creates events at the instants its arrival process gives and forwards them.
+/// Creates events at the instants its arrival process gives and forwards them; resends
+/// refused events per its retry policy.
 pub struct ProducerB {
     pub(crate) arrivals: ArrivalGen,
     /// Cumulative weights over event type indices.
     pub(crate) mix: Vec<(u16, f64)>,
     pub(crate) remaining: Option<u64>,
+    pub(crate) keys: Option<KeySpace>,
+    pub(crate) retry: Retry,
+    pub(crate) backing_off: u64,
+}
+
+/// Draw a key: the hot key 0 with probability `hot_share`, otherwise uniform over the
+/// others (or over all keys when there is only one or no hot key).
+fn draw_key<R: Rng + ?Sized>(k: &KeySpace, rng: &mut R) -> u32 {
+    let n = k.cardinality.max(1);
+    if k.hot_share > 0.0 && n > 1 {
+        if rng.random::<f64>() < k.hot_share {
+            0
+        } else {
+            rng.random_range(1..n)
+        }
+    } else {
+        rng.random_range(0..n)
+    }
 }
 
 impl ProducerB {
@@ -36,8 +60,48 @@ impl Behaviour for ProducerB {
         ctx.end_message(msg, Outcome::Failed);
     }
 
-    fn on_local(&mut self, _tag: u32, _data: u64, ctx: &mut Ctx) {
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        let attempt = ctx.msg(id).sends + 1;
+        ctx.msg(id).sends = attempt;
+        ctx.msg(id).reason = reason;
+        if u32::from(attempt) < self.retry.max_attempts {
+            let m = ctx.metrics();
+            m.counters.retries += 1;
+            let delay = backoff_ns(&self.retry, u32::from(attempt), ctx.rng());
+            self.backing_off += 1;
+            ctx.schedule(delay, RESEND, u64::from(id) | (u64::from(by) << 32));
+        } else {
+            let m = ctx.metrics();
+            m.counters.failed += 1;
+            m.bucket_error();
+            ctx.end_message(id, Outcome::Rejected);
+        }
+    }
+
+    fn held(&self) -> u64 {
+        self.backing_off
+    }
+
+    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
+        if tag == RESEND {
+            self.backing_off -= 1;
+            let id = (data & 0xffff_ffff) as MsgId;
+            let by = (data >> 32) as u32;
+            match ctx.link_to(by) {
+                Some(l) => ctx.send_on(l, id),
+                None => ctx.send_to(by, id),
+            }
+            return;
+        }
         let id = ctx.create(&self.mix);
+        if let Some(k) = &self.keys {
+            let key = draw_key(k, ctx.rng());
+            ctx.msg(id).key = key;
+        }
         let now = ctx.now();
         let m = ctx.metrics();
         m.counters.arrivals += 1;
@@ -66,18 +130,38 @@ impl Behaviour for SinkB {
     }
 }
 
-/// Stores dead letters, counted by the reason they were given up on.
-#[derive(Default)]
+/// Stores dead letters, counted by the reason they were given up on and the component
+/// that gave up on them.
 pub struct DeadLetterB {
     by_reason: [u64; 5],
+    by_source: Vec<u64>,
     stored: u64,
+    first_at: Option<SimTime>,
+}
+
+impl DeadLetterB {
+    /// Empty, in a design of `components` components.
+    #[must_use]
+    pub fn new(components: usize) -> Self {
+        DeadLetterB {
+            by_reason: [0; 5],
+            by_source: vec![0; components],
+            stored: 0,
+            first_at: None,
+        }
+    }
 }
 
 impl Behaviour for DeadLetterB {
     fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
         let reason = ctx.msg(msg).reason;
+        let from = ctx.msg(msg).from as usize;
         self.by_reason[reason as usize] += 1;
+        if let Some(n) = self.by_source.get_mut(from) {
+            *n += 1;
+        }
         self.stored += 1;
+        self.first_at.get_or_insert(ctx.now());
         let now = ctx.now();
         let stored = self.stored;
         let m = ctx.metrics();
@@ -88,8 +172,8 @@ impl Behaviour for DeadLetterB {
         ctx.end_message(msg, Outcome::DeadLettered);
     }
 
-    fn extra(&self) -> Vec<(String, u64)> {
-        [
+    fn extra(&self, now: SimTime) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = [
             FailReason::Error,
             FailReason::Timeout,
             FailReason::Throttled,
@@ -100,9 +184,24 @@ impl Behaviour for DeadLetterB {
         .map(|r| {
             (
                 format!("reason_{}", r.as_str()),
-                self.by_reason[*r as usize],
+                self.by_reason[*r as usize] as f64,
             )
         })
-        .collect()
+        .collect();
+        if let Some(t) = self.first_at {
+            // nothing consumes a dead-letter queue in the model: its oldest message is
+            // the first one that arrived
+            out.push(("oldest_age_s".to_owned(), (now - t) as f64 / 1e9));
+        }
+        out
+    }
+
+    fn sources(&self) -> Vec<(u32, u64)> {
+        self.by_source
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (u32::try_from(i).unwrap_or(u32::MAX), *n))
+            .collect()
     }
 }

@@ -2,14 +2,75 @@
 
 use std::collections::BTreeMap;
 
+use super::aws;
 use super::basic::{DeadLetterB, ProducerB, SinkB};
 use super::engine::{Behaviour, CompiledFilter, EventTypeRt, Link, Outputs, Simulation};
 use super::metrics::ComponentMetrics;
 use super::sample::{ArrivalGen, Sampler};
 use super::station::{StationB, TokenBucket};
 use crate::model::{
-    ComponentKind, Document, EventType, Filter, LinkKind, Problem, Severity, validate,
+    ComponentKind, Connection, Document, EventType, Filter, LinkKind, Problem, Routing, Severity,
+    validate,
 };
+
+/// One outgoing link of the component being built.
+pub(crate) struct LinkInfo<'a> {
+    /// Link index, for `Ctx::send_on` / `Ctx::invoke`.
+    pub link: u32,
+    /// Index of the component it leads to.
+    pub target: u32,
+    /// That component's kind.
+    pub target_kind: &'a ComponentKind,
+    /// The connection as drawn.
+    pub conn: &'a Connection,
+}
+
+/// What a kind's builder may look at and register while it compiles one component.
+pub(crate) struct BuildEnv<'a> {
+    /// The whole document.
+    pub doc: &'a Document,
+    /// Index of the component being built.
+    pub me: u32,
+    /// Event types in force (at least one).
+    pub types: &'a [EventType],
+    /// Its delivery links, in document order.
+    pub delivery: Vec<LinkInfo<'a>>,
+    /// Its dead-letter and on-failure links.
+    pub failure: Vec<LinkInfo<'a>>,
+    index: &'a BTreeMap<&'a str, u32>,
+    pools: &'a mut Vec<(String, u64)>,
+}
+
+impl BuildEnv<'_> {
+    /// Index of the component with this id.
+    pub fn component_index(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// A shared concurrency pool by name, created with `limit` slots by the first
+    /// component that asks for it (e.g. `lambda-unreserved`).
+    pub fn pool(&mut self, name: &str, limit: u64) -> u32 {
+        let i = self
+            .pools
+            .iter()
+            .position(|(n, _)| n == name)
+            .unwrap_or_else(|| {
+                self.pools.push((name.to_owned(), limit));
+                self.pools.len() - 1
+            });
+        u32::try_from(i).unwrap_or(u32::MAX)
+    }
+}
+
+/// A compiled component: behaviour, metrics (with its meters and gauges) and routing.
+pub(crate) struct Built {
+    /// What it does.
+    pub behaviour: Box<dyn Behaviour>,
+    /// What is recorded about it.
+    pub metrics: ComponentMetrics,
+    /// Fan-out or split over its delivery links.
+    pub routing: Routing,
+}
 
 /// Why a document could not be turned into a simulation.
 #[derive(Debug, thiserror::Error)]
@@ -127,8 +188,9 @@ impl Simulation {
         }
 
         let mut links = Vec::with_capacity(doc.connections.len());
+        let mut link_conn: Vec<usize> = Vec::with_capacity(doc.connections.len());
         let mut outputs: Vec<Outputs> = doc.components.iter().map(|_| Outputs::default()).collect();
-        for conn in &doc.connections {
+        for (ci, conn) in doc.connections.iter().enumerate() {
             let (Some(&from), Some(&to)) =
                 (index.get(conn.from.as_str()), index.get(conn.to.as_str()))
             else {
@@ -145,6 +207,7 @@ impl Simulation {
                 LinkKind::Delivery => conn.filter.as_ref().map(|f| compile_filter(f, &types)),
                 _ => None,
             };
+            link_conn.push(ci);
             links.push(Link {
                 target: to,
                 weight: conn.weight,
@@ -161,8 +224,52 @@ impl Simulation {
 
         let mut behaviours: Vec<Box<dyn Behaviour>> = Vec::with_capacity(doc.components.len());
         let mut metrics = Vec::with_capacity(doc.components.len());
+        let mut pools: Vec<(String, u64)> = Vec::new();
         for (i, c) in doc.components.iter().enumerate() {
             let name = c.display_name();
+            let info = |l: &u32| {
+                let link = &links[*l as usize];
+                LinkInfo {
+                    link: *l,
+                    target: link.target,
+                    target_kind: &doc.components[link.target as usize].kind,
+                    conn: &doc.connections[link_conn[*l as usize]],
+                }
+            };
+            let mut env = BuildEnv {
+                doc,
+                me: u32::try_from(i).unwrap_or(u32::MAX),
+                types: &types,
+                delivery: outputs[i].delivery.iter().map(info).collect(),
+                failure: outputs[i].failure.iter().map(info).collect(),
+                index: &index,
+                pools: &mut pools,
+            };
+            let built = match &c.kind {
+                ComponentKind::ApiGateway(p) => Some(aws::api_gateway::build(p, &mut env)),
+                ComponentKind::EventBus(p) => Some(aws::eventbridge::build(p, &mut env)),
+                ComponentKind::SnsTopic(p) => Some(aws::sns::build(p, &mut env)),
+                ComponentKind::SqsQueue(p) => Some(aws::sqs::build(p, &mut env)),
+                ComponentKind::Lambda(p) => Some(aws::lambda::build(p, &mut env)),
+                ComponentKind::KinesisStream(p) => Some(aws::stream::build(p, false, &mut env)),
+                ComponentKind::KafkaTopic(p) => Some(aws::stream::build(p, true, &mut env)),
+                ComponentKind::ContainerService(p) => Some(aws::container::build(p, &mut env)),
+                ComponentKind::StepFunctions(p) => Some(aws::step_functions::build(p, &mut env)),
+                ComponentKind::DynamoDbTable(p) => Some(aws::dynamodb::build(p, &mut env)),
+                ComponentKind::Firehose(p) => Some(aws::firehose::build(p, &mut env)),
+                ComponentKind::S3Bucket(p) => Some(aws::sinks::build(p, "S3Bucket", &mut env)),
+                ComponentKind::Ses(p) => Some(aws::sinks::build(p, "Ses", &mut env)),
+                ComponentKind::LogGroup(p) => Some(aws::sinks::build(p, "LogGroup", &mut env)),
+                ComponentKind::Analytics(p) => Some(aws::sinks::build(p, "Analytics", &mut env)),
+                _ => None,
+            };
+            if let Some(built) = built {
+                let b = built.map_err(|e| cerr(name, e))?;
+                outputs[i].routing = b.routing;
+                behaviours.push(b.behaviour);
+                metrics.push(b.metrics);
+                continue;
+            }
             match &c.kind {
                 ComponentKind::Producer(p) => {
                     let arrivals =
@@ -191,6 +298,9 @@ impl Simulation {
                         arrivals,
                         mix,
                         remaining: p.max_events,
+                        keys: p.keys.clone(),
+                        retry: p.retry.clone(),
+                        backing_off: 0,
                     }));
                     metrics.push(ComponentMetrics::new(0));
                 }
@@ -219,13 +329,17 @@ impl Simulation {
                     metrics.push(ComponentMetrics::new(0));
                 }
                 ComponentKind::DeadLetterQueue(_) => {
-                    behaviours.push(Box::new(DeadLetterB::default()));
-                    metrics.push(ComponentMetrics::new(0));
+                    behaviours.push(Box::new(DeadLetterB::new(doc.components.len())));
+                    let mut m = ComponentMetrics::new(0);
+                    m.add_gauge("oldest_age_s");
+                    metrics.push(m);
                 }
+                _ => unreachable!("cloud kinds are built above"),
             }
         }
+        let pools = pools.into_iter().map(|(_, limit)| (limit, 0)).collect();
         Ok(Simulation::assemble(
-            doc, seed, behaviours, metrics, outputs, links, event_rt,
+            doc, seed, behaviours, metrics, outputs, links, event_rt, pools,
         ))
     }
 }

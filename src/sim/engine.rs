@@ -83,6 +83,74 @@ pub struct Message {
     pub enqueued: SimTime,
     /// When its current attempt started service.
     pub started: SimTime,
+    /// The component that sent it along its last link (refusals go back there).
+    pub from: u32,
+    /// Partition key / message group, drawn by the producer's key space ([`NO_KEY`]
+    /// when it has none).
+    pub key: u32,
+    /// Refused sends of the current hop, kept by a sender that retries refusals; reset
+    /// when a component forwards the message on.
+    pub sends: u16,
+}
+
+/// [`Message::key`] of events without a partition key.
+pub const NO_KEY: u32 = u32::MAX;
+
+/// Index of a synchronous call in the engine's call table.
+pub type CallId = u32;
+
+/// How a synchronous call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallStatus {
+    /// Not answered yet.
+    Pending,
+    /// Every message was processed.
+    Ok,
+    /// The invocation failed (an error or a timeout); returned messages were not
+    /// processed.
+    Failed(FailReason),
+    /// Refused for lack of capacity (HTTP 429, Lambda TooManyRequests); nothing ran.
+    Throttled,
+    /// The callee has no free slot right now; nothing ran and nothing is billed. The
+    /// caller may [`Ctx::wait_for`] it.
+    Busy,
+}
+
+/// What the callee does with the messages of a successful call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallMode {
+    /// The callee takes them over and sends them on (API Gateway -> Lambda, SQS ->
+    /// consumer).
+    Consume,
+    /// The callee processes them and hands them back in the reply (Firehose record
+    /// transformation).
+    Transform,
+}
+
+/// A synchronous call: a batch of messages handed to a callee that answers.
+pub(crate) struct Call {
+    caller: u32,
+    token: u64,
+    mode: CallMode,
+    /// Messages travelling with the call: to the callee, then back to the caller.
+    msgs: Vec<MsgId>,
+    status: CallStatus,
+    /// Messages the callee processed successfully (and kept).
+    processed: u32,
+    live: bool,
+}
+
+/// The answer to a call, as the caller reads it.
+#[derive(Debug)]
+pub struct Reply {
+    /// How it ended.
+    pub status: CallStatus,
+    /// The caller's own token given to [`Ctx::invoke`].
+    pub token: u64,
+    /// Messages handed back (failed, throttled or transformed), now the caller's again.
+    pub returned: Vec<MsgId>,
+    /// How many messages the callee processed and kept.
+    pub processed: u32,
 }
 
 /// Marks a free slab slot.
@@ -119,6 +187,15 @@ impl Slab {
 pub enum EventKind {
     /// Hand a message to the target component.
     Deliver(MsgId),
+    /// A message the target sent comes back refused, with the reason and the index of
+    /// the component that refused it.
+    Bounce(MsgId, FailReason, u32),
+    /// A synchronous call reaches its callee.
+    Invoke(CallId),
+    /// The answer to a call reaches its caller.
+    Reply(CallId),
+    /// A component the target waits for has a free slot (payload: its index).
+    Wake(u32),
     /// A component's own timer, with a tag and a payload of its choosing.
     Local(u32, u64),
 }
@@ -135,8 +212,17 @@ struct Event {
     data: u64,
 }
 
-/// Tag of delivery events (timer tags chosen by behaviours must differ).
+/// Tag of delivery events (timer tags chosen by behaviours must be below [`BOUNCE`]).
 const DELIVER: u32 = u32::MAX;
+/// Tag of refused messages returning to their sender
+/// (`data` = id | reason << 32 | refuser << 40).
+const BOUNCE: u32 = u32::MAX - 1;
+/// Tag of call invocations (`data` = call id).
+const INVOKE: u32 = u32::MAX - 2;
+/// Tag of call replies (`data` = call id).
+const REPLY: u32 = u32::MAX - 3;
+/// Tag of wake-ups (`data` = the waking component).
+const WAKE: u32 = u32::MAX - 4;
 
 impl Event {
     #[inline]
@@ -146,11 +232,33 @@ impl Event {
 
     #[inline]
     fn kind(&self) -> EventKind {
-        if self.tag == DELIVER {
-            EventKind::Deliver(self.data as MsgId)
-        } else {
-            EventKind::Local(self.tag, self.data)
+        match self.tag {
+            DELIVER => EventKind::Deliver(self.data as MsgId),
+            BOUNCE => EventKind::Bounce(
+                (self.data & 0xffff_ffff) as MsgId,
+                reason_from_u8((self.data >> 32) as u8),
+                (self.data >> 40) as u32,
+            ),
+            INVOKE => EventKind::Invoke(self.data as CallId),
+            REPLY => EventKind::Reply(self.data as CallId),
+            WAKE => EventKind::Wake(self.data as u32),
+            _ => EventKind::Local(self.tag, self.data),
         }
+    }
+
+    /// Messages this event carries in transit (for the leak check).
+    fn carries_message(&self) -> bool {
+        self.tag == DELIVER || self.tag == BOUNCE
+    }
+}
+
+fn reason_from_u8(v: u8) -> FailReason {
+    match v {
+        1 => FailReason::Error,
+        2 => FailReason::Timeout,
+        3 => FailReason::Throttled,
+        4 => FailReason::Expired,
+        _ => FailReason::None,
     }
 }
 
@@ -287,6 +395,19 @@ pub struct Core {
     pub(crate) event_types: Vec<EventTypeRt>,
     pub(crate) events: u64,
     scratch: Vec<u32>,
+    calls: Vec<Call>,
+    free_calls: Vec<CallId>,
+    /// Shared concurrency pools: (limit, in use).
+    pub(crate) pools: Vec<(u64, u64)>,
+    /// Per component: components waiting for it to have a free slot.
+    waiters: Vec<Vec<u32>>,
+    /// Per component: whether it wants refused messages back.
+    pub(crate) wants_bounces: Vec<bool>,
+    /// The call whose messages are being delivered one by one by the default
+    /// [`Behaviour::on_invoke`]; refusals go into it.
+    current_call: Option<CallId>,
+    /// Per component: kind name (for behaviours that adapt to their neighbours).
+    pub(crate) kinds: Vec<&'static str>,
 }
 
 impl Core {
@@ -295,7 +416,17 @@ impl Core {
         self.seq += 1;
         let (tag, data) = match kind {
             EventKind::Deliver(id) => (DELIVER, u64::from(id)),
-            EventKind::Local(tag, data) => (tag, data),
+            EventKind::Bounce(id, r, by) => (
+                BOUNCE,
+                u64::from(id) | (u64::from(r as u8) << 32) | (u64::from(by) << 40),
+            ),
+            EventKind::Invoke(c) => (INVOKE, u64::from(c)),
+            EventKind::Reply(c) => (REPLY, u64::from(c)),
+            EventKind::Wake(w) => (WAKE, u64::from(w)),
+            EventKind::Local(tag, data) => {
+                debug_assert!(tag < WAKE, "timer tags must be below the engine's own");
+                (tag, data)
+            }
         };
         let ev = Event {
             time,
@@ -451,6 +582,9 @@ impl Ctx<'_> {
             arrived: now,
             enqueued: now,
             started: now,
+            from: self.me,
+            key: NO_KEY,
+            sends: 0,
         })
     }
 
@@ -460,17 +594,259 @@ impl Ctx<'_> {
         self.core.slab.alloc(m)
     }
 
+    /// A copy of a message (a duplicate delivery, a fan-out copy), counted in the
+    /// producer's ledger as an extra event.
+    pub fn copy_message(&mut self, id: MsgId) -> MsgId {
+        self.copy(id)
+    }
+
+    /// Delay drawn for one use of a link.
+    fn link_delay(&mut self, link: u32) -> SimTime {
+        match &self.core.links[link as usize].latency {
+            Some(s) => s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize]),
+            None => 0,
+        }
+    }
+
     /// Send a message along one link (with the link's latency, if any).
     #[inline]
     fn send(&mut self, link: u32, id: MsgId) {
-        let l = &self.core.links[link as usize];
-        let target = l.target;
-        let delay = match &l.latency {
-            Some(s) => s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize]),
-            None => 0,
-        };
+        let target = self.core.links[link as usize].target;
+        let delay = self.link_delay(link);
+        self.core.slab.items[id as usize].from = self.me;
         let t = self.core.now.saturating_add(delay);
         self.core.push(t, target, EventKind::Deliver(id));
+    }
+
+    /// Send a message along one particular link, whatever its filter says.
+    pub fn send_on(&mut self, link: u32, id: MsgId) {
+        self.send(link, id);
+    }
+
+    /// Send a message to a component directly, without a link (no latency).
+    pub fn send_to(&mut self, target: u32, id: MsgId) {
+        self.core.slab.items[id as usize].from = self.me;
+        let now = self.core.now;
+        self.core.push(now, target, EventKind::Deliver(id));
+    }
+
+    /// This component's delivery links, in document order.
+    #[must_use]
+    pub fn delivery_links(&self) -> &[u32] {
+        &self.core.outputs[self.me as usize].delivery
+    }
+
+    /// This component's dead-letter and on-failure links.
+    #[must_use]
+    pub fn failure_links(&self) -> &[u32] {
+        &self.core.outputs[self.me as usize].failure
+    }
+
+    /// This component's first delivery link to `target`, if any.
+    #[must_use]
+    pub fn link_to(&self, target: u32) -> Option<u32> {
+        self.core.outputs[self.me as usize]
+            .delivery
+            .iter()
+            .copied()
+            .find(|&l| self.core.links[l as usize].target == target)
+    }
+
+    /// The component a link leads to.
+    #[must_use]
+    pub fn link_target(&self, link: u32) -> u32 {
+        self.core.links[link as usize].target
+    }
+
+    /// Whether a link's filter accepts a message.
+    #[must_use]
+    pub fn link_matches(&self, link: u32, id: MsgId) -> bool {
+        self.core.links[link as usize].matches(&self.core.slab.items[id as usize])
+    }
+
+    /// Kind name of a component.
+    #[must_use]
+    pub fn kind_of(&self, component: u32) -> &'static str {
+        self.core.kinds[component as usize]
+    }
+
+    /// Current (queue depth, busy) levels of another component, as its metrics show
+    /// them; what an autoscaler polling a queue's metrics sees.
+    #[must_use]
+    pub fn level_of(&self, component: u32) -> (u64, u64) {
+        let m = &self.core.metrics[component as usize];
+        (m.depth.level(), m.busy.level())
+    }
+
+    /// Refuse a message that was just delivered (throttled, full): count it as rejected
+    /// here, then hand it back to the sender when the sender retries refusals (or to the
+    /// caller of the call being delivered), otherwise end it as rejected.
+    pub fn refuse(&mut self, id: MsgId, reason: FailReason) {
+        let me = self.me as usize;
+        let m = &mut self.core.metrics[me];
+        m.counters.rejected += 1;
+        m.bucket_error();
+        if let Some(c) = self.core.current_call {
+            let call = &mut self.core.calls[c as usize];
+            call.msgs.push(id);
+            call.status = if reason == FailReason::Throttled {
+                CallStatus::Throttled
+            } else {
+                CallStatus::Failed(reason)
+            };
+            return;
+        }
+        let from = self.core.slab.items[id as usize].from;
+        if from != self.me && self.core.wants_bounces.get(from as usize) == Some(&true) {
+            let now = self.core.now;
+            self.core
+                .push(now, from, EventKind::Bounce(id, reason, self.me));
+        } else {
+            self.core.terminate(id, Outcome::Rejected);
+        }
+    }
+
+    fn new_call(&mut self, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
+        let call = Call {
+            caller: self.me,
+            token,
+            mode,
+            msgs,
+            status: CallStatus::Pending,
+            processed: 0,
+            live: true,
+        };
+        if let Some(c) = self.core.free_calls.pop() {
+            self.core.calls[c as usize] = call;
+            c
+        } else {
+            self.core.calls.push(call);
+            CallId::try_from(self.core.calls.len() - 1).unwrap_or(CallId::MAX)
+        }
+    }
+
+    /// Call the target of `link` synchronously with a batch of messages (after the
+    /// link's latency). The callee answers with [`Ctx::reply`]; the answer arrives as
+    /// [`Behaviour::on_reply`]. The messages belong to the call until then.
+    pub fn invoke(&mut self, link: u32, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
+        let target = self.core.links[link as usize].target;
+        let delay = self.link_delay(link);
+        for &id in &msgs {
+            self.core.slab.items[id as usize].from = self.me;
+        }
+        let c = self.new_call(msgs, mode, token);
+        let t = self.core.now.saturating_add(delay);
+        self.core.push(t, target, EventKind::Invoke(c));
+        c
+    }
+
+    /// Call a component synchronously without a link (no latency), as [`Ctx::invoke`].
+    pub fn invoke_component(
+        &mut self,
+        target: u32,
+        msgs: Vec<MsgId>,
+        mode: CallMode,
+        token: u64,
+    ) -> CallId {
+        for &id in &msgs {
+            self.core.slab.items[id as usize].from = self.me;
+        }
+        let c = self.new_call(msgs, mode, token);
+        let now = self.core.now;
+        self.core.push(now, target, EventKind::Invoke(c));
+        c
+    }
+
+    /// Mode of a call this component received.
+    #[must_use]
+    pub fn call_mode(&self, call: CallId) -> CallMode {
+        self.core.calls[call as usize].mode
+    }
+
+    /// Take the messages of a call this component received; from now on they are the
+    /// callee's until it hands some back in [`Ctx::reply`].
+    pub fn take_call_messages(&mut self, call: CallId) -> Vec<MsgId> {
+        std::mem::take(&mut self.core.calls[call as usize].msgs)
+    }
+
+    /// Answer a call: `returned` messages go back to the caller; `processed` says how
+    /// many the callee kept and processed.
+    pub fn reply(
+        &mut self,
+        call: CallId,
+        status: CallStatus,
+        returned: Vec<MsgId>,
+        processed: u32,
+    ) {
+        let c = &mut self.core.calls[call as usize];
+        c.msgs.extend(returned);
+        c.status = status;
+        c.processed = processed;
+        let caller = c.caller;
+        let now = self.core.now;
+        self.core.push(now, caller, EventKind::Reply(call));
+    }
+
+    /// Read and free the answer to a call this component made.
+    pub fn take_reply(&mut self, call: CallId) -> Reply {
+        let c = &mut self.core.calls[call as usize];
+        let reply = Reply {
+            status: c.status,
+            token: c.token,
+            returned: std::mem::take(&mut c.msgs),
+            processed: c.processed,
+        };
+        c.live = false;
+        self.core.free_calls.push(call);
+        reply
+    }
+
+    /// Take one slot of a shared pool (e.g. the account's Lambda concurrency) if one
+    /// is free.
+    pub fn pool_try_acquire(&mut self, pool: u32) -> bool {
+        let p = &mut self.core.pools[pool as usize];
+        if p.1 < p.0 {
+            p.1 += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Give back a slot of a shared pool.
+    pub fn pool_release(&mut self, pool: u32) {
+        let p = &mut self.core.pools[pool as usize];
+        p.1 = p.1.saturating_sub(1);
+    }
+
+    /// (limit, in use) of a shared pool.
+    #[must_use]
+    pub fn pool_state(&self, pool: u32) -> (u64, u64) {
+        self.core.pools[pool as usize]
+    }
+
+    /// Ask to be woken ([`Behaviour::on_wake`]) when `target` next frees a slot.
+    pub fn wait_for(&mut self, target: u32) {
+        let w = &mut self.core.waiters[target as usize];
+        if !w.contains(&self.me) {
+            w.push(self.me);
+        }
+    }
+
+    /// Wake every component waiting for this one (call when a slot frees).
+    pub fn wake_waiters(&mut self) {
+        let me = self.me as usize;
+        if self.core.waiters[me].is_empty() {
+            return;
+        }
+        let list = std::mem::take(&mut self.core.waiters[me]);
+        let now = self.core.now;
+        for w in &list {
+            self.core.push(now, *w, EventKind::Wake(self.me));
+        }
+        let mut list = list;
+        list.clear();
+        self.core.waiters[me] = list;
     }
 
     /// Pass a finished message on along the matching delivery links (fan-out copies or
@@ -483,6 +859,7 @@ impl Ctx<'_> {
             self.deliver_here(id);
             return;
         }
+        self.core.slab.items[id as usize].sends = 0;
         let m = self.core.slab.items[id as usize];
         let mut chosen = std::mem::take(&mut self.core.scratch);
         chosen.clear();
@@ -580,6 +957,13 @@ impl Ctx<'_> {
 
 /// The behaviour of one component kind. The engine calls it for each event addressed to
 /// the component; it acts only through the [`Ctx`].
+///
+/// Messages move in two ways. A *delivery* ([`Behaviour::on_deliver`]) hands one message
+/// over for good; the receiver may [`Ctx::refuse`] it at once (a throttle), and the
+/// refusal returns to the sender's [`Behaviour::on_bounce`] when the sender
+/// [`Behaviour::wants_bounces`]. A *call* ([`Behaviour::on_invoke`]) hands a batch over
+/// synchronously; the callee answers with [`Ctx::reply`] and the caller reads the answer
+/// in [`Behaviour::on_reply`] (API Gateway -> Lambda, SQS poller -> consumer).
 pub trait Behaviour: Send {
     /// Called once at time zero.
     fn start(&mut self, _ctx: &mut Ctx) {}
@@ -587,12 +971,54 @@ pub trait Behaviour: Send {
     fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx);
     /// One of this component's timers fires.
     fn on_local(&mut self, _tag: u32, _data: u64, _ctx: &mut Ctx) {}
+    /// Whether refusals of what this component sends come back to it.
+    fn wants_bounces(&self) -> bool {
+        false
+    }
+    /// A message this component sent was refused by component `by` (only when it wants
+    /// bounces).
+    fn on_bounce(&mut self, msg: MsgId, _reason: FailReason, _by: u32, ctx: &mut Ctx) {
+        ctx.end_message(msg, Outcome::Rejected);
+    }
+    /// A synchronous call arrives. The default delivers each message as
+    /// [`Behaviour::on_deliver`] and answers at once: `Ok`, or `Throttled` with the
+    /// refused messages handed back.
+    fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
+        let msgs = ctx.take_call_messages(call);
+        let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
+        ctx.core.current_call = Some(call);
+        ctx.core.calls[call as usize].status = CallStatus::Ok;
+        for id in msgs {
+            self.on_deliver(id, ctx);
+        }
+        ctx.core.current_call = None;
+        let c = &ctx.core.calls[call as usize];
+        let refused = u32::try_from(c.msgs.len()).unwrap_or(0);
+        let status = c.status;
+        ctx.reply(call, status, Vec::new(), n - refused);
+    }
+    /// The answer to a call this component made arrives; read it with
+    /// [`Ctx::take_reply`].
+    fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
+        // Nobody should call without handling replies; end what comes back.
+        let r = ctx.take_reply(call);
+        for id in r.returned {
+            ctx.end_message(id, Outcome::Failed);
+        }
+    }
+    /// A component this one waits for ([`Ctx::wait_for`]) has a free slot.
+    fn on_wake(&mut self, _from: u32, _ctx: &mut Ctx) {}
     /// Messages the component holds right now (queued, in service, waiting to retry).
     fn held(&self) -> u64 {
         0
     }
-    /// Kind-specific figures for the report, e.g. dead letters by reason.
-    fn extra(&self) -> Vec<(String, u64)> {
+    /// Messages received by component index, for kinds that report where things came
+    /// from (dead-letter queues); names are filled in by the report.
+    fn sources(&self) -> Vec<(u32, u64)> {
+        Vec::new()
+    }
+    /// Kind-specific figures for the report at time `now`, e.g. dead letters by reason.
+    fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         Vec::new()
     }
 }
@@ -632,6 +1058,7 @@ pub fn stream_id(id: &str) -> u64 {
 }
 
 impl Simulation {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn assemble(
         doc: &Document,
         seed: u64,
@@ -640,7 +1067,10 @@ impl Simulation {
         outputs: Vec<Outputs>,
         links: Vec<Link>,
         event_types: Vec<EventTypeRt>,
+        pools: Vec<(u64, u64)>,
     ) -> Self {
+        let wants_bounces = behaviours.iter().map(|b| b.wants_bounces()).collect();
+        let kinds: Vec<&'static str> = doc.components.iter().map(|c| c.kind.kind_name()).collect();
         let n = doc.components.len();
         let rngs = doc
             .components
@@ -670,6 +1100,13 @@ impl Simulation {
                 event_types,
                 events: 0,
                 scratch: Vec::new(),
+                calls: Vec::new(),
+                free_calls: Vec::new(),
+                pools,
+                waiters: vec![Vec::new(); n],
+                wants_bounces,
+                current_call: None,
+                kinds: kinds.clone(),
             },
             behaviours,
             names: doc
@@ -677,7 +1114,7 @@ impl Simulation {
                 .iter()
                 .map(|c| c.display_name().to_owned())
                 .collect(),
-            kinds: doc.components.iter().map(|c| c.kind.kind_name()).collect(),
+            kinds,
             seed,
             warmup: doc.scenario.warmup.ns.min(end),
             warm_done: doc.scenario.warmup.ns == 0,
@@ -794,6 +1231,10 @@ impl Simulation {
         };
         match ev.kind() {
             EventKind::Deliver(id) => b.on_deliver(id, &mut ctx),
+            EventKind::Bounce(id, reason, by) => b.on_bounce(id, reason, by, &mut ctx),
+            EventKind::Invoke(c) => b.on_invoke(c, &mut ctx),
+            EventKind::Reply(c) => b.on_reply(c, &mut ctx),
+            EventKind::Wake(w) => b.on_wake(w, &mut ctx),
             EventKind::Local(tag, data) => b.on_local(tag, data, &mut ctx),
         }
         if self.core.slab.live > self.live_limit {
@@ -866,9 +1307,16 @@ impl Simulation {
             .heap
             .iter()
             .chain(self.core.fifo.iter())
-            .filter(|e| e.tag == DELIVER)
+            .filter(|e| e.carries_message())
             .count() as u64;
-        held + transit
+        let in_calls: u64 = self
+            .core
+            .calls
+            .iter()
+            .filter(|c| c.live)
+            .map(|c| c.msgs.len() as u64)
+            .sum();
+        held + transit + in_calls
     }
 
     /// Ledger rows of the producers, with in-flight counts filled in from the live
@@ -891,7 +1339,11 @@ impl Simulation {
     }
 
     /// Kind-specific figures of component `i`.
-    pub(crate) fn extra(&self, i: usize) -> Vec<(String, u64)> {
-        self.behaviours[i].extra()
+    pub(crate) fn extra(&self, i: usize) -> Vec<(String, f64)> {
+        let mut out = self.behaviours[i].extra(self.core.now);
+        for (src, n) in self.behaviours[i].sources() {
+            out.push((format!("from_{}", self.names[src as usize]), n as f64));
+        }
+        out
     }
 }

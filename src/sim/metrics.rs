@@ -234,6 +234,9 @@ pub struct Series {
     pub in_flight: Vec<f64>,
     /// 99th percentile of the time at the component, of completions in the bucket (ms).
     pub p99_ms: Vec<f64>,
+    /// Kind-specific gauges (time average per bucket), e.g. `oldest_age_s`, `replicas`.
+    #[serde(flatten)]
+    pub gauges: std::collections::BTreeMap<String, Vec<f64>>,
 }
 
 /// Counters of what happened at a component.
@@ -263,6 +266,74 @@ pub struct Counters {
     pub filtered: u64,
 }
 
+/// A billable quantity a component consumes (requests, GB-seconds, shard-hours), the
+/// input of the cost model. Counting meters are charged per use; hourly meters integrate
+/// a level (shards, replicas) over time and read in level-hours.
+#[derive(Clone, Debug)]
+pub struct Meter {
+    /// Name, as the price book knows it (`requests`, `gb_seconds`, ...).
+    pub name: &'static str,
+    /// Amount since the end of the warm-up (for hourly meters: up to the last change).
+    total: f64,
+    /// Part of `total` caused by retries and redeliveries.
+    retry: f64,
+    bucket: f64,
+    hourly: bool,
+    level: f64,
+    last: SimTime,
+    /// Amount in each closed bucket.
+    pub series: Vec<f64>,
+}
+
+/// Nanoseconds per hour.
+const NS_PER_HOUR: f64 = 3.6e12;
+
+impl Meter {
+    fn new(name: &'static str, hourly: bool) -> Self {
+        Meter {
+            name,
+            total: 0.0,
+            retry: 0.0,
+            bucket: 0.0,
+            hourly,
+            level: 0.0,
+            last: 0,
+            series: Vec::new(),
+        }
+    }
+
+    fn advance(&mut self, now: SimTime) {
+        if self.hourly && now > self.last {
+            let a = self.level * (now - self.last) as f64 / NS_PER_HOUR;
+            self.total += a;
+            self.bucket += a;
+        }
+        self.last = self.last.max(now);
+    }
+
+    /// Amount used up to `now`.
+    #[must_use]
+    pub fn total_at(&self, now: SimTime) -> f64 {
+        if self.hourly && now > self.last {
+            self.total + self.level * (now - self.last) as f64 / NS_PER_HOUR
+        } else {
+            self.total
+        }
+    }
+
+    /// Part of the amount caused by retries and redeliveries.
+    #[must_use]
+    pub fn retry_total(&self) -> f64 {
+        self.retry
+    }
+
+    /// Whether the meter integrates a level over time (unit: level-hours).
+    #[must_use]
+    pub fn is_hourly(&self) -> bool {
+        self.hourly
+    }
+}
+
 /// Everything recorded for one component.
 #[derive(Clone, Debug)]
 pub struct ComponentMetrics {
@@ -287,6 +358,11 @@ pub struct ComponentMetrics {
     /// Every event makes exactly one attempt here (no retries), so per-attempt sojourn
     /// equals per-event residence and only the latter is recorded.
     pub sojourn_is_residence: bool,
+    /// Billable usage, in the order the meters were added.
+    pub usage: Vec<Meter>,
+    /// Kind-specific levels sampled per bucket (e.g. `oldest_age_s`, `replicas`), shown
+    /// in the report's series next to the standard columns.
+    pub gauges: Vec<(&'static str, TimeWeighted, Vec<f64>)>,
     bucket_counts: [u64; 3],
     /// The residence histogram as it was when the current bucket opened; the bucket's
     /// percentiles come from the difference, so no second histogram is recorded into.
@@ -308,9 +384,63 @@ impl ComponentMetrics {
             residence: LatencyStat::new(),
             series: Series::default(),
             sojourn_is_residence: false,
+            usage: Vec::new(),
+            gauges: Vec::new(),
             bucket_counts: [0; 3],
             bucket_start: LatencyStat::new().hist,
         }
+    }
+
+    /// Add a counting meter; returns its index for [`ComponentMetrics::charge`].
+    pub fn add_meter(&mut self, name: &'static str) -> usize {
+        self.usage.push(Meter::new(name, false));
+        self.usage.len() - 1
+    }
+
+    /// Add an hourly meter (level x hours); returns its index for
+    /// [`ComponentMetrics::set_level`].
+    pub fn add_hourly_meter(&mut self, name: &'static str) -> usize {
+        self.usage.push(Meter::new(name, true));
+        self.usage.len() - 1
+    }
+
+    /// Add a gauge: a level recorded as a time average per bucket; returns its index
+    /// for [`ComponentMetrics::set_gauge`].
+    pub fn add_gauge(&mut self, name: &'static str) -> usize {
+        self.gauges
+            .push((name, TimeWeighted::default(), Vec::new()));
+        self.gauges.len() - 1
+    }
+
+    /// Set gauge `i` to `level` from `now` on.
+    #[inline]
+    pub fn set_gauge(&mut self, i: usize, now: SimTime, level: u64) {
+        self.gauges[i].1.set(now, level);
+    }
+
+    /// Charge `amount` to counting meter `i`.
+    #[inline]
+    pub fn charge(&mut self, i: usize, amount: f64) {
+        let m = &mut self.usage[i];
+        m.total += amount;
+        m.bucket += amount;
+    }
+
+    /// Charge `amount` to counting meter `i`, caused by a retry or redelivery.
+    #[inline]
+    pub fn charge_retry(&mut self, i: usize, amount: f64) {
+        let m = &mut self.usage[i];
+        m.total += amount;
+        m.bucket += amount;
+        m.retry += amount;
+    }
+
+    /// Set the level of hourly meter `i` (shards, replicas) from `now` on.
+    #[inline]
+    pub fn set_level(&mut self, i: usize, now: SimTime, level: f64) {
+        let m = &mut self.usage[i];
+        m.advance(now);
+        m.level = level;
     }
 
     /// Count an arrival for the time series (the counter is separate).
@@ -343,6 +473,14 @@ impl ComponentMetrics {
         s.p99_ms
             .push(bucket_p99_ms(&self.residence.hist, &mut self.bucket_start));
         self.bucket_counts = [0; 3];
+        for m in &mut self.usage {
+            m.advance(end);
+            m.series.push(m.bucket);
+            m.bucket = 0.0;
+        }
+        for (_, tw, series) in &mut self.gauges {
+            series.push(tw.close_bucket(end, width));
+        }
     }
 
     /// Discard statistics at the end of the warm-up (the series is kept).
@@ -355,6 +493,14 @@ impl ComponentMetrics {
         self.sojourn.reset();
         self.residence.reset();
         self.bucket_start.reset();
+        for m in &mut self.usage {
+            m.advance(now);
+            m.total = 0.0;
+            m.retry = 0.0;
+        }
+        for (_, tw, _) in &mut self.gauges {
+            tw.reset(now);
+        }
     }
 }
 

@@ -13,8 +13,9 @@
 //! others' samples unchanged. The same document and seed give a byte-identical report on
 //! any machine.
 
+mod aws;
 mod basic;
-mod build;
+pub(crate) mod build;
 mod engine;
 mod metrics;
 mod report;
@@ -23,13 +24,15 @@ mod station;
 
 pub use build::BuildError;
 pub use engine::{
-    Behaviour, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow, Message, Outcome, Simulation,
-    stream_id,
+    Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
+    Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
 };
-pub use metrics::{ComponentMetrics, Counters, LatencyStat, LatencySummary, Series, TimeWeighted};
+pub use metrics::{
+    ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
+};
 pub use report::{
-    ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, combine,
-    replication_seed, run_replications, t975,
+    ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, UsageReport,
+    combine, replication_seed, run_replications, t975,
 };
 pub use station::{TokenBucket, backoff_ns};
 

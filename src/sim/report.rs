@@ -58,9 +58,25 @@ pub struct ComponentReport {
     pub residence_ms: Option<LatencySummary>,
     /// Kind-specific figures.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, u64>,
+    pub extra: BTreeMap<String, f64>,
+    /// Billable usage by meter name (the input of the cost model).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub usage: BTreeMap<String, UsageReport>,
     /// Per-bucket time series.
     pub series: Series,
+}
+
+/// How much of one billable quantity a component used.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct UsageReport {
+    /// Amount over the measured span (requests, GB-seconds, shard-hours, ...).
+    pub amount: f64,
+    /// Part of it caused by retries and redeliveries.
+    pub from_retries: f64,
+    /// Amount in each time-series bucket (the whole run, warm-up included).
+    pub per_bucket: Vec<f64>,
+    /// Whether the meter integrates a level over time (unit: level-hours).
+    pub hourly: bool,
 }
 
 /// Latency from one producer to one terminal consumer.
@@ -161,7 +177,28 @@ impl Simulation {
                     ),
                     residence_ms: opt(&m.residence, is_station),
                     extra: self.extra(i).into_iter().collect(),
-                    series: m.series.clone(),
+                    usage: m
+                        .usage
+                        .iter()
+                        .map(|u| {
+                            (
+                                u.name.to_owned(),
+                                UsageReport {
+                                    amount: u.total_at(now),
+                                    from_retries: u.retry_total(),
+                                    per_bucket: u.series.clone(),
+                                    hourly: u.is_hourly(),
+                                },
+                            )
+                        })
+                        .collect(),
+                    series: {
+                        let mut s = m.series.clone();
+                        for (name, _, values) in &m.gauges {
+                            s.gauges.insert((*name).to_owned(), values.clone());
+                        }
+                        s
+                    },
                 },
             );
         }

@@ -270,10 +270,7 @@ impl Behaviour for StationB {
         if let Some(tb) = &mut self.throttle
             && !tb.try_take(now)
         {
-            let m = ctx.metrics();
-            m.counters.rejected += 1;
-            m.bucket_error();
-            ctx.end_message(id, Outcome::Rejected);
+            ctx.refuse(id, FailReason::Throttled);
             return;
         }
         self.enqueue(id, ctx);

@@ -57,7 +57,7 @@ fn retries_follow_the_geometric_law() {
     assert_eq!(dlq.counters.arrivals, s.counters.dead_lettered);
     assert_eq!(
         dlq.extra.get("reason_error"),
-        Some(&s.counters.dead_lettered)
+        Some(&(s.counters.dead_lettered as f64))
     );
 }
 
@@ -66,7 +66,7 @@ fn token_bucket_admits_rate_times_time_plus_burst() {
     let r = run(&doc(r#"(
         scenario: (duration: "60s"),
         components: [
-            (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 100.0))),
+            (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 100.0), retry: (max_attempts: 1))),
             (id: "gate", kind: Station(servers: 1000, service_ms: Constant(1.0), throttle: (rate_per_s: 10.0, burst: 50.0))),
         ],
         connections: [(from: "p", to: "gate")],
@@ -79,6 +79,36 @@ fn token_bucket_admits_rate_times_time_plus_burst() {
         "admitted {admitted}, expected 10/s x 60 s + 50"
     );
     assert_eq!(r.ledger.producers["p"].rejected, g.counters.rejected);
+}
+
+#[test]
+fn producers_retry_refused_sends_with_backoff() {
+    // 3 attempts: each refused event is sent up to twice more, 100 ms and 200 ms later
+    // (no jitter), so arrivals at the gate = events + retries, and events refused on
+    // all three attempts end as rejected in the ledger.
+    let r = run(&doc(r#"(
+        scenario: (duration: "60s"),
+        components: [
+            (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 100.0),
+                retry: (max_attempts: 3, backoff_ms: 100.0, multiplier: 2.0, jitter: None))),
+            (id: "gate", kind: Station(servers: 1000, service_ms: Constant(1.0), throttle: (rate_per_s: 10.0, burst: 50.0))),
+        ],
+        connections: [(from: "p", to: "gate")],
+    )"#));
+    let g = comp(&r, "gate");
+    let p = comp(&r, "p");
+    let row = &r.ledger.producers["p"];
+    // resends still waiting out their backoff at the end have not arrived
+    assert!(g.counters.arrivals <= 6000 + p.counters.retries);
+    assert!(g.counters.arrivals + row.in_flight >= 6000 + p.counters.retries);
+    // the throttle still admits rate x time + burst, however often it is asked
+    let admitted = g.counters.arrivals - g.counters.rejected;
+    assert!((649..=650).contains(&admitted), "admitted {admitted}");
+    assert!(row.balanced);
+    // an event is lost only after three refusals
+    assert_eq!(g.counters.rejected, p.counters.retries + row.rejected);
+    assert!(p.counters.retries <= 2 * 6000);
+    assert!(row.rejected > 5000, "{}", row.rejected);
 }
 
 const MIX: &str = r#"(
@@ -193,7 +223,7 @@ fn timeouts_fail_attempts_and_dead_letter_with_the_reason() {
     assert_eq!(s.counters.timeouts, 200);
     assert_eq!(s.counters.dead_lettered, 100);
     assert_eq!(s.service_ms.as_ref().unwrap().max, 50.0);
-    assert_eq!(comp(&r, "dlq").extra.get("reason_timeout"), Some(&100));
+    assert_eq!(comp(&r, "dlq").extra.get("reason_timeout"), Some(&100.0));
 }
 
 #[test]

@@ -1,0 +1,10 @@
+//! Behaviour of Firehose.
+
+use crate::model::aws::Firehose;
+use crate::sim::build::{BuildEnv, Built};
+
+/// Build the behaviour.
+pub(crate) fn build(p: &Firehose, env: &mut BuildEnv) -> Result<Built, String> {
+    let _ = (p, env);
+    Err("this component kind is not implemented yet".to_owned())
+}

@@ -1,0 +1,10 @@
+//! Behaviour of SqsQueue.
+
+use crate::model::aws::SqsQueue;
+use crate::sim::build::{BuildEnv, Built};
+
+/// Build the behaviour.
+pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
+    let _ = (p, env);
+    Err("this component kind is not implemented yet".to_owned())
+}
