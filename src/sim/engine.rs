@@ -116,12 +116,17 @@ pub enum CallStatus {
     Busy,
 }
 
-/// What the callee does with the messages of a successful call.
+/// What the callee does with the messages of a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallMode {
-    /// The callee takes them over and sends them on (API Gateway -> Lambda, SQS ->
-    /// consumer).
+    /// All or nothing: on success the callee keeps every message and sends it on; if
+    /// any part fails it hands the whole batch back and sends nothing on (API Gateway
+    /// -> Lambda, SQS -> Lambda without partial batch responses).
     Consume,
+    /// Partial batch response: the callee keeps and sends on what succeeded and hands
+    /// back only the messages that failed (SQS / Kinesis event-source mappings with
+    /// ReportBatchItemFailures).
+    ConsumePartial,
     /// The callee processes them and hands them back in the reply (Firehose record
     /// transformation).
     Transform,
