@@ -7,13 +7,17 @@
 //!     ^
 //!   sim    (deterministic discrete-event engine, metrics, Report)
 //!     ^
+//!   cost   (price book, usage -> USD per component, month, million events)
+//!     ^
 //!   cli / gui
 //! ```
 //!
 //! Data flow: RON file -> [`model::load`] -> [`model::Document`] -> [`model::validate`]
-//! -> [`sim::Simulation::new`] -> `step` / `run_until` / `run` -> [`sim::Report`].
+//! -> [`sim::Simulation::new`] -> `step` / `run_until` / `run` -> [`sim::Report`]
+//! -> [`cost::estimate`] -> [`cost::CostReport`].
 
 pub mod cli;
+pub mod cost;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod model;

@@ -16,6 +16,7 @@ use std::time::{Duration as WallDuration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use crate::cost;
 use crate::model::{self, Document, Duration, Severity};
 use crate::sim::{self, Progress};
 
@@ -78,9 +79,15 @@ pub struct RunArgs {
     /// Print the report as one JSON document (schema spillway.report/1).
     #[arg(long)]
     pub json: bool,
-    /// Also write components.csv and series.csv into this directory.
+    /// Also write components.csv, series.csv and cost.csv into this directory.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// Price book to use instead of the built-in one (assets/prices.ron format).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Subtract the monthly AWS free tier from the cost (off by default).
+    #[arg(long)]
+    pub free_tier: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -161,6 +168,13 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     for o in &args.overrides {
         doc = overrides::apply(&doc, o).with_context(|| format!("--set {o}"))?;
     }
+    if args.free_tier {
+        doc.cost.free_tier = true;
+    }
+    let book = match &args.prices {
+        Some(p) => cost::PriceBook::load(p)?,
+        None => cost::PriceBook::builtin()?,
+    };
     let problems = model::validate(&doc);
     for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
         eprintln!("{p}");
@@ -223,7 +237,18 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         bail!("the simulation stopped unexpectedly");
     }
     let halted: Vec<&str> = reports.iter().filter_map(|r| r.halted.as_deref()).collect();
-    let value = sim::combine(&reports);
+    let values = reports
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r)?;
+            let c = cost::estimate(r, &doc.cost, &book);
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("cost".to_owned(), serde_json::to_value(c)?);
+            }
+            Ok(v)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let value = sim::combine_json(values);
     if let Some(dir) = &args.csv {
         table::write_csv(&value, dir)?;
     }

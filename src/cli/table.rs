@@ -213,6 +213,10 @@ pub fn render(r: &Value) -> String {
         out.push_str(&render_table(&rows, 2));
     }
 
+    if let Some(cost) = r.get("cost").filter(|c| c.is_object()) {
+        render_cost(r, cost, &mut out);
+    }
+
     out.push_str("\nconservation ledger (per producer, whole run)\n");
     const LEDGER: [(&str, &str); 10] = [
         ("produced", "produced"),
@@ -260,6 +264,87 @@ pub fn render(r: &Value) -> String {
     out
 }
 
+/// A dollar amount with about four significant digits.
+fn usd(x: f64) -> String {
+    if x == 0.0 {
+        "$0".to_owned()
+    } else if x.abs() >= 100.0 {
+        format!("${x:.0}")
+    } else if x.abs() >= 0.01 {
+        format!("${x:.2}")
+    } else {
+        // small amounts keep four significant digits
+        let digits = (3 - x.abs().log10().floor() as i32).clamp(2, 12) as usize;
+        format!("${x:.digits$}")
+    }
+}
+
+fn render_cost(r: &Value, cost: &Value, out: &mut String) {
+    if cost["components"].as_object().is_none_or(serde_json::Map::is_empty) {
+        out.push_str("\ncost: nothing priced (only generic components, which have no price)\n");
+        return;
+    }
+    let window_h = num(&cost["window_s"]) / 3600.0;
+    let _ = writeln!(
+        out,
+        "\ncost ({}, {} list prices, free tier {}; window {} h, month = 730 h at the same load)",
+        cost["currency"].as_str().unwrap_or("USD"),
+        cost["region"].as_str().unwrap_or(""),
+        if cost["free_tier"].as_bool() == Some(true) {
+            "included"
+        } else {
+            "not included"
+        },
+        fmt(window_h),
+    );
+    let mut rows = vec![
+        ["component", "meter", "amount", "unit price", "window", "per month", "from retries"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    if let Some(comps) = cost["components"].as_object() {
+        for (name, c) in comps {
+            if let Some(lines) = c["lines"].as_array() {
+                for l in lines {
+                    let share = if num(&l["usd"]) > 0.0 {
+                        format!("{:.1}%", num(&l["retry_usd"]) / num(&l["usd"]) * 100.0)
+                    } else {
+                        "-".to_owned()
+                    };
+                    rows.push(vec![
+                        name.clone(),
+                        l["key"].as_str().unwrap_or("").to_owned(),
+                        fmt(num(&l["amount"])),
+                        usd(num(&l["usd_per_unit"])),
+                        usd(num(&l["usd"])),
+                        usd(num(&l["per_month_usd"])),
+                        share,
+                    ]);
+                }
+            }
+        }
+    }
+    out.push_str(&render_table(&rows, 2));
+    let ci = |k: &str| -> String {
+        match r.get("ci95").and_then(|c| c["cost"][k].as_f64()) {
+            Some(h) => format!("{} ±{}", usd(num(&cost[k])), usd(h)),
+            None => usd(num(&cost[k])),
+        }
+    };
+    let _ = writeln!(
+        out,
+        "total {} in the window, {} per month, {} per million events; {:.1}% of it from retries and redeliveries",
+        ci("total_usd"),
+        ci("per_month_usd"),
+        ci("per_million_events_usd"),
+        num(&cost["retry_share"]) * 100.0,
+    );
+    if let Some(u) = cost["unpriced"].as_array().filter(|u| !u.is_empty()) {
+        let names: Vec<&str> = u.iter().filter_map(Value::as_str).collect();
+        let _ = writeln!(out, "not priced (no price in the book): {}", names.join(", "));
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -268,8 +353,9 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Write `components.csv` (one row per component) and `series.csv` (one row per
-/// component and bucket) into `dir`, creating it if needed.
+/// Write `components.csv` (one row per component), `series.csv` (one row per component
+/// and bucket) and `cost.csv` (one row per priced meter) into `dir`, creating it if
+/// needed.
 ///
 /// # Errors
 /// When the directory or files cannot be written.
@@ -356,5 +442,33 @@ pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
     }
     write_atomic(&dir.join("components.csv"), text.as_bytes())?;
     write_atomic(&dir.join("series.csv"), series.as_bytes())?;
+    let mut cost = String::from(
+        "component,key,unit,amount,from_retries,usd_per_unit,usd,retry_usd,per_month_usd,status\n",
+    );
+    if let Some(comps) = r["cost"]["components"].as_object() {
+        for (name, c) in comps {
+            for l in c["lines"].as_array().into_iter().flatten() {
+                let mut row = vec![
+                    csv_field(name),
+                    csv_field(l["key"].as_str().unwrap_or("")),
+                    csv_field(l["unit"].as_str().unwrap_or("")),
+                ];
+                for k in [
+                    "amount",
+                    "from_retries",
+                    "usd_per_unit",
+                    "usd",
+                    "retry_usd",
+                    "per_month_usd",
+                ] {
+                    row.push(num(&l[k]).to_string());
+                }
+                row.push(csv_field(l["status"].as_str().unwrap_or("")));
+                cost.push_str(&row.join(","));
+                cost.push('\n');
+            }
+        }
+    }
+    write_atomic(&dir.join("cost.csv"), cost.as_bytes())?;
     Ok(())
 }

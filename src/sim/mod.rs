@@ -32,7 +32,7 @@ pub use metrics::{
 };
 pub use report::{
     ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, UsageReport,
-    combine, replication_seed, run_replications, t975,
+    combine, combine_json, replication_seed, run_replications, t975,
 };
 pub use station::{TokenBucket, backoff_ns};
 

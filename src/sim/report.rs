@@ -328,6 +328,13 @@ pub fn combine(reports: &[Report]) -> Value {
         .iter()
         .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         .collect();
+    combine_json(values)
+}
+
+/// [`combine`] for reports already turned into JSON (and possibly extended, e.g. with
+/// their cost).
+#[must_use]
+pub fn combine_json(values: Vec<Value>) -> Value {
     if values.len() <= 1 {
         return values.into_iter().next().unwrap_or(Value::Null);
     }
