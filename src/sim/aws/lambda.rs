@@ -1,10 +1,665 @@
-//! Behaviour of LambdaFunction.
+//! Behaviour of an AWS Lambda function (see `model::aws::LambdaFunction`).
+//!
+//! Every invocation, synchronous or asynchronous, first needs a concurrency slot (the
+//! function's reserved pool or the account's unreserved pool) and then an execution
+//! environment: an idle warm one (most recently used first) or a new one, which costs
+//! a cold start and a token of the per-function scale-up bucket
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html>). Without a
+//! slot or a token the invocation is throttled.
+//!
+//! Synchronous calls (`on_invoke`: API Gateway, event-source mappings, Firehose
+//! transforms) run one invocation per batch and answer when it ends; a throttled call
+//! is answered `Throttled` at once with every message handed back. Asynchronous
+//! deliveries (`on_deliver`: EventBridge, SNS, S3 notifications, direct event invokes)
+//! enter Lambda's internal queue, which accepts everything; throttled events are tried
+//! again with backoff from 1 s doubling to 5 min, failed ones are retried after 1 and 2
+//! minutes, and what is too old or out of retries goes to the on-failure links
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html>).
+//!
+//! Billing: one request per invocation that ran, and memory x duration where duration
+//! is init (for a cold start) plus handler time rounded up to the next millisecond
+//! (<https://aws.amazon.com/lambda/pricing/>).
 
-use crate::model::aws::LambdaFunction;
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use crate::model::aws::{Architecture, LambdaFunction};
+use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
+use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
+use crate::sim::metrics::ComponentMetrics;
+use crate::sim::sample::Sampler;
+use crate::sim::station::{TokenBucket, backoff_ns};
+use crate::sim::{MsgId, SimTime};
+
+/// Timer: an invocation ends (payload: invocation slot).
+const DONE: u32 = 1;
+/// Timer: an asynchronous event is due for another try (payload: message id | throttle
+/// count << 32).
+const DISPATCH: u32 = 2;
+/// Timer: the least recently used idle environment may have expired.
+const EXPIRE_ENVS: u32 = 3;
+
+/// Longest init phase; longer draws are cut here
+/// (<https://github.com/rails-lambda/lamby/discussions/115>, 10 s).
+const MAX_INIT_NS: SimTime = 10 * NS_PER_S;
+
+/// Waits before the retries of a failed asynchronous invocation: 1 min, then 2 min
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html>).
+const ASYNC_RETRY_DELAYS_NS: [SimTime; 2] = [60 * NS_PER_S, 120 * NS_PER_S];
+
+/// Backoff of throttled asynchronous events: from 1 s doubling up to 5 min (same
+/// source); equal jitter keeps a throttled burst from retrying in lockstep.
+fn throttle_backoff() -> Retry {
+    Retry {
+        max_attempts: u32::MAX,
+        backoff_ms: 1_000.0,
+        multiplier: 2.0,
+        max_backoff_ms: 300_000.0,
+        jitter: Jitter::Equal,
+    }
+}
+
+/// How an invocation ends, decided when it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Ok,
+    Error,
+    Timeout,
+}
+
+/// One invocation in flight.
+struct Invocation {
+    /// The synchronous call it serves; none for an asynchronous event.
+    call: Option<CallId>,
+    /// Its messages (one for an asynchronous event).
+    msgs: Vec<MsgId>,
+    started: SimTime,
+    /// Init time (cold start) plus handler time.
+    billed_ns: SimTime,
+    end: End,
+    /// A retry of an asynchronous event after a function error.
+    retry: bool,
+}
+
+/// A running Lambda function.
+pub(crate) struct LambdaB {
+    pool: u32,
+    duration: Sampler,
+    cold: Sampler,
+    fail_prob: f64,
+    poison_prob: f64,
+    timeout_ns: SimTime,
+    idle_expiry_ns: SimTime,
+    async_retries: u16,
+    max_age_ns: SimTime,
+    scale: TokenBucket,
+    backoff: Retry,
+    gb: f64,
+    m_requests: usize,
+    m_gb: usize,
+    g_envs: usize,
+    warmup: SimTime,
+    salt: u64,
+    // state
+    /// Last-used times of idle warm environments, least recently used first.
+    idle: VecDeque<SimTime>,
+    busy: u64,
+    expiry_armed: bool,
+    invs: Vec<Invocation>,
+    free_invs: Vec<u32>,
+    /// Messages inside running invocations.
+    in_service: u64,
+    /// Asynchronous events waiting in the internal queue (throttled or between retries).
+    waiting: u64,
+    cold_starts: u64,
+    warm_starts: u64,
+    throttles: u64,
+}
+
+/// Pool limits as the design sets them: (this function's pool name, its limit).
+fn pool_for(p: &LambdaFunction, env: &BuildEnv) -> (String, u64) {
+    if let Some(r) = p.reserved_concurrency {
+        let id = &env.doc.components[env.me as usize].id;
+        return (format!("lambda-reserved-{id}"), u64::from(r));
+    }
+    let reserved: u64 = env
+        .doc
+        .components
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ComponentKind::Lambda(l) => l.reserved_concurrency.map(u64::from),
+            _ => None,
+        })
+        .sum();
+    // AWS keeps at least 100 unreserved; a design reserving more than the account has
+    // leaves nothing, and the shared functions are throttled.
+    (
+        "lambda-unreserved".to_owned(),
+        u64::from(env.doc.account.lambda_concurrency).saturating_sub(reserved),
+    )
+}
 
 /// Build the behaviour.
 pub(crate) fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
-    let _ = (p, env);
-    Err("this component kind is not implemented yet".to_owned())
+    let (name, limit) = pool_for(p, env);
+    let pool = env.pool(&name, limit);
+    let (behaviour, metrics) = LambdaB::new(p, pool, limit, env.doc.scenario.warmup.ns)?;
+    Ok(Built {
+        behaviour: Box::new(behaviour),
+        metrics,
+        routing: p.routing,
+    })
+}
+
+/// 64-bit finaliser of splitmix64: a good mix of one word.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl LambdaB {
+    /// The behaviour and its metrics, drawing slots from pool `pool` of `limit` slots.
+    fn new(
+        p: &LambdaFunction,
+        pool: u32,
+        limit: u64,
+        warmup: SimTime,
+    ) -> Result<(Self, ComponentMetrics), String> {
+        let duration = Sampler::new(&p.duration_ms).map_err(|e| format!("duration_ms: {e}"))?;
+        let cold = Sampler::new(&p.cold_start_ms).map_err(|e| format!("cold_start_ms: {e}"))?;
+        let mut m = ComponentMetrics::new(limit);
+        m.sojourn_is_residence = true;
+        let m_requests = m.add_meter("requests");
+        let m_gb = m.add_meter(match p.architecture {
+            Architecture::X86 => "gb_seconds",
+            Architecture::Arm => "arm_gb_seconds",
+        });
+        let g_envs = m.add_gauge("environments");
+        let rate = f64::from(p.scale_rate_per_10s);
+        let b = LambdaB {
+            pool,
+            duration,
+            cold,
+            fail_prob: p.fail_prob,
+            poison_prob: p.poison_prob,
+            timeout_ns: p.timeout.ns,
+            idle_expiry_ns: p.idle_expiry.ns,
+            async_retries: u16::try_from(p.async_retries).unwrap_or(u16::MAX),
+            max_age_ns: p.max_event_age.ns,
+            scale: TokenBucket::new(rate / 10.0, rate),
+            backoff: throttle_backoff(),
+            gb: f64::from(p.memory_mb) / 1024.0,
+            m_requests,
+            m_gb,
+            g_envs,
+            warmup,
+            salt: 0,
+            idle: VecDeque::new(),
+            busy: 0,
+            expiry_armed: false,
+            invs: Vec::new(),
+            free_invs: Vec::new(),
+            in_service: 0,
+            waiting: 0,
+            cold_starts: 0,
+            warm_starts: 0,
+            throttles: 0,
+        };
+        Ok((b, m))
+    }
+
+    /// Whether a message is poison: a hash of its identity (creation time, origin, type,
+    /// attributes, size, key) and this run's salt, so every attempt of it agrees.
+    fn is_poison(&self, m: &Message) -> bool {
+        if self.poison_prob <= 0.0 {
+            return false;
+        }
+        if self.poison_prob >= 1.0 {
+            return true;
+        }
+        let mut h = self.salt;
+        for v in [
+            m.created,
+            u64::from(m.origin),
+            u64::from(m.etype),
+            u64::from_le_bytes(m.attrs),
+            u64::from(m.size),
+            u64::from(m.key),
+        ] {
+            h = mix(h ^ v);
+        }
+        ((h >> 11) as f64 / (1u64 << 53) as f64) < self.poison_prob
+    }
+
+    fn set_env_gauge(&self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let envs = self.idle.len() as u64 + self.busy;
+        ctx.metrics().set_gauge(self.g_envs, now, envs);
+    }
+
+    /// Drop idle environments that have been idle for `idle_expiry`.
+    fn prune_idle(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let before = self.idle.len();
+        while self
+            .idle
+            .front()
+            .is_some_and(|&t| t.saturating_add(self.idle_expiry_ns) <= now)
+        {
+            self.idle.pop_front();
+        }
+        if self.idle.len() != before {
+            self.set_env_gauge(ctx);
+        }
+    }
+
+    fn arm_expiry(&mut self, ctx: &mut Ctx) {
+        if self.expiry_armed {
+            return;
+        }
+        if let Some(&t) = self.idle.front() {
+            self.expiry_armed = true;
+            ctx.schedule_at(t.saturating_add(self.idle_expiry_ns), EXPIRE_ENVS, 0);
+        }
+    }
+
+    fn counting(&self, ctx: &Ctx) -> bool {
+        ctx.now() >= self.warmup
+    }
+
+    /// Take a concurrency slot and an environment. Returns the init time (0 when warm),
+    /// or None when throttled (counted here).
+    fn begin(&mut self, msgs: u64, ctx: &mut Ctx) -> Option<SimTime> {
+        let counting = self.counting(ctx);
+        if ctx.pool_try_acquire(self.pool) {
+            self.prune_idle(ctx);
+            let now = ctx.now();
+            let init = if self.idle.pop_back().is_some() {
+                if counting {
+                    self.warm_starts += 1;
+                }
+                Some(0)
+            } else if self.scale.try_take(now) {
+                if counting {
+                    self.cold_starts += 1;
+                }
+                Some(ctx.sample_ms_as_ns(&self.cold).min(MAX_INIT_NS))
+            } else {
+                ctx.pool_release(self.pool);
+                None
+            };
+            if init.is_some() {
+                self.busy += 1;
+                let busy = self.busy;
+                ctx.metrics().busy.set(now, busy);
+                self.set_env_gauge(ctx);
+                return init;
+            }
+        }
+        if counting {
+            self.throttles += 1;
+        }
+        let m = ctx.metrics();
+        m.counters.rejected += msgs;
+        m.bucket_error();
+        None
+    }
+
+    /// Start an invocation of `msgs` with init time `init`.
+    fn run(
+        &mut self,
+        call: Option<CallId>,
+        msgs: Option<Vec<MsgId>>,
+        one: MsgId,
+        init: SimTime,
+        retry: bool,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now();
+        let mut handler = ctx.sample_ms_as_ns(&self.duration);
+        let end = if handler > self.timeout_ns {
+            handler = self.timeout_ns;
+            End::Timeout
+        } else if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
+            End::Error
+        } else {
+            End::Ok
+        };
+        let billed_ns = init.saturating_add(handler);
+        let slot = if let Some(s) = self.free_invs.pop() {
+            s
+        } else {
+            self.invs.push(Invocation {
+                call: None,
+                msgs: Vec::new(),
+                started: 0,
+                billed_ns: 0,
+                end: End::Ok,
+                retry: false,
+            });
+            u32::try_from(self.invs.len() - 1).unwrap_or(u32::MAX)
+        };
+        let inv = &mut self.invs[slot as usize];
+        inv.call = call;
+        match msgs {
+            Some(v) => inv.msgs = v,
+            None => {
+                inv.msgs.clear();
+                inv.msgs.push(one);
+            }
+        }
+        inv.started = now;
+        inv.billed_ns = billed_ns;
+        inv.end = end;
+        inv.retry = retry;
+        self.in_service += inv.msgs.len() as u64;
+        ctx.schedule(billed_ns, DONE, u64::from(slot));
+    }
+
+    /// Try to invoke an asynchronous event now; when throttled it waits for try number
+    /// `throttled + 1`.
+    fn try_async(&mut self, id: MsgId, throttled: u32, ctx: &mut Ctx) {
+        if let Some(init) = self.begin(1, ctx) {
+            let m = *ctx.msg(id);
+            let now = ctx.now();
+            ctx.metrics().wait.record(now.saturating_sub(m.enqueued));
+            self.run(None, None, id, init, m.attempt > 0, ctx);
+        } else {
+            let n = throttled.saturating_add(1);
+            let delay = backoff_ns(&self.backoff, n, ctx.rng());
+            let at = ctx.now().saturating_add(delay);
+            self.wait(id, at, n, ctx);
+        }
+    }
+
+    /// Put an asynchronous event in the internal queue until `at` (or its age limit).
+    fn wait(&mut self, id: MsgId, at: SimTime, throttled: u32, ctx: &mut Ctx) {
+        let deadline = ctx.msg(id).arrived.saturating_add(self.max_age_ns);
+        self.waiting += 1;
+        let now = ctx.now();
+        let depth = self.waiting;
+        ctx.metrics().depth.set(now, depth);
+        ctx.schedule_at(
+            at.min(deadline),
+            DISPATCH,
+            u64::from(id) | (u64::from(throttled) << 32),
+        );
+    }
+
+    fn dispatch(&mut self, data: u64, ctx: &mut Ctx) {
+        let id = (data & 0xffff_ffff) as MsgId;
+        let throttled = (data >> 32) as u32;
+        self.waiting -= 1;
+        let now = ctx.now();
+        let depth = self.waiting;
+        ctx.metrics().depth.set(now, depth);
+        let arrived = ctx.msg(id).arrived;
+        if now >= arrived.saturating_add(self.max_age_ns) {
+            let m = ctx.metrics();
+            m.counters.expired += 1;
+            m.bucket_error();
+            m.residence.record(now - arrived);
+            ctx.give_up(id, FailReason::Expired);
+            return;
+        }
+        if throttled == 0 {
+            // back after a retry delay: ready from now on
+            ctx.msg(id).enqueued = now;
+        }
+        self.try_async(id, throttled, ctx);
+    }
+
+    /// An invocation ends.
+    fn done(&mut self, slot: u32, ctx: &mut Ctx) {
+        let now = ctx.now();
+        // the environment goes back to the idle set; the slot to its pool
+        self.busy -= 1;
+        self.idle.push_back(now);
+        ctx.pool_release(self.pool);
+        let busy = self.busy;
+        let (call, msgs, started, billed_ns, end, retry) = {
+            let inv = &mut self.invs[slot as usize];
+            (
+                inv.call,
+                std::mem::take(&mut inv.msgs),
+                inv.started,
+                inv.billed_ns,
+                inv.end,
+                inv.retry,
+            )
+        };
+        self.in_service -= msgs.len() as u64;
+        // billed duration rounded up to the next millisecond
+        let billed_ms = billed_ns.div_ceil(NS_PER_MS);
+        let gb_s = self.gb * billed_ms as f64 / 1000.0;
+        let m = ctx.metrics();
+        m.busy.set(now, busy);
+        m.service.record(billed_ns);
+        if retry {
+            m.charge_retry(self.m_requests, 1.0);
+            m.charge_retry(self.m_gb, gb_s);
+        } else {
+            m.charge(self.m_requests, 1.0);
+            m.charge(self.m_gb, gb_s);
+        }
+        if end != End::Ok {
+            m.counters.failures += 1;
+            if end == End::Timeout {
+                m.counters.timeouts += 1;
+            }
+            m.bucket_error();
+        }
+        self.set_env_gauge(ctx);
+        self.arm_expiry(ctx);
+        match call {
+            Some(c) => {
+                self.finish_call(c, msgs, started, end, ctx);
+                self.free_invs.push(slot);
+            }
+            None => {
+                let id = msgs.first().copied();
+                // keep the vector for the next asynchronous invocation
+                self.invs[slot as usize].msgs = msgs;
+                self.free_invs.push(slot);
+                if let Some(id) = id {
+                    self.finish_async(id, end, ctx);
+                }
+            }
+        }
+        ctx.wake_waiters();
+    }
+
+    fn finish_call(
+        &mut self,
+        call: CallId,
+        msgs: Vec<MsgId>,
+        started: SimTime,
+        end: End,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now();
+        match end {
+            End::Timeout => {
+                ctx.reply(call, CallStatus::Failed(FailReason::Timeout), msgs, 0);
+                return;
+            }
+            End::Error => {
+                ctx.reply(call, CallStatus::Failed(FailReason::Error), msgs, 0);
+                return;
+            }
+            End::Ok => {}
+        }
+        let poison = msgs
+            .iter()
+            .filter(|&&id| {
+                let m = *ctx.msg(id);
+                self.is_poison(&m)
+            })
+            .count();
+        let n = msgs.len();
+        let mode = ctx.call_mode(call);
+        if poison > 0 && mode != CallMode::ConsumePartial {
+            // the handler fails on the poison message: the whole batch fails
+            let m = ctx.metrics();
+            m.counters.failures += 1;
+            m.bucket_error();
+            ctx.reply(call, CallStatus::Failed(FailReason::Error), msgs, 0);
+            return;
+        }
+        let kept = n - poison;
+        let m = ctx.metrics();
+        m.counters.completions += kept as u64;
+        for _ in 0..kept {
+            m.residence.record(now - started);
+            m.bucket_completion();
+        }
+        if poison > 0 {
+            m.counters.failures += 1;
+            m.bucket_error();
+        }
+        let kept_u32 = u32::try_from(kept).unwrap_or(u32::MAX);
+        match mode {
+            CallMode::Transform => ctx.reply(call, CallStatus::Ok, msgs, kept_u32),
+            CallMode::Consume => {
+                for id in msgs {
+                    ctx.forward(id);
+                }
+                ctx.reply(call, CallStatus::Ok, Vec::new(), kept_u32);
+            }
+            CallMode::ConsumePartial => {
+                let mut failed = Vec::with_capacity(poison);
+                for id in msgs {
+                    let m = *ctx.msg(id);
+                    if self.is_poison(&m) {
+                        failed.push(id);
+                    } else {
+                        ctx.forward(id);
+                    }
+                }
+                let status = if failed.is_empty() {
+                    CallStatus::Ok
+                } else {
+                    CallStatus::Failed(FailReason::Error)
+                };
+                ctx.reply(call, status, failed, kept_u32);
+            }
+        }
+    }
+
+    fn finish_async(&mut self, id: MsgId, end: End, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let m = *ctx.msg(id);
+        let end = if end == End::Ok && self.is_poison(&m) {
+            let mm = ctx.metrics();
+            mm.counters.failures += 1;
+            mm.bucket_error();
+            End::Error
+        } else {
+            end
+        };
+        if end == End::Ok {
+            let mm = ctx.metrics();
+            mm.counters.completions += 1;
+            mm.residence.record(now - m.arrived);
+            mm.bucket_completion();
+            ctx.forward(id);
+            return;
+        }
+        let attempt = m.attempt.saturating_add(1);
+        ctx.msg(id).attempt = attempt;
+        ctx.msg(id).reason = if end == End::Timeout {
+            FailReason::Timeout
+        } else {
+            FailReason::Error
+        };
+        if attempt <= self.async_retries {
+            ctx.metrics().counters.retries += 1;
+            let delay = ASYNC_RETRY_DELAYS_NS
+                [usize::from(attempt - 1).min(ASYNC_RETRY_DELAYS_NS.len() - 1)];
+            self.wait(id, now.saturating_add(delay), 0, ctx);
+        } else {
+            ctx.metrics().residence.record(now - m.arrived);
+            let reason = ctx.msg(id).reason;
+            ctx.give_up(id, reason);
+        }
+    }
+}
+
+impl Behaviour for LambdaB {
+    fn start(&mut self, ctx: &mut Ctx) {
+        // per-run salt of the poison hash (the stream depends on the seed)
+        self.salt = ctx.rng().random::<u64>();
+        self.set_env_gauge(ctx);
+    }
+
+    /// An asynchronous invocation: Lambda's internal queue accepts the event.
+    fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        {
+            let m = ctx.msg(id);
+            m.arrived = now;
+            m.enqueued = now;
+            m.attempt = 0;
+            m.reason = FailReason::None;
+        }
+        let m = ctx.metrics();
+        m.counters.arrivals += 1;
+        m.bucket_arrival();
+        self.try_async(id, 0, ctx);
+    }
+
+    /// A synchronous invocation with a batch of messages.
+    fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
+        let msgs = ctx.take_call_messages(call);
+        let n = msgs.len() as u64;
+        let m = ctx.metrics();
+        m.counters.arrivals += n;
+        for _ in 0..n {
+            m.bucket_arrival();
+        }
+        if msgs.is_empty() {
+            ctx.reply(call, CallStatus::Ok, msgs, 0);
+            return;
+        }
+        match self.begin(n, ctx) {
+            Some(init) => self.run(Some(call), Some(msgs), 0, init, false, ctx),
+            None => ctx.reply(call, CallStatus::Throttled, msgs, 0),
+        }
+    }
+
+    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
+        match tag {
+            DONE => self.done(u32::try_from(data).unwrap_or(u32::MAX), ctx),
+            DISPATCH => self.dispatch(data, ctx),
+            EXPIRE_ENVS => {
+                self.expiry_armed = false;
+                self.prune_idle(ctx);
+                self.arm_expiry(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn held(&self) -> u64 {
+        self.waiting + self.in_service
+    }
+
+    fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
+        let starts = self.cold_starts + self.warm_starts;
+        let share = if starts == 0 {
+            0.0
+        } else {
+            self.cold_starts as f64 / starts as f64
+        };
+        vec![
+            ("cold_starts".to_owned(), self.cold_starts as f64),
+            ("warm_starts".to_owned(), self.warm_starts as f64),
+            ("throttles".to_owned(), self.throttles as f64),
+            ("cold_start_share".to_owned(), share),
+        ]
+    }
 }
