@@ -3,8 +3,16 @@
 //! GB-second metering. (The synchronous path is covered by unit tests in
 //! `src/sim/aws/lambda.rs`, which drive the function with a hand-made caller.)
 
-use super::common::{close, comp, doc, run};
+use super::common::{close, comp, doc};
 use spillway::model::Document;
+use spillway::sim::Report;
+
+/// Run to the end; the ledger must balance and every live message be held somewhere.
+fn run(d: &Document) -> Report {
+    let r = super::common::run(d);
+    assert!(r.ledger.live_messages_accounted, "a message leaked");
+    r
+}
 
 /// One event at t = 1 s into a function that always fails (handler 100 ms, cold start
 /// 200 ms), with an on-failure queue; the run lasts `duration`.
@@ -106,7 +114,11 @@ fn poison_events_fail_every_attempt() {
     let dead = f.counters.dead_lettered;
     assert_eq!(f.counters.arrivals, 5000);
     assert_eq!(f.counters.completions + dead, 5000);
-    assert_eq!(f.counters.failures, 3 * dead, "every attempt of a poison event fails");
+    assert_eq!(
+        f.counters.failures,
+        3 * dead,
+        "every attempt of a poison event fails"
+    );
     assert_eq!(f.counters.retries, 2 * dead);
     // binomial: 500 expected, sd 21; 15% is about 3.5 sd
     close("poison share", dead as f64 / 5000.0, 0.1, 0.15);
@@ -159,7 +171,10 @@ fn throttled_async_events_expire_after_max_event_age() {
     assert_eq!(f.counters.expired, 2000 - done);
     assert_eq!(f.counters.dead_lettered, 2000 - done);
     let dlq = comp(&r, "dlq");
-    assert_eq!(dlq.extra.get("reason_expired"), Some(&((2000 - done) as f64)));
+    assert_eq!(
+        dlq.extra.get("reason_expired"),
+        Some(&((2000 - done) as f64))
+    );
     // nothing stays longer than its age limit (plus the 100 ms of a last-moment run)
     assert!(f.residence_ms.as_ref().unwrap().max <= 60_100.0 + 1e-6);
 }
@@ -188,7 +203,12 @@ fn cold_start_share_falls_as_environments_warm() {
     let f = comp(&r, "f");
     assert_eq!(f.extra["cold_starts"], 8.0);
     assert_eq!(f.extra["warm_starts"], 592.0);
-    close("first-minute cold share", f.extra["cold_start_share"], 8.0 / 600.0, 1e-9);
+    close(
+        "first-minute cold share",
+        f.extra["cold_start_share"],
+        8.0 / 600.0,
+        1e-9,
+    );
     // the 5 environments no longer needed expire 30 s after their last use (~1.5 s)
     let envs = &f.series.gauges["environments"];
     assert_eq!(envs[2], 8.0, "bucket 1.0 .. 1.5 s: {envs:?}");
@@ -286,7 +306,10 @@ fn reserved_concurrency_zero_throttles_everything() {
     let f = comp(&r, "f");
     assert_eq!(f.counters.completions, 0);
     assert_eq!(f.counters.expired, 10);
-    assert_eq!(f.usage["requests"].amount, 0.0, "nothing ran, nothing billed");
+    assert_eq!(
+        f.usage["requests"].amount, 0.0,
+        "nothing ran, nothing billed"
+    );
     assert_eq!(comp(&r, "dlq").extra.get("reason_expired"), Some(&10.0));
 }
 

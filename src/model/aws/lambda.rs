@@ -173,7 +173,10 @@ impl LambdaFunction {
         } else if self.timeout > LAMBDA_MAX_TIMEOUT {
             out.push((
                 Severity::Error,
-                format!("timeout must be at most 15 min (900s), got {}", self.timeout),
+                format!(
+                    "timeout must be at most 15 min (900s), got {}",
+                    self.timeout
+                ),
             ));
         }
         if self.scale_rate_per_10s == 0 {
@@ -204,8 +207,7 @@ impl LambdaFunction {
                 ),
             ));
         }
-        if self.max_event_age < LAMBDA_MIN_EVENT_AGE || self.max_event_age > LAMBDA_MAX_EVENT_AGE
-        {
+        if self.max_event_age < LAMBDA_MIN_EVENT_AGE || self.max_event_age > LAMBDA_MAX_EVENT_AGE {
             out.push((
                 Severity::Error,
                 format!(

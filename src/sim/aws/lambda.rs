@@ -212,9 +212,10 @@ impl LambdaB {
         Ok((b, m))
     }
 
-    /// Whether a message is poison: a hash of its identity (creation time, origin, type,
-    /// attributes, size, key) and this run's salt, so every attempt of it agrees.
-    fn is_poison(&self, m: &Message) -> bool {
+    /// Whether a message is poison: a hash of its identity (its id, which it keeps for
+    /// life, creation time, origin, type, attributes, size, key) and this run's salt, so
+    /// every attempt and redelivery of it agrees.
+    fn is_poison(&self, id: MsgId, m: &Message) -> bool {
         if self.poison_prob <= 0.0 {
             return false;
         }
@@ -223,6 +224,7 @@ impl LambdaB {
         }
         let mut h = self.salt;
         for v in [
+            u64::from(id),
             m.created,
             u64::from(m.origin),
             u64::from(m.etype),
@@ -497,7 +499,7 @@ impl LambdaB {
             .iter()
             .filter(|&&id| {
                 let m = *ctx.msg(id);
-                self.is_poison(&m)
+                self.is_poison(id, &m)
             })
             .count();
         let n = msgs.len();
@@ -534,7 +536,7 @@ impl LambdaB {
                 let mut failed = Vec::with_capacity(poison);
                 for id in msgs {
                     let m = *ctx.msg(id);
-                    if self.is_poison(&m) {
+                    if self.is_poison(id, &m) {
                         failed.push(id);
                     } else {
                         ctx.forward(id);
@@ -553,7 +555,7 @@ impl LambdaB {
     fn finish_async(&mut self, id: MsgId, end: End, ctx: &mut Ctx) {
         let now = ctx.now();
         let m = *ctx.msg(id);
-        let end = if end == End::Ok && self.is_poison(&m) {
+        let end = if end == End::Ok && self.is_poison(id, &m) {
             let mm = ctx.metrics();
             mm.counters.failures += 1;
             mm.bucket_error();
@@ -661,5 +663,322 @@ impl Behaviour for LambdaB {
             ("throttles".to_owned(), self.throttles as f64),
             ("cold_start_share".to_owned(), share),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The synchronous path, driven by a hand-made caller: no component that calls
+    //! synchronously exists on this branch, so these tests assemble a small simulation
+    //! (caller -> function -> sink) by hand.
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::model::{Dist, Duration, Routing, from_ron_str};
+    use crate::sim::Simulation;
+    use crate::sim::basic::SinkB;
+    use crate::sim::engine::{EventTypeRt, Link, Outcome, Outputs};
+
+    /// What the caller saw of one call: (reply time, token, status, returned, processed).
+    type Seen = (SimTime, u64, CallStatus, usize, u32);
+
+    /// Calls the function at scripted instants with batches of new messages, and ends
+    /// whatever comes back.
+    struct Caller {
+        script: Vec<(SimTime, usize, CallMode)>,
+        log: Arc<Mutex<Vec<Seen>>>,
+    }
+
+    impl Behaviour for Caller {
+        fn start(&mut self, ctx: &mut Ctx) {
+            for (i, (at, _, _)) in self.script.iter().enumerate() {
+                ctx.schedule_at(*at, 1, i as u64);
+            }
+        }
+        fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+            ctx.end_message(msg, Outcome::Failed);
+        }
+        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
+            let (_, n, mode) = self.script[data as usize];
+            let msgs = (0..n).map(|_| ctx.create(&[(0, 1.0)])).collect();
+            ctx.invoke(0, msgs, mode, data);
+        }
+        fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
+            let r = ctx.take_reply(call);
+            self.log.lock().unwrap().push((
+                ctx.now(),
+                r.token,
+                r.status,
+                r.returned.len(),
+                r.processed,
+            ));
+            for id in r.returned {
+                ctx.end_message(id, Outcome::Failed);
+            }
+        }
+    }
+
+    /// caller -> function (pool of `limit` slots) -> sink, run to the end.
+    fn run_calls(
+        f: &LambdaFunction,
+        limit: u64,
+        script: Vec<(SimTime, usize, CallMode)>,
+    ) -> (crate::sim::Report, Vec<Seen>) {
+        let doc = from_ron_str(
+            r#"(
+            scenario: (duration: "60s"),
+            components: [(id: "caller", kind: Producer()), (id: "f", kind: Lambda()), (id: "out", kind: Sink())],
+            connections: [(from: "caller", to: "f"), (from: "f", to: "out")],
+        )"#,
+        )
+        .unwrap();
+        let (b, m) = LambdaB::new(f, 0, limit, 0).unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let behaviours: Vec<Box<dyn Behaviour>> = vec![
+            Box::new(Caller {
+                script,
+                log: Arc::clone(&log),
+            }),
+            Box::new(b),
+            Box::new(SinkB),
+        ];
+        let link = |target| Link {
+            target,
+            weight: 1.0,
+            latency: None,
+            filter: None,
+        };
+        let outputs = vec![
+            Outputs {
+                delivery: vec![0],
+                failure: Vec::new(),
+                routing: Routing::FanOut,
+            },
+            Outputs {
+                delivery: vec![1],
+                failure: Vec::new(),
+                routing: Routing::FanOut,
+            },
+            Outputs::default(),
+        ];
+        let types = vec![EventTypeRt {
+            size: Sampler::Constant(100.0),
+            attrs: Vec::new(),
+        }];
+        let mut sim = Simulation::assemble(
+            &doc,
+            1,
+            behaviours,
+            vec![ComponentMetrics::new(0), m, ComponentMetrics::new(0)],
+            outputs,
+            vec![link(1), link(2)],
+            types,
+            vec![(limit, 0)],
+        );
+        sim.run();
+        assert_eq!(
+            sim.accounted_live(),
+            sim.live_messages(),
+            "a message leaked"
+        );
+        let report = sim.report();
+        assert!(report.ledger.balanced, "{:?}", report.ledger);
+        let mut seen = log.lock().unwrap().clone();
+        seen.sort_by_key(|s| (s.0, s.1));
+        (report, seen)
+    }
+
+    fn quick(duration_ms: f64) -> LambdaFunction {
+        LambdaFunction {
+            duration_ms: Dist::Constant(duration_ms),
+            cold_start_ms: Dist::Constant(0.0),
+            ..LambdaFunction::default()
+        }
+    }
+
+    const MS: SimTime = NS_PER_MS;
+
+    #[test]
+    fn sync_calls_beyond_reserved_concurrency_are_throttled_at_once() {
+        // Reserved 10, 15 single-message calls at t = 0: 10 run (100 ms), 5 get the 429
+        // at once with their message back, unbilled. A call at 0.5 s finds a warm
+        // environment.
+        let f = LambdaFunction {
+            reserved_concurrency: Some(10),
+            ..quick(100.0)
+        };
+        let mut script = vec![(0, 1, CallMode::Consume); 15];
+        script.push((500 * MS, 1, CallMode::Consume));
+        let (r, seen) = run_calls(&f, 10, script);
+        let throttled: Vec<_> = seen
+            .iter()
+            .filter(|s| s.2 == CallStatus::Throttled)
+            .collect();
+        assert_eq!(throttled.len(), 5);
+        assert!(throttled.iter().all(|s| s.0 == 0 && s.3 == 1 && s.4 == 0));
+        let ok: Vec<_> = seen.iter().filter(|s| s.2 == CallStatus::Ok).collect();
+        assert_eq!(ok.len(), 11);
+        assert_eq!(ok.iter().filter(|s| s.0 == 100 * MS).count(), 10);
+        assert_eq!(ok[10].0, 600 * MS);
+        assert!(ok.iter().all(|s| s.3 == 0 && s.4 == 1));
+        let c = &r.components["f"];
+        assert_eq!(c.extra["throttles"], 5.0);
+        assert_eq!(c.extra["cold_starts"], 10.0);
+        assert_eq!(c.extra["warm_starts"], 1.0);
+        assert_eq!(
+            (
+                c.counters.arrivals,
+                c.counters.rejected,
+                c.counters.completions
+            ),
+            (16, 5, 11)
+        );
+        assert_eq!(c.usage["requests"].amount, 11.0);
+        assert_eq!(c.in_flight.max, 10);
+        assert_eq!(r.components["out"].counters.arrivals, 11);
+    }
+
+    #[test]
+    fn sync_calls_beyond_the_scale_rate_are_throttled() {
+        // 3 new environments per 10 s: of 5 calls at t = 0, 3 start cold and 2 are
+        // throttled. At 10 s the bucket is full again: 3 warm + 2 cold, none throttled.
+        let f = LambdaFunction {
+            scale_rate_per_10s: 3,
+            ..quick(100.0)
+        };
+        let mut script = vec![(0, 1, CallMode::Consume); 5];
+        script.extend(vec![(10_000 * MS, 1, CallMode::Consume); 5]);
+        let (r, seen) = run_calls(&f, 1000, script);
+        let at = |t: SimTime, st: CallStatus| seen.iter().filter(|s| s.0 == t && s.2 == st).count();
+        assert_eq!(at(0, CallStatus::Throttled), 2);
+        assert_eq!(at(100 * MS, CallStatus::Ok), 3);
+        assert_eq!(at(10_100 * MS, CallStatus::Ok), 5);
+        let c = &r.components["f"];
+        assert_eq!(c.extra["cold_starts"], 5.0);
+        assert_eq!(c.extra["warm_starts"], 3.0);
+        assert_eq!(c.extra["throttles"], 2.0);
+    }
+
+    #[test]
+    fn a_batch_is_one_invocation_and_poison_fails_it_by_mode() {
+        // 20 messages per batch, 30% poison (none poison in 20 has probability 0.0008).
+        let f = LambdaFunction {
+            poison_prob: 0.3,
+            ..quick(100.0)
+        };
+        let script = vec![
+            (0, 20, CallMode::Consume),
+            (1000 * MS, 20, CallMode::ConsumePartial),
+            (2000 * MS, 20, CallMode::Transform),
+        ];
+        let (r, seen) = run_calls(&f, 1000, script);
+        assert_eq!(seen.len(), 3);
+        // all or nothing: the whole batch comes back
+        assert_eq!(
+            seen[0],
+            (100 * MS, 0, CallStatus::Failed(FailReason::Error), 20, 0)
+        );
+        // partial batch response: only the poison ones come back, the rest go on
+        let (t, _, st, back, kept) = seen[1];
+        assert_eq!((t, st), (1100 * MS, CallStatus::Failed(FailReason::Error)));
+        assert!(back > 0 && back < 20, "{back} poison of 20");
+        assert_eq!(back + kept as usize, 20);
+        assert_eq!(r.components["out"].counters.arrivals, u64::from(kept));
+        // a transform with a poison record fails as a whole
+        assert_eq!(seen[2].2, CallStatus::Failed(FailReason::Error));
+        assert_eq!(seen[2].3, 20);
+        let c = &r.components["f"];
+        // one request per batch, not per message
+        assert_eq!(c.usage["requests"].amount, 3.0);
+        assert_eq!(c.counters.failures, 3);
+        assert_eq!(c.counters.completions, u64::from(kept));
+    }
+
+    #[test]
+    fn healthy_batches_are_forwarded_or_transformed() {
+        let (r, seen) = run_calls(
+            &quick(100.0),
+            1000,
+            vec![
+                (0, 20, CallMode::Consume),
+                (1000 * MS, 20, CallMode::Transform),
+            ],
+        );
+        assert_eq!(seen[0], (100 * MS, 0, CallStatus::Ok, 0, 20));
+        assert_eq!(seen[1], (1100 * MS, 1, CallStatus::Ok, 20, 20));
+        // only the consumed batch goes on; the transformed one went back to its caller
+        assert_eq!(r.components["out"].counters.arrivals, 20);
+        // 128 MB x (100 ms + 100 ms)
+        let gb = r.components["f"].usage["gb_seconds"].amount;
+        assert!((gb - 0.125 * 0.2).abs() < 1e-12, "{gb}");
+    }
+
+    #[test]
+    fn sync_errors_and_timeouts_hand_the_batch_back() {
+        let f = LambdaFunction {
+            timeout: Duration::from_secs(1),
+            ..quick(5000.0)
+        };
+        let (r, seen) = run_calls(&f, 1000, vec![(0, 5, CallMode::Consume)]);
+        assert_eq!(
+            seen[0],
+            (1000 * MS, 0, CallStatus::Failed(FailReason::Timeout), 5, 0)
+        );
+        let c = &r.components["f"];
+        assert_eq!((c.counters.failures, c.counters.timeouts), (1, 1));
+        // billed the 1 s it ran
+        assert!((c.usage["gb_seconds"].amount - 0.125).abs() < 1e-12);
+
+        let f = LambdaFunction {
+            fail_prob: 1.0,
+            ..quick(10.0)
+        };
+        let (_, seen) = run_calls(&f, 1000, vec![(0, 5, CallMode::ConsumePartial)]);
+        assert_eq!(
+            seen[0],
+            (10 * MS, 0, CallStatus::Failed(FailReason::Error), 5, 0)
+        );
+        // reserved 0: disabled
+        let (r, seen) = run_calls(&quick(10.0), 0, vec![(0, 3, CallMode::Consume)]);
+        assert_eq!(seen[0], (0, 0, CallStatus::Throttled, 3, 0));
+        assert_eq!(r.components["f"].usage["requests"].amount, 0.0);
+    }
+
+    #[test]
+    fn poison_is_a_property_of_the_message() {
+        let f = LambdaFunction {
+            poison_prob: 0.5,
+            ..LambdaFunction::default()
+        };
+        let (mut b, _) = LambdaB::new(&f, 0, 10, 0).unwrap();
+        b.salt = 42;
+        let msg = |created: SimTime| Message {
+            created,
+            origin: 0,
+            etype: 0,
+            attrs: [0; 8],
+            size: 100,
+            attempt: 0,
+            reason: FailReason::None,
+            arrived: 0,
+            enqueued: 0,
+            started: 0,
+            from: 0,
+            key: crate::sim::NO_KEY,
+            sends: 0,
+        };
+        let poison = (0..10_000u32)
+            .filter(|&i| b.is_poison(i, &msg(1000)))
+            .count();
+        assert!((4_700..=5_300).contains(&poison), "{poison}");
+        // the fields a component changes on the way do not matter
+        for t in 0..100 {
+            let mut later = msg(t);
+            later.attempt = 3;
+            later.arrived = 99;
+            assert_eq!(b.is_poison(7, &msg(t)), b.is_poison(7, &later));
+        }
     }
 }
