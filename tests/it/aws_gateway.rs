@@ -7,7 +7,10 @@ use spillway::model::Document;
 use spillway::sim::{ComponentReport, Report, Simulation};
 
 fn extra(c: &ComponentReport, k: &str) -> f64 {
-    c.extra.get(k).copied().unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
+    c.extra
+        .get(k)
+        .copied()
+        .unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
 }
 
 fn usage(c: &ComponentReport, k: &str) -> (f64, f64) {
@@ -20,7 +23,10 @@ fn usage(c: &ComponentReport, k: &str) -> (f64, f64) {
 
 fn run_ok(d: &Document) -> Report {
     let r = run(d);
-    assert!(r.ledger.live_messages_accounted, "a behaviour leaks messages");
+    assert!(
+        r.ledger.live_messages_accounted,
+        "a behaviour leaks messages"
+    );
     r
 }
 
@@ -49,6 +55,8 @@ fn api_gateway_429s_at_rate_times_time_plus_burst() {
     assert_eq!(g.counters.rejected as f64, 6000.0 - admitted);
     assert_eq!(usage(g, "rest_requests").0, admitted);
     assert_eq!(comp(&r, "backend").counters.arrivals as f64, admitted);
+    // one client-visible response latency per admitted request
+    assert_eq!(g.residence_ms.as_ref().unwrap().count as f64, admitted);
     let row = &r.ledger.producers["p"];
     assert_eq!(row.rejected as f64, 6000.0 - admitted);
     assert_eq!(row.delivered as f64, admitted);
@@ -74,7 +82,10 @@ fn api_gateway_http_api_bills_512_kib_slices_and_clients_retry_429s() {
     let g = comp(&r, "api");
     assert_eq!(extra(g, "status_200"), 20.0);
     assert_eq!(usage(g, "http_requests").0, 40.0);
-    assert!(extra(g, "status_429") >= 15.0, "at least 15 first tries refused");
+    assert!(
+        extra(g, "status_429") >= 15.0,
+        "at least 15 first tries refused"
+    );
     assert_eq!(g.counters.arrivals, 20 + g.counters.rejected);
     assert_eq!(r.ledger.producers["p"].delivered, 20);
 }
@@ -176,7 +187,10 @@ fn sns_filter_policies_deliver_only_matching_subscriptions() {
     let t = comp(&r, "topic");
     assert_eq!(extra(t, "filtered_out"), 230.0);
     assert_eq!(t.counters.filtered, 10);
-    assert_eq!(t.counters.failures + t.counters.failed + t.counters.retries, 0);
+    assert_eq!(
+        t.counters.failures + t.counters.failed + t.counters.retries,
+        0
+    );
     assert_eq!(usage(t, "publishes").0, 250.0);
     assert_eq!(usage(t, "http_deliveries"), (400.0, 0.0));
     assert_eq!(r.ledger.producers["p4"].filtered, 10);
@@ -240,7 +254,10 @@ fn sns_fifo_keeps_group_order_so_a_failing_message_blocks_its_group() {
     assert_eq!(std.ledger.producers["p"].in_flight, 0);
     let fifo = fifo_blocking(true);
     assert_eq!(comp(&fifo, "dlq").counters.arrivals, 4);
-    assert_eq!(comp(&fifo, "q").counters.arrivals - comp(&fifo, "q").counters.rejected, 3);
+    assert_eq!(
+        comp(&fifo, "q").counters.arrivals - comp(&fifo, "q").counters.rejected,
+        3
+    );
     assert_eq!(fifo.ledger.producers["p"].in_flight, 3);
     let t = comp(&fifo, "topic");
     // FIFO meters: 10 publishes; deliveries 3 + 4 x 2 + the 5th of the blocked ones in
@@ -249,7 +266,10 @@ fn sns_fifo_keeps_group_order_so_a_failing_message_blocks_its_group() {
     assert_eq!(usage(t, "fifo_publishes").0, 10.0);
     assert_eq!(usage(t, "fifo_deliveries").0, 12.0);
     let gb = usage(t, "fifo_delivery_gb").0;
-    assert!((gb - 12.0 * 1024.0 / (1u64 << 30) as f64).abs() < 1e-15, "{gb}");
+    assert!(
+        (gb - 12.0 * 1024.0 / (1u64 << 30) as f64).abs() < 1e-15,
+        "{gb}"
+    );
 }
 
 #[test]
@@ -370,7 +390,10 @@ fn eventbridge_rejects_a_rule_with_more_than_five_targets() {
         text.push_str(&format!(r#"(from: "bus", to: "t{i}", rule: "big"),"#));
     }
     text.push_str("])");
-    let err = Simulation::new(&doc(&text)).err().expect("must not build").to_string();
+    let err = Simulation::new(&doc(&text))
+        .err()
+        .expect("must not build")
+        .to_string();
     assert!(err.contains("rule `big` has 6 targets"), "{err}");
 }
 

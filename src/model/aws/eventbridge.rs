@@ -109,7 +109,10 @@ pub(crate) fn rate_problems(name: &str, v: f64) -> Vec<String> {
 
 /// Problems of a latency distribution field.
 pub(crate) fn dist_problems(name: &str, d: &Dist) -> Vec<String> {
-    d.problems().into_iter().map(|e| format!("{name}: {e}")).collect()
+    d.problems()
+        .into_iter()
+        .map(|e| format!("{name}: {e}"))
+        .collect()
 }
 
 /// Problems of a token bucket field.
@@ -135,7 +138,10 @@ pub(crate) fn retry_problems(name: &str, r: &Retry) -> Vec<String> {
             "{name}.max_attempts must be at least 1 (1 = no retries)"
         ));
     }
-    for (field, v) in [("backoff_ms", r.backoff_ms), ("max_backoff_ms", r.max_backoff_ms)] {
+    for (field, v) in [
+        ("backoff_ms", r.backoff_ms),
+        ("max_backoff_ms", r.max_backoff_ms),
+    ] {
         if !v.is_finite() || v < 0.0 {
             out.push(format!("{name}.{field} must be finite and >= 0, got {v}"));
         }

@@ -123,8 +123,7 @@ impl StepFunctions {
         if self.transitions == 0 {
             out.push((
                 Severity::Warning,
-                "transitions is 0: a Standard execution makes at least one state transition"
-                    .into(),
+                "transitions is 0: a Standard execution makes at least one state transition".into(),
             ));
         }
         if self.workflow == Workflow::Standard && self.memory_mb != 64 {

@@ -279,10 +279,18 @@ impl Behaviour for ApiGatewayB {
 /// Build the behaviour.
 pub(crate) fn build(p: &ApiGateway, env: &mut BuildEnv) -> Result<Built, String> {
     let _ = env;
+    compile(p)
+}
+
+fn compile(p: &ApiGateway) -> Result<Built, String> {
     let overhead = Sampler::new(&p.overhead_ms).map_err(|e| format!("overhead_ms: {e}"))?;
     let mut metrics = ComponentMetrics::new(0);
     let http = p.api == ApiType::Http;
-    let meter = metrics.add_meter(if http { "http_requests" } else { "rest_requests" });
+    let meter = metrics.add_meter(if http {
+        "http_requests"
+    } else {
+        "rest_requests"
+    });
     metrics.sojourn_is_residence = true;
     Ok(Built {
         behaviour: Box::new(ApiGatewayB {
@@ -300,4 +308,159 @@ pub(crate) fn build(p: &ApiGateway, env: &mut BuildEnv) -> Result<Built, String>
         metrics,
         routing: crate::model::Routing::FanOut,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! A slow synchronous callee is not among the kinds of this module, so the
+    //! timeout logic is tested with a mock integration that answers each call after a
+    //! scripted delay with a scripted status.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::model::{Arrivals, NS_PER_MS, NS_PER_S, Retry, from_ron_str};
+    use crate::sim::Simulation;
+    use crate::sim::basic::ProducerB;
+    use crate::sim::engine::{EventTypeRt, Link, Outputs};
+    use crate::sim::sample::ArrivalGen;
+
+    /// Answers call number k after `script[k].0` ns with status `script[k].1`; keeps
+    /// (and delivers) the message on success, hands it back otherwise.
+    struct Mock {
+        script: Vec<(SimTime, CallStatus)>,
+        next: usize,
+        waiting: Vec<(CallId, MsgId, CallStatus)>,
+        pending: u64,
+    }
+
+    impl Behaviour for Mock {
+        fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+            ctx.deliver_here(msg);
+        }
+        fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
+            let msgs = ctx.take_call_messages(call);
+            let (delay, status) = self.script[self.next];
+            self.next += 1;
+            self.waiting.push((call, msgs[0], status));
+            self.pending += 1;
+            ctx.schedule(delay, 1, (self.waiting.len() - 1) as u64);
+        }
+        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
+            let (call, id, status) = self.waiting[data as usize];
+            self.pending -= 1;
+            if status == CallStatus::Ok {
+                ctx.reply(call, status, Vec::new(), 1);
+                ctx.deliver_here(id);
+            } else {
+                ctx.reply(call, status, vec![id], 0);
+            }
+        }
+        fn held(&self) -> u64 {
+            self.pending
+        }
+    }
+
+    #[test]
+    fn integration_errors_and_timeouts_become_502_and_504() {
+        let doc = from_ron_str(
+            r#"(
+            scenario: (duration: "100s"),
+            components: [
+                (id: "p", kind: Producer()),
+                (id: "api", kind: ApiGateway(overhead_ms: Constant(0.0))),
+                (id: "backend", kind: Sink()),
+            ],
+            connections: [(from: "p", to: "api"), (from: "api", to: "backend")],
+        )"#,
+        )
+        .unwrap();
+        let p = match &doc.components[1].kind {
+            crate::model::ComponentKind::ApiGateway(p) => p.clone(),
+            _ => unreachable!(),
+        };
+        let ms = NS_PER_MS;
+        let script = vec![
+            (100 * ms, CallStatus::Ok),                             // 200
+            (100 * ms, CallStatus::Failed(FailReason::Error)),      // 502
+            (100 * ms, CallStatus::Failed(FailReason::Timeout)),    // 504
+            (40 * NS_PER_S, CallStatus::Ok), // 504 at 29 s; the callee still keeps it
+            (40 * NS_PER_S, CallStatus::Failed(FailReason::Error)), // 504, then lost
+        ];
+        let producer = ProducerB {
+            arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s: 1.0 }).unwrap(),
+            mix: vec![(0, 1.0)],
+            remaining: Some(5),
+            keys: None,
+            retry: Retry::default(),
+            backing_off: 0,
+        };
+        let built = compile(&p).unwrap();
+        let behaviours: Vec<Box<dyn Behaviour>> = vec![
+            Box::new(producer),
+            built.behaviour,
+            Box::new(Mock {
+                script,
+                next: 0,
+                waiting: Vec::new(),
+                pending: 0,
+            }),
+        ];
+        let metrics = vec![
+            ComponentMetrics::new(0),
+            built.metrics,
+            ComponentMetrics::new(0),
+        ];
+        let link = |target| Link {
+            target,
+            weight: 1.0,
+            latency: None,
+            filter: None,
+        };
+        let outputs = vec![
+            Outputs {
+                delivery: vec![0],
+                ..Outputs::default()
+            },
+            Outputs {
+                delivery: vec![1],
+                ..Outputs::default()
+            },
+            Outputs::default(),
+        ];
+        let types = vec![EventTypeRt {
+            size: Sampler::new(&crate::model::Dist::Constant(100.0)).unwrap(),
+            attrs: Vec::new(),
+        }];
+        let mut sim = Simulation::assemble(
+            &doc,
+            1,
+            behaviours,
+            metrics,
+            outputs,
+            vec![link(1), link(2)],
+            types,
+            Vec::new(),
+        );
+        sim.run();
+        let r = sim.report();
+        assert!(r.ledger.balanced, "{:?}", r.ledger);
+        assert!(r.ledger.live_messages_accounted);
+        let g = &r.components["api"];
+        let st = |k: &str| g.extra[k];
+        assert_eq!(
+            (st("status_200"), st("status_502"), st("status_504")),
+            (1.0, 1.0, 3.0)
+        );
+        assert_eq!(g.counters.timeouts, 3);
+        // one response per request, the two timed-out ones at exactly 29 s
+        let res = g.residence_ms.as_ref().unwrap();
+        assert_eq!(res.count, 5);
+        assert!((res.max - 29_000.0).abs() < 1e-6, "{}", res.max);
+        let row = &r.ledger.producers["p"];
+        // delivered: the 200 and the late success the callee kept; failed: the 502,
+        // the 504 with a timeout error and the late failure
+        assert_eq!((row.delivered, row.failed), (2, 3));
+        assert_eq!(g.counters.failed, 3);
+        assert_eq!(g.usage["rest_requests"].amount, 5.0);
+    }
 }

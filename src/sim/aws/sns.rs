@@ -44,7 +44,11 @@ impl Policy {
     /// Delay before retry number `retry` (1 = first retry), or `None` when the policy
     /// allows no more. The backoff phase of the managed policy grows geometrically from
     /// 1 s to 20 s over its 10 retries (AWS says "exponential" without the curve).
-    pub(crate) fn delay_ns<R: rand::Rng + ?Sized>(&self, retry: u32, rng: &mut R) -> Option<SimTime> {
+    pub(crate) fn delay_ns<R: rand::Rng + ?Sized>(
+        &self,
+        retry: u32,
+        rng: &mut R,
+    ) -> Option<SimTime> {
         match self {
             Policy::Managed => match retry {
                 0 => None,
@@ -469,16 +473,14 @@ pub(crate) fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
             _ => Some("http_deliveries"),
         };
         let meter = match meter_name {
-            Some(name) if !p.fifo => Some(
-                match protocol_meters.iter().find(|(n, _)| *n == name) {
-                    Some((_, i)) => *i,
-                    None => {
-                        let i = metrics.add_meter(name);
-                        protocol_meters.push((name, i));
-                        i
-                    }
-                },
-            ),
+            Some(name) if !p.fifo => Some(match protocol_meters.iter().find(|(n, _)| *n == name) {
+                Some((_, i)) => *i,
+                None => {
+                    let i = metrics.add_meter(name);
+                    protocol_meters.push((name, i));
+                    i
+                }
+            }),
             _ => None,
         };
         let dlq = match &li.conn.dead_letter {

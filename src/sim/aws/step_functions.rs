@@ -79,7 +79,9 @@ impl StepFunctionsB {
     fn finish(&mut self, id: MsgId, outcome: Option<FailReason>, ctx: &mut Ctx) {
         let now = ctx.now();
         let elapsed = now.saturating_sub(ctx.msg(id).arrived);
-        let gbs = self.express.then(|| express_gb_seconds(elapsed, self.memory_mb));
+        let gbs = self
+            .express
+            .then(|| express_gb_seconds(elapsed, self.memory_mb));
         let m = ctx.metrics();
         if let Some(g) = gbs {
             m.charge(self.m_gbs, g);
@@ -174,7 +176,11 @@ impl Behaviour for StepFunctionsB {
                 self.backing_off -= 1;
                 let m = ctx.metrics();
                 m.counters.timeouts += 1;
-                self.finish((data & 0xffff_ffff) as MsgId, Some(FailReason::Timeout), ctx);
+                self.finish(
+                    (data & 0xffff_ffff) as MsgId,
+                    Some(FailReason::Timeout),
+                    ctx,
+                );
             }
             _ => {}
         }
@@ -193,7 +199,10 @@ pub(crate) fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, Stri
     let express = p.workflow == Workflow::Express;
     let mut metrics = ComponentMetrics::new(0);
     let (m_main, m_gbs) = if express {
-        (metrics.add_meter("requests"), metrics.add_meter("gb_seconds"))
+        (
+            metrics.add_meter("requests"),
+            metrics.add_meter("gb_seconds"),
+        )
     } else {
         let i = metrics.add_meter("transitions");
         (i, i)
