@@ -136,7 +136,8 @@ pub struct Report {
 }
 
 fn opt(s: &super::metrics::LatencyStat, show: bool) -> Option<LatencySummary> {
-    show.then(|| s.summary())
+    // stations always show their latencies; other kinds when they recorded some
+    (show || s.count() > 0).then(|| s.summary())
 }
 
 impl Simulation {

@@ -1,18 +1,156 @@
-//! Amazon EventBridge event bus.
+//! Amazon EventBridge event bus (classic bus with rules and targets).
+//!
+//! Figures from `shared/reference/aws-services.md`, section 2.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Severity;
+use crate::model::{Dist, Duration, Jitter, Retry, Severity, Throttle};
 
-/// Amazon EventBridge event bus.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Amazon EventBridge event bus. Each delivery link is a target; links with the same
+/// `rule` belong to one rule whose event pattern is the links' filter. Every matching
+/// rule sends a copy to each of its targets (at most 5 per rule). A target that refuses
+/// is retried with the link's retry policy (or the bus default below) until attempts or
+/// the event age run out; then the event goes to the link's `dead_letter` queue, the
+/// bus's dead-letter links, or is dropped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct EventBus {}
+pub struct EventBus {
+    /// PutEvents throttle, events per second; events over it are refused (the sender
+    /// retries). 10,000/s in us-east-1, adjustable
+    /// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>). AWS
+    /// publishes no burst; we allow one second's worth.
+    pub put_events_per_s: f64,
+    /// Target invocations per second; invocations over it are delayed, not dropped.
+    /// 18,750/s in us-east-1, adjustable
+    /// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>). We
+    /// allow a burst of one second's worth, then pace at this rate.
+    pub invocations_per_s: f64,
+    /// Time from PutEvents to the target invocation, in ms. AWS publishes no figure; the
+    /// default (log-normal, median 100 ms, p99 400 ms) is ours.
+    pub latency_ms: Dist,
+    /// Default retry policy of the targets (a link's `retry` replaces it): up to 185
+    /// retries (MaximumRetryAttempts 0-185, so 186 attempts with the first) with
+    /// exponential backoff and jitter
+    /// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html>).
+    /// AWS does not publish the base delay or the cap: 1 s doubling up to 60 s with full
+    /// jitter is ours.
+    pub retry: Retry,
+    /// Default maximum event age of the targets (a link's `max_event_age` replaces it):
+    /// 24 h, settable from 60 s to 24 h
+    /// (<https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html>).
+    pub max_event_age: Duration,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            put_events_per_s: 10_000.0,
+            invocations_per_s: 18_750.0,
+            latency_ms: Dist::LogNormal {
+                p50: 100.0,
+                p99: 400.0,
+            },
+            retry: Retry {
+                max_attempts: 186,
+                backoff_ms: 1_000.0,
+                multiplier: 2.0,
+                max_backoff_ms: 60_000.0,
+                jitter: Jitter::Full,
+            },
+            max_event_age: Duration::from_secs(86_400),
+        }
+    }
+}
 
 impl EventBus {
     /// What is wrong with these parameters.
     #[must_use]
     pub fn problems(&self) -> Vec<(Severity, String)> {
-        Vec::new()
+        let mut out: Vec<String> = Vec::new();
+        out.extend(rate_problems("put_events_per_s", self.put_events_per_s));
+        out.extend(rate_problems("invocations_per_s", self.invocations_per_s));
+        out.extend(dist_problems("latency_ms", &self.latency_ms));
+        out.extend(retry_problems("retry", &self.retry));
+        if self.max_event_age.ns == 0 {
+            out.push("max_event_age must be longer than zero".into());
+        }
+        let mut out: Vec<(Severity, String)> =
+            out.into_iter().map(|e| (Severity::Error, e)).collect();
+        if self.retry.max_attempts > 186 {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "retry.max_attempts {} is more than EventBridge allows (185 retries after the first attempt)",
+                    self.retry.max_attempts
+                ),
+            ));
+        }
+        if self.max_event_age > Duration::from_secs(86_400) {
+            out.push((
+                Severity::Warning,
+                format!(
+                    "max_event_age {} is more than EventBridge allows (24h)",
+                    self.max_event_age
+                ),
+            ));
+        }
+        out
     }
+}
+
+/// Problems of a rate that must be positive and finite.
+pub(crate) fn rate_problems(name: &str, v: f64) -> Vec<String> {
+    if v.is_finite() && v > 0.0 {
+        Vec::new()
+    } else {
+        vec![format!("{name} must be finite and above zero, got {v}")]
+    }
+}
+
+/// Problems of a latency distribution field.
+pub(crate) fn dist_problems(name: &str, d: &Dist) -> Vec<String> {
+    d.problems()
+        .into_iter()
+        .map(|e| format!("{name}: {e}"))
+        .collect()
+}
+
+/// Problems of a token bucket field.
+pub(crate) fn throttle_problems(name: &str, t: &Throttle) -> Vec<String> {
+    let mut out = Vec::new();
+    if !t.rate_per_s.is_finite() || t.rate_per_s < 0.0 {
+        out.push(format!(
+            "{name}.rate_per_s must be finite and >= 0, got {}",
+            t.rate_per_s
+        ));
+    }
+    if !t.burst.is_finite() || t.burst < 1.0 {
+        out.push(format!("{name}.burst must be at least 1, got {}", t.burst));
+    }
+    out
+}
+
+/// Problems of a retry policy field.
+pub(crate) fn retry_problems(name: &str, r: &Retry) -> Vec<String> {
+    let mut out = Vec::new();
+    if r.max_attempts == 0 {
+        out.push(format!(
+            "{name}.max_attempts must be at least 1 (1 = no retries)"
+        ));
+    }
+    for (field, v) in [
+        ("backoff_ms", r.backoff_ms),
+        ("max_backoff_ms", r.max_backoff_ms),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            out.push(format!("{name}.{field} must be finite and >= 0, got {v}"));
+        }
+    }
+    if !r.multiplier.is_finite() || r.multiplier < 1.0 {
+        out.push(format!(
+            "{name}.multiplier must be >= 1, got {}",
+            r.multiplier
+        ));
+    }
+    out
 }

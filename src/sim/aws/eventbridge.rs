@@ -1,10 +1,362 @@
-//! Behaviour of EventBus.
+//! Behaviour of EventBus: PutEvents throttle (refusal), rules matched by their event
+//! pattern, a copy per target of every matching rule, the bus latency, invocation pacing
+//! (delay, not drop), and per-target retries with exponential backoff until attempts or
+//! the maximum event age run out, then the target's dead-letter queue.
+
+use std::collections::BTreeMap;
 
 use crate::model::aws::EventBus;
+use crate::model::{NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
+use crate::sim::engine::{Behaviour, Ctx, FailReason, Outcome};
+use crate::sim::metrics::ComponentMetrics;
+use crate::sim::sample::Sampler;
+use crate::sim::station::{TokenBucket, backoff_ns};
+use crate::sim::{MsgId, SimTime};
+
+const DISPATCH: u32 = 1;
+const SEND: u32 = 2;
+
+/// EventBridge bills custom events in 64 KB chunks (read as KiB).
+const EVENT_CHUNK: u64 = 64 * 1024;
+/// Most targets of one rule (hard limit,
+/// <https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>).
+const MAX_TARGETS_PER_RULE: usize = 5;
+
+/// Paces work at a rate with a burst allowance (the generic cell rate algorithm): each
+/// request is given the earliest instant at which it conforms; requests are never
+/// refused, only delayed.
+pub(crate) struct Pacer {
+    interval: f64,
+    tolerance: f64,
+    tat: f64,
+}
+
+impl Pacer {
+    /// `rate_per_s` sustained, `burst` at once after a quiet spell.
+    pub(crate) fn new(rate_per_s: f64, burst: f64) -> Self {
+        let interval = NS_PER_S as f64 / rate_per_s;
+        Pacer {
+            interval,
+            tolerance: (burst.max(1.0) - 1.0) * interval,
+            tat: 0.0,
+        }
+    }
+
+    /// When a request made at `now` may go (not before `now`). Calls must come in
+    /// non-decreasing `now`.
+    pub(crate) fn slot(&mut self, now: SimTime) -> SimTime {
+        let t = now as f64;
+        let s = t.max(self.tat - self.tolerance);
+        self.tat = self.tat.max(s) + self.interval;
+        (s.ceil() as SimTime).max(now)
+    }
+}
+
+/// One target: a delivery link with its retry policy and dead-letter queue.
+struct Target {
+    link: u32,
+    retry: Retry,
+    max_age: SimTime,
+    dlq: Option<u32>,
+}
+
+/// What the bus knows about a delivery it is making (indexed by message id; written at
+/// each send, so it is current whenever the message comes back refused).
+#[derive(Clone, Copy, Default)]
+struct Track {
+    target: u32,
+    put_at: SimTime,
+    attempts: u32,
+    dead: bool,
+}
+
+struct EventBusB {
+    put: TokenBucket,
+    pacer: Pacer,
+    latency: Sampler,
+    targets: Vec<Target>,
+    /// Per rule: the link whose filter is the rule's pattern, and its targets.
+    rules: Vec<(u32, Vec<u32>)>,
+    meter: usize,
+    track: Vec<Track>,
+    scratch: Vec<u32>,
+    held: u64,
+    matched: u64,
+    unmatched: u64,
+    invocations: u64,
+    delayed: u64,
+}
+
+impl EventBusB {
+    fn track(&mut self, id: MsgId) -> &mut Track {
+        let i = id as usize;
+        if self.track.len() <= i {
+            self.track.resize(i + 1, Track::default());
+        }
+        &mut self.track[i]
+    }
+
+    fn set_depth(&self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        ctx.metrics().depth.set(now, self.held);
+    }
+
+    /// The bus latency or a backoff is over: take an invocation slot.
+    fn dispatch(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let at = self.pacer.slot(now);
+        if at > now {
+            self.delayed += 1;
+            ctx.schedule_at(at, SEND, u64::from(id));
+        } else {
+            self.send(id, ctx);
+        }
+    }
+
+    fn send(&mut self, id: MsgId, ctx: &mut Ctx) {
+        self.held -= 1;
+        self.set_depth(ctx);
+        let now = ctx.now();
+        let tr = self.track(id);
+        tr.attempts += 1;
+        let (target, first, put_at) = (tr.target, tr.attempts == 1, tr.put_at);
+        self.invocations += 1;
+        if first {
+            ctx.metrics().residence.record(now - put_at);
+            ctx.msg(id).sends = 0;
+        }
+        ctx.send_on(self.targets[target as usize].link, id);
+    }
+
+    /// Retries are over for this delivery: the target's DLQ, else the bus's own
+    /// dead-letter links, else dropped.
+    fn give_up(&mut self, id: MsgId, reason: FailReason, ctx: &mut Ctx) {
+        self.held -= 1;
+        self.set_depth(ctx);
+        let tr = self.track(id);
+        tr.dead = true;
+        let target = tr.target as usize;
+        match self.targets[target].dlq {
+            Some(dlq) => {
+                ctx.msg(id).reason = reason;
+                ctx.metrics().counters.dead_lettered += 1;
+                ctx.send_to(dlq, id);
+            }
+            None => ctx.give_up(id, reason),
+        }
+    }
+}
+
+impl Behaviour for EventBusB {
+    fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let m = ctx.metrics();
+        m.counters.arrivals += 1;
+        m.bucket_arrival();
+        if !self.put.try_take(now) {
+            ctx.refuse(id, FailReason::Throttled);
+            return;
+        }
+        let chunks = u64::from(ctx.msg(id).size).div_ceil(EVENT_CHUNK).max(1);
+        ctx.metrics().charge(self.meter, chunks as f64);
+        let msg = ctx.msg(id);
+        msg.arrived = now;
+        msg.attempt = 0;
+        msg.reason = FailReason::None;
+        let mut hits = std::mem::take(&mut self.scratch);
+        hits.clear();
+        for (pattern, targets) in &self.rules {
+            if ctx.link_matches(*pattern, id) {
+                hits.extend_from_slice(targets);
+            }
+        }
+        if hits.is_empty() {
+            self.unmatched += 1;
+            ctx.metrics().counters.filtered += 1;
+            ctx.end_message(id, Outcome::Filtered);
+            self.scratch = hits;
+            return;
+        }
+        self.matched += 1;
+        let m = ctx.metrics();
+        m.counters.completions += 1;
+        m.bucket_completion();
+        let last = hits.len() - 1;
+        for (k, &t) in hits.iter().enumerate() {
+            let c = if k == last { id } else { ctx.copy_message(id) };
+            *self.track(c) = Track {
+                target: t,
+                put_at: now,
+                attempts: 0,
+                dead: false,
+            };
+            self.held += 1;
+            let d = ctx.sample_ms_as_ns(&self.latency);
+            ctx.schedule(d, DISPATCH, u64::from(c));
+        }
+        self.scratch = hits;
+        self.set_depth(ctx);
+    }
+
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: u32, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let tr = *self.track(id);
+        if tr.dead {
+            // the dead-letter queue itself refused: nowhere left to go
+            ctx.metrics().counters.failed += 1;
+            ctx.end_message(id, Outcome::Failed);
+            return;
+        }
+        self.held += 1;
+        let m = ctx.metrics();
+        m.counters.failures += 1;
+        m.bucket_error();
+        let t = &self.targets[tr.target as usize];
+        if tr.attempts >= t.retry.max_attempts {
+            self.give_up(id, reason, ctx);
+            return;
+        }
+        let delay = backoff_ns(&t.retry, tr.attempts, ctx.rng());
+        if now.saturating_add(delay) >= tr.put_at.saturating_add(t.max_age) {
+            // the next attempt would come after the maximum event age
+            self.give_up(id, FailReason::Expired, ctx);
+            return;
+        }
+        ctx.metrics().counters.retries += 1;
+        ctx.schedule(delay, DISPATCH, u64::from(id));
+        self.set_depth(ctx);
+    }
+
+    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
+        let id = (data & 0xffff_ffff) as MsgId;
+        match tag {
+            DISPATCH => self.dispatch(id, ctx),
+            SEND => self.send(id, ctx),
+            _ => {}
+        }
+    }
+
+    fn held(&self) -> u64 {
+        self.held
+    }
+
+    fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
+        vec![
+            ("matched".to_owned(), self.matched as f64),
+            ("unmatched".to_owned(), self.unmatched as f64),
+            ("invocations".to_owned(), self.invocations as f64),
+            ("delayed_invocations".to_owned(), self.delayed as f64),
+        ]
+    }
+}
 
 /// Build the behaviour.
 pub(crate) fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
-    let _ = (p, env);
-    Err("this component kind is not implemented yet".to_owned())
+    let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
+    let mut targets = Vec::with_capacity(env.delivery.len());
+    // rule name -> (pattern link, its filter, target indices); unnamed rules are keyed
+    // by their link so each is a rule of its own
+    let mut rules: BTreeMap<String, (u32, Option<&crate::model::Filter>, Vec<u32>)> =
+        BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (k, li) in env.delivery.iter().enumerate() {
+        let dlq = match &li.conn.dead_letter {
+            Some(d) => Some(
+                env.component_index(d)
+                    .ok_or_else(|| format!("dead_letter names unknown component `{d}`"))?,
+            ),
+            None => None,
+        };
+        targets.push(Target {
+            link: li.link,
+            retry: li.conn.retry.clone().unwrap_or_else(|| p.retry.clone()),
+            max_age: li.conn.max_event_age.unwrap_or(p.max_event_age).ns,
+            dlq,
+        });
+        let key = if li.conn.rule.is_empty() {
+            format!("\u{0}{}", li.link)
+        } else {
+            li.conn.rule.clone()
+        };
+        let ti = u32::try_from(k).unwrap_or(u32::MAX);
+        let filter = li.conn.filter.as_ref();
+        match rules.get_mut(&key) {
+            None => {
+                order.push(key.clone());
+                rules.insert(key, (li.link, filter, vec![ti]));
+            }
+            Some((pattern, pf, ts)) => {
+                match (*pf, filter) {
+                    (_, None) => {}
+                    (None, Some(f)) => {
+                        *pattern = li.link;
+                        *pf = Some(f);
+                    }
+                    (Some(a), Some(b)) if a == b => {}
+                    (Some(_), Some(_)) => {
+                        return Err(format!(
+                            "the targets of rule `{key}` have different filters; a rule has one event pattern: put the filter on one of its links (or the same filter on all)"
+                        ));
+                    }
+                }
+                ts.push(ti);
+            }
+        }
+    }
+    let mut compiled = Vec::with_capacity(order.len());
+    for key in order {
+        let Some((pattern, _, ts)) = rules.remove(&key) else {
+            continue;
+        };
+        if ts.len() > MAX_TARGETS_PER_RULE {
+            let name = key.trim_start_matches('\u{0}');
+            return Err(format!(
+                "rule `{name}` has {} targets; EventBridge allows at most {MAX_TARGETS_PER_RULE} per rule",
+                ts.len()
+            ));
+        }
+        compiled.push((pattern, ts));
+    }
+    let mut metrics = ComponentMetrics::new(0);
+    let meter = metrics.add_meter("events");
+    Ok(Built {
+        behaviour: Box::new(EventBusB {
+            put: TokenBucket::new(p.put_events_per_s, p.put_events_per_s.max(1.0)),
+            pacer: Pacer::new(p.invocations_per_s, p.invocations_per_s),
+            latency,
+            targets,
+            rules: compiled,
+            meter,
+            track: Vec::new(),
+            scratch: Vec::new(),
+            held: 0,
+            matched: 0,
+            unmatched: 0,
+            invocations: 0,
+            delayed: 0,
+        }),
+        metrics,
+        routing: crate::model::Routing::FanOut,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_lets_the_burst_through_then_paces() {
+        let mut p = Pacer::new(10.0, 3.0);
+        let at: Vec<SimTime> = (0..6).map(|_| p.slot(0)).collect();
+        let step = NS_PER_S / 10;
+        assert_eq!(at, vec![0, 0, 0, step, 2 * step, 3 * step]);
+        // after a quiet spell the burst is back
+        let later = 100 * NS_PER_S;
+        assert_eq!(p.slot(later), later);
+    }
 }
