@@ -625,6 +625,30 @@ impl Behaviour for ContainerB {
 
 /// Build the behaviour.
 pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
+    let queue = match p.autoscale.as_ref().map(|a| &a.metric) {
+        Some(ScaleMetric::QueueDepth { queue }) => Some(env.component_index(queue).ok_or_else(|| {
+            format!(
+                "autoscale.metric: QueueDepth reads queue `{queue}`, which is not a component of this design"
+            )
+        })?),
+        _ => None,
+    };
+    let warmup = env.doc.scenario.warmup.ns.min(env.doc.scenario.duration.ns);
+    let (behaviour, metrics) = compile(p, queue, warmup)?;
+    Ok(Built {
+        behaviour: Box::new(behaviour),
+        metrics,
+        routing: p.routing,
+    })
+}
+
+/// The behaviour and its metrics, given the index of the queue a `QueueDepth` metric
+/// reads and the end of the warm-up.
+fn compile(
+    p: &ContainerService,
+    queue: Option<u32>,
+    warmup: SimTime,
+) -> Result<(ContainerB, ComponentMetrics), String> {
     let service = Sampler::new(&p.service_ms).map_err(|e| format!("service_ms: {e}"))?;
     let conc = u64::from(p.concurrency_per_replica.max(1));
     let mut initial = p.replicas;
@@ -633,13 +657,9 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
         None => None,
         Some(a) => {
             let metric = match &a.metric {
-                ScaleMetric::QueueDepth { queue } => {
-                    Metric::Queue(env.component_index(queue).ok_or_else(|| {
-                        format!(
-                            "autoscale.metric: QueueDepth reads queue `{queue}`, which is not a component of this design"
-                        )
-                    })?)
-                }
+                ScaleMetric::QueueDepth { queue: id } => Metric::Queue(
+                    queue.ok_or_else(|| format!("autoscale.metric: queue `{id}` not found"))?,
+                ),
                 ScaleMetric::Utilisation { target } => Metric::Util(*target),
             };
             initial = initial.max(a.min_replicas).min(a.max_replicas);
@@ -660,44 +680,253 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
             })
         }
     };
-    let warmup = env.doc.scenario.warmup.ns.min(env.doc.scenario.duration.ns);
     let mut m = ComponentMetrics::new(u64::from(most) * conc);
     m.sojourn_is_residence = p.retry.max_attempts <= 1;
     let vcpu_meter = m.add_hourly_meter("vcpu_hours");
     let gb_meter = m.add_hourly_meter("gb_hours");
     let replicas_gauge = m.add_gauge("replicas");
-    Ok(Built {
-        behaviour: Box::new(ContainerB {
-            conc,
-            service,
-            fail_prob: p.fail_prob,
-            retry: p.retry.clone(),
-            capacity: p.queue_capacity,
-            vcpu: p.vcpu,
-            memory_gb: p.memory_gb,
-            scaler,
-            ready: initial,
-            provisioning: VecDeque::new(),
-            provisioning_total: 0,
-            billed: 0,
-            buffer: VecDeque::new(),
-            busy: 0,
-            pushed_in_service: 0,
-            backing_off: 0,
-            batches: Vec::new(),
-            free_batches: Vec::new(),
-            batch_msgs: 0,
-            sojourn_is_residence: p.retry.max_attempts <= 1,
-            vcpu_meter,
-            gb_meter,
-            replicas_gauge,
-            scale_ups: 0,
-            scale_downs: 0,
-            replicas_max: initial,
-            busy_replies: 0,
-            replicas_area: Area::starting(warmup),
-        }),
-        metrics: m,
-        routing: p.routing,
-    })
+    let b = ContainerB {
+        conc,
+        service,
+        fail_prob: p.fail_prob,
+        retry: p.retry.clone(),
+        capacity: p.queue_capacity,
+        vcpu: p.vcpu,
+        memory_gb: p.memory_gb,
+        scaler,
+        ready: initial,
+        provisioning: VecDeque::new(),
+        provisioning_total: 0,
+        billed: 0,
+        buffer: VecDeque::new(),
+        busy: 0,
+        pushed_in_service: 0,
+        backing_off: 0,
+        batches: Vec::new(),
+        free_batches: Vec::new(),
+        batch_msgs: 0,
+        sojourn_is_residence: p.retry.max_attempts <= 1,
+        vcpu_meter,
+        gb_meter,
+        replicas_gauge,
+        scale_ups: 0,
+        scale_downs: 0,
+        replicas_max: initial,
+        busy_replies: 0,
+        replicas_area: Area::starting(warmup),
+    };
+    Ok((b, m))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Synchronous callers are other kinds (SQS pollers); here a test caller stands in
+    //! for one, wired to the service by hand.
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::model::{Component, ComponentKind, Document, Producer};
+    use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
+
+    /// What the test caller saw.
+    #[derive(Debug, Default)]
+    struct Seen {
+        /// (time, status, returned, processed) per reply.
+        replies: Vec<(SimTime, CallStatus, usize, u32)>,
+        wakes: Vec<SimTime>,
+    }
+
+    /// Sends `batches` batches of `size` messages at time zero in `mode`; on `Busy` it
+    /// waits for the service and sends the batch again when woken. Messages handed back
+    /// otherwise are ended as failed.
+    struct Caller {
+        batches: usize,
+        size: usize,
+        mode: CallMode,
+        waiting: Vec<Vec<MsgId>>,
+        seen: Arc<Mutex<Seen>>,
+    }
+
+    impl Behaviour for Caller {
+        fn start(&mut self, ctx: &mut Ctx) {
+            for _ in 0..self.batches {
+                let msgs: Vec<MsgId> = (0..self.size).map(|_| ctx.create(&[(0, 1.0)])).collect();
+                ctx.invoke(0, msgs, self.mode, 0);
+            }
+        }
+        fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+            ctx.end_message(msg, Outcome::Failed);
+        }
+        fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
+            let r = ctx.take_reply(call);
+            let now = ctx.now();
+            self.seen
+                .lock()
+                .unwrap()
+                .replies
+                .push((now, r.status, r.returned.len(), r.processed));
+            if r.status == CallStatus::Busy {
+                self.waiting.push(r.returned);
+                ctx.wait_for(1);
+            } else {
+                for id in r.returned {
+                    ctx.end_message(id, Outcome::Failed);
+                }
+            }
+        }
+        fn on_wake(&mut self, _from: u32, ctx: &mut Ctx) {
+            self.seen.lock().unwrap().wakes.push(ctx.now());
+            for msgs in std::mem::take(&mut self.waiting) {
+                ctx.invoke(0, msgs, self.mode, 0);
+            }
+        }
+        fn held(&self) -> u64 {
+            self.waiting.iter().map(|w| w.len() as u64).sum()
+        }
+    }
+
+    fn run(
+        svc: &ContainerService,
+        batches: usize,
+        size: usize,
+        mode: CallMode,
+    ) -> (Seen, crate::sim::Report) {
+        let doc = Document {
+            components: vec![
+                Component {
+                    id: "caller".into(),
+                    name: String::new(),
+                    kind: ComponentKind::Producer(Producer::default()),
+                },
+                Component {
+                    id: "svc".into(),
+                    name: String::new(),
+                    kind: ComponentKind::ContainerService(svc.clone()),
+                },
+            ],
+            ..Document::default()
+        };
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let caller = Caller {
+            batches,
+            size,
+            mode,
+            waiting: Vec::new(),
+            seen: Arc::clone(&seen),
+        };
+        let (b, m) = compile(svc, None, 0).unwrap();
+        let mut outputs = vec![Outputs::default(), Outputs::default()];
+        outputs[0].delivery.push(0);
+        let links = vec![Link {
+            target: 1,
+            weight: 1.0,
+            latency: None,
+            filter: None,
+        }];
+        let types = vec![EventTypeRt {
+            size: Sampler::Constant(100.0),
+            attrs: Vec::new(),
+        }];
+        let mut sim = Simulation::assemble(
+            &doc,
+            7,
+            vec![Box::new(caller), Box::new(b)],
+            vec![ComponentMetrics::new(0), m],
+            outputs,
+            links,
+            types,
+            Vec::new(),
+        );
+        sim.run();
+        let report = sim.report();
+        assert!(report.ledger.balanced, "{:?}", report.ledger);
+        drop(sim);
+        let seen = Arc::try_unwrap(seen).unwrap().into_inner().unwrap();
+        (seen, report)
+    }
+
+    fn one_slot(fail_prob: f64) -> ContainerService {
+        ContainerService {
+            replicas: 1,
+            concurrency_per_replica: 1,
+            service_ms: Dist::Constant(100.0),
+            fail_prob,
+            ..ContainerService::default()
+        }
+    }
+
+    use crate::model::Dist;
+
+    #[test]
+    fn a_call_without_a_free_slot_is_answered_busy_and_woken_when_one_frees() {
+        let (seen, r) = run(&one_slot(0.0), 2, 3, CallMode::Consume);
+        let ms = 1_000_000;
+        // the second batch finds the only slot taken: Busy at once, everything back
+        assert_eq!(seen.replies[0], (0, CallStatus::Busy, 3, 0));
+        // the first batch's three messages take 3 x 100 ms in its one slot
+        assert_eq!(seen.replies[1], (300 * ms, CallStatus::Ok, 0, 3));
+        // the freed slot wakes the waiting caller, whose batch then runs 300..600 ms
+        assert_eq!(seen.wakes, vec![300 * ms]);
+        assert_eq!(seen.replies[2], (600 * ms, CallStatus::Ok, 0, 3));
+        assert_eq!(seen.replies.len(), 3);
+        let svc = &r.components["svc"];
+        assert_eq!(svc.counters.completions, 6);
+        // the Busy reply ran nothing: three arrivals per batch that ran
+        assert_eq!(svc.counters.arrivals, 6);
+        assert_eq!(svc.extra["busy_replies"], 1.0);
+    }
+
+    #[test]
+    fn consume_is_all_or_nothing_and_partial_hands_back_only_failures() {
+        let svc = ContainerService {
+            replicas: 10,
+            concurrency_per_replica: 100,
+            service_ms: Dist::Constant(1.0),
+            fail_prob: 0.1,
+            ..ContainerService::default()
+        };
+        let (batches, size) = (2000, 10);
+        let (mut seen, r) = run(&svc, batches, size, CallMode::Consume);
+        // 1,000 slots for 2,000 batches: the rest wait for a slot and come back
+        let busy = seen
+            .replies
+            .iter()
+            .filter(|x| x.1 == CallStatus::Busy)
+            .count();
+        assert!(busy >= batches - 1000, "{busy}");
+        seen.replies.retain(|x| x.1 != CallStatus::Busy);
+        assert_eq!(seen.replies.len(), batches);
+        let ok = seen
+            .replies
+            .iter()
+            .filter(|x| x.1 == CallStatus::Ok)
+            .count();
+        for x in &seen.replies {
+            match x.1 {
+                CallStatus::Ok => assert_eq!((x.2, x.3), (0, 10)),
+                CallStatus::Failed(FailReason::Error) => assert_eq!((x.2, x.3), (10, 0)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        // a batch succeeds when all 10 messages do: 0.9^10 = 0.3487 (sd 0.011)
+        let share = ok as f64 / batches as f64;
+        assert!((share - 0.9f64.powi(10)).abs() < 0.04, "{share}");
+        assert_eq!(r.components["svc"].counters.completions, ok as u64 * 10);
+
+        let (mut seen, r) = run(&svc, batches, size, CallMode::ConsumePartial);
+        seen.replies.retain(|x| x.1 != CallStatus::Busy);
+        assert_eq!(seen.replies.len(), batches);
+        let processed: u32 = seen.replies.iter().map(|x| x.3).sum();
+        for x in &seen.replies {
+            assert_eq!(x.2 + x.3 as usize, size);
+        }
+        let share = f64::from(processed) / (batches * size) as f64;
+        assert!((share - 0.9).abs() < 0.01, "{share}");
+        assert_eq!(
+            r.components["svc"].counters.completions,
+            u64::from(processed)
+        );
+    }
 }
