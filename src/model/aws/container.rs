@@ -154,7 +154,10 @@ fn retry_problems(field: &str, r: &Retry) -> Vec<String> {
             "{field}.max_attempts must be at least 1 (1 = no retries)"
         ));
     }
-    for (name, v) in [("backoff_ms", r.backoff_ms), ("max_backoff_ms", r.max_backoff_ms)] {
+    for (name, v) in [
+        ("backoff_ms", r.backoff_ms),
+        ("max_backoff_ms", r.max_backoff_ms),
+    ] {
         if !v.is_finite() || v < 0.0 {
             out.push(format!("{field}.{name} must be finite and >= 0, got {v}"));
         }
@@ -183,9 +186,7 @@ impl ContainerService {
                 self.replicas
             ));
         }
-        if u64::from(self.replicas.max(1)) * u64::from(self.concurrency_per_replica)
-            > 100_000_000
-        {
+        if u64::from(self.replicas.max(1)) * u64::from(self.concurrency_per_replica) > 100_000_000 {
             err("replicas x concurrency_per_replica is more than the supported 100000000".into());
         }
         if self.autoscale.is_none() && self.replicas == 0 {

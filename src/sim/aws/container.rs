@@ -270,10 +270,7 @@ impl ContainerB {
             self.start_pushed(id, ctx);
             return;
         }
-        if self
-            .capacity
-            .is_some_and(|c| self.buffer.len() as u64 >= c)
-        {
+        if self.capacity.is_some_and(|c| self.buffer.len() as u64 >= c) {
             let m = ctx.metrics();
             m.counters.dropped += 1;
             m.bucket_error();
@@ -354,11 +351,7 @@ impl ContainerB {
     }
 
     fn batch_done(&mut self, slot: u32, ctx: &mut Ctx) {
-        let Some(b) = self
-            .batches
-            .get_mut(slot as usize)
-            .and_then(Option::take)
-        else {
+        let Some(b) = self.batches.get_mut(slot as usize).and_then(Option::take) else {
             return;
         };
         self.free_batches.push(slot);
@@ -423,10 +416,7 @@ impl ContainerB {
         let Some(s) = &mut self.scaler else {
             return;
         };
-        let rec = s
-            .recommend(now, ready, prov, ctx)
-            .max(s.min)
-            .min(s.max);
+        let rec = s.recommend(now, ready, prov, ctx).max(s.min).min(s.max);
         let keep = s.up_window.max(s.down_window);
         while s
             .history

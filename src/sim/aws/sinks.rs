@@ -234,6 +234,16 @@ pub(crate) fn build(
     env: &mut BuildEnv,
 ) -> Result<Built, String> {
     let _ = env;
+    let (behaviour, metrics) = compile(p, kind)?;
+    Ok(Built {
+        behaviour: Box::new(behaviour),
+        metrics,
+        routing: crate::model::Routing::FanOut,
+    })
+}
+
+/// The behaviour and its metrics.
+fn compile(p: &ServiceSink, kind: &str) -> Result<(ServiceSinkB, ComponentMetrics), String> {
     let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
     let (kind, meter) = match kind {
         "S3Bucket" => (Kind::S3, "put_requests"),
@@ -245,25 +255,176 @@ pub(crate) fn build(
     let mut m = ComponentMetrics::new(0);
     m.sojourn_is_residence = true;
     let meter = m.add_meter(meter);
-    Ok(Built {
-        behaviour: Box::new(ServiceSinkB {
+    let b = ServiceSinkB {
+        kind,
+        latency,
+        zero_latency: p.latency_ms == Dist::Constant(0.0),
+        fail_prob: p.fail_prob,
+        throttle: p
+            .rate_limit
+            .as_ref()
+            .map(|t| TokenBucket::new(t.rate_per_s, t.burst)),
+        meter,
+        writing: 0,
+        pending: Vec::new(),
+        free: Vec::new(),
+        pending_msgs: 0,
+        objects: 0,
+        bytes: 0,
+    };
+    Ok((b, m))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Batch writes come from Firehose; a test caller stands in for it here.
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::model::{Component, ComponentKind, Document, Producer, Sink, Throttle};
+    use crate::sim::basic::SinkB;
+    use crate::sim::engine::{EventTypeRt, Link, Outcome, Outputs, Simulation};
+
+    /// Sends `batches` batches of `size` messages, one every second from 1 s; ends what
+    /// comes back as failed and keeps the statuses.
+    struct Flusher {
+        batches: u64,
+        size: usize,
+        statuses: Arc<Mutex<Vec<(CallStatus, usize, u32)>>>,
+    }
+
+    impl Behaviour for Flusher {
+        fn start(&mut self, ctx: &mut Ctx) {
+            for i in 1..=self.batches {
+                ctx.schedule(i * 1_000_000_000, 1, 0);
+            }
+        }
+        fn on_local(&mut self, _tag: u32, _data: u64, ctx: &mut Ctx) {
+            let msgs: Vec<MsgId> = (0..self.size).map(|_| ctx.create(&[(0, 1.0)])).collect();
+            ctx.invoke(0, msgs, CallMode::Consume, 0);
+        }
+        fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+            ctx.end_message(msg, Outcome::Failed);
+        }
+        fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
+            let r = ctx.take_reply(call);
+            self.statuses
+                .lock()
+                .unwrap()
+                .push((r.status, r.returned.len(), r.processed));
+            for id in r.returned {
+                ctx.end_message(id, Outcome::Failed);
+            }
+        }
+    }
+
+    /// Flusher -> S3 bucket -> (notification) -> sink.
+    fn run(p: &ServiceSink, batches: u64) -> (Vec<(CallStatus, usize, u32)>, crate::sim::Report) {
+        let comp = |id: &str, kind| Component {
+            id: id.into(),
+            name: String::new(),
             kind,
-            latency,
-            zero_latency: p.latency_ms == Dist::Constant(0.0),
-            fail_prob: p.fail_prob,
-            throttle: p
-                .rate_limit
-                .as_ref()
-                .map(|t| TokenBucket::new(t.rate_per_s, t.burst)),
-            meter,
-            writing: 0,
-            pending: Vec::new(),
-            free: Vec::new(),
-            pending_msgs: 0,
-            objects: 0,
-            bytes: 0,
-        }),
-        metrics: m,
-        routing: crate::model::Routing::FanOut,
-    })
+        };
+        let mut doc = Document {
+            components: vec![
+                comp("firehose", ComponentKind::Producer(Producer::default())),
+                comp("bucket", ComponentKind::S3Bucket(p.clone())),
+                comp("handler", ComponentKind::Sink(Sink::default())),
+            ],
+            ..Document::default()
+        };
+        doc.scenario.duration = crate::model::Duration::from_secs(batches + 1);
+        let statuses = Arc::new(Mutex::new(Vec::new()));
+        let flusher = Flusher {
+            batches,
+            size: 10,
+            statuses: Arc::clone(&statuses),
+        };
+        let (b, m) = compile(p, "S3Bucket").unwrap();
+        let mut outputs = vec![Outputs::default(), Outputs::default(), Outputs::default()];
+        outputs[0].delivery.push(0);
+        outputs[1].delivery.push(1);
+        let link = |target| Link {
+            target,
+            weight: 1.0,
+            latency: None,
+            filter: None,
+        };
+        let mut sim = Simulation::assemble(
+            &doc,
+            3,
+            vec![Box::new(flusher), Box::new(b), Box::new(SinkB)],
+            vec![ComponentMetrics::new(0), m, ComponentMetrics::new(0)],
+            outputs,
+            vec![link(1), link(2)],
+            vec![EventTypeRt {
+                size: Sampler::Constant(500.0),
+                attrs: Vec::new(),
+            }],
+            Vec::new(),
+        );
+        sim.run();
+        let r = sim.report();
+        assert!(r.ledger.balanced, "{:?}", r.ledger);
+        drop(sim);
+        let s = Arc::try_unwrap(statuses).unwrap().into_inner().unwrap();
+        (s, r)
+    }
+
+    #[test]
+    fn a_batch_call_is_one_object_one_put_and_one_notification() {
+        let p = ServiceSink {
+            latency_ms: Dist::Constant(20.0),
+            ..ServiceSink::default()
+        };
+        let (statuses, r) = run(&p, 30);
+        assert_eq!(statuses.len(), 30);
+        assert!(statuses.iter().all(|s| *s == (CallStatus::Ok, 0, 10)));
+        let b = &r.components["bucket"];
+        assert_eq!(b.usage["put_requests"].amount, 30.0);
+        assert_eq!(b.extra["objects"], 30.0);
+        assert_eq!(b.extra["bytes_stored"], 30.0 * 10.0 * 500.0);
+        assert_eq!(b.counters.completions, 300);
+        // one notification per object, a copy of its first record
+        assert_eq!(r.components["handler"].counters.arrivals, 30);
+        let row = &r.ledger.producers["firehose"];
+        assert_eq!((row.produced, row.copies, row.delivered), (300, 30, 330));
+    }
+
+    #[test]
+    fn a_throttled_or_failed_batch_comes_back_whole() {
+        // 1 PUT/s with a burst of 1: a batch every second fits; then 0.5/s refuses every
+        // other batch (the bucket refills half a token per second)
+        let mut p = ServiceSink {
+            rate_limit: Some(Throttle {
+                rate_per_s: 0.5,
+                burst: 1.0,
+            }),
+            ..ServiceSink::default()
+        };
+        let (statuses, r) = run(&p, 20);
+        let throttled = statuses
+            .iter()
+            .filter(|s| **s == (CallStatus::Throttled, 10, 0))
+            .count();
+        let ok = statuses
+            .iter()
+            .filter(|s| **s == (CallStatus::Ok, 0, 10))
+            .count();
+        assert_eq!((ok, throttled), (10, 10), "{statuses:?}");
+        assert_eq!(r.components["bucket"].usage["put_requests"].amount, 10.0);
+        assert_eq!(r.components["bucket"].counters.rejected, 100);
+
+        p.rate_limit = None;
+        p.fail_prob = 1.0;
+        let (statuses, r) = run(&p, 5);
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s == (CallStatus::Failed(FailReason::Error), 10, 0))
+        );
+        assert_eq!(r.components["bucket"].usage["put_requests"].amount, 0.0);
+    }
 }
