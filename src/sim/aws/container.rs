@@ -28,6 +28,10 @@ const READY: u32 = 5;
 
 const FAILED_BIT: u64 = 1 << 32;
 
+/// Kinds whose synchronous calls are polled batches (one slot each, `Busy` when none is
+/// free); calls from other kinds are taken as pushed messages.
+const POLLERS: [&str; 4] = ["SqsQueue", "KinesisStream", "KafkaTopic", "DynamoDbTable"];
+
 /// Integral of a level over time, counted from `from` on (earlier time is ignored).
 #[derive(Clone, Debug, Default)]
 struct Area {
@@ -531,6 +535,18 @@ impl Behaviour for ContainerB {
 
     fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
         let msgs = ctx.take_call_messages(call);
+        let mode = ctx.call_mode(call);
+        let caller = msgs.first().map(|&id| ctx.msg(id).from);
+        let polled = caller.is_some_and(|c| POLLERS.contains(&ctx.kind_of(c)));
+        if !polled && mode != CallMode::Transform {
+            // not a poller (API Gateway, a bus): each message is pushed work, taken now
+            let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
+            for id in msgs {
+                self.on_deliver(id, ctx);
+            }
+            ctx.reply(call, CallStatus::Ok, Vec::new(), n);
+            return;
+        }
         if self.busy >= self.slots() {
             // no free slot: nothing runs, nothing is billed; the poller waits for us
             self.busy_replies += 1;
@@ -541,7 +557,6 @@ impl Behaviour for ContainerB {
             ctx.reply(call, CallStatus::Ok, msgs, 0);
             return;
         }
-        let mode = ctx.call_mode(call);
         let now = ctx.now();
         let mut total: SimTime = 0;
         let mut ok = Vec::with_capacity(msgs.len());
@@ -783,6 +798,17 @@ mod tests {
         size: usize,
         mode: CallMode,
     ) -> (Seen, crate::sim::Report) {
+        run_as(svc, batches, size, mode, "SqsQueue")
+    }
+
+    /// As [`run`], with the caller seen as a component of kind `caller_kind`.
+    fn run_as(
+        svc: &ContainerService,
+        batches: usize,
+        size: usize,
+        mode: CallMode,
+        caller_kind: &'static str,
+    ) -> (Seen, crate::sim::Report) {
         let doc = Document {
             components: vec![
                 Component {
@@ -829,6 +855,8 @@ mod tests {
             types,
             Vec::new(),
         );
+        // the service treats calls from queues and streams as polled batches
+        sim.core.kinds[0] = caller_kind;
         sim.run();
         let report = sim.report();
         assert!(report.ledger.balanced, "{:?}", report.ledger);
@@ -866,6 +894,18 @@ mod tests {
         // the Busy reply ran nothing: three arrivals per batch that ran
         assert_eq!(svc.counters.arrivals, 6);
         assert_eq!(svc.extra["busy_replies"], 1.0);
+    }
+
+    #[test]
+    fn calls_from_other_kinds_are_taken_as_pushed_messages() {
+        let (seen, r) = run_as(&one_slot(0.0), 2, 3, CallMode::Consume, "ApiGateway");
+        // both batches taken at once; their six messages queue for the one slot
+        assert_eq!(seen.replies.len(), 2);
+        assert!(seen.replies.iter().all(|x| *x == (0, CallStatus::Ok, 0, 3)));
+        let svc = &r.components["svc"];
+        assert_eq!(svc.counters.completions, 6);
+        assert_eq!(svc.queue_depth.max, 5);
+        assert_eq!(svc.extra["busy_replies"], 0.0);
     }
 
     #[test]
