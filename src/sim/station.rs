@@ -47,8 +47,10 @@ impl TokenBucket {
         let dt = now.saturating_sub(self.last) as f64;
         self.tokens = (self.tokens + dt * self.rate_per_ns).min(self.burst);
         self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        // a hair under 1.0 counts as a whole token: ten refills of 0.1 add up to
+        // 0.999...9 in floating point, which would refuse a send the rate allows
+        if self.tokens >= 1.0 - 1e-9 {
+            self.tokens = (self.tokens - 1.0).max(0.0);
             true
         } else {
             false

@@ -3,6 +3,7 @@
 
 mod aws_gateway;
 mod aws_lambda;
+mod aws_services;
 mod behaviour;
 mod cli;
 mod common;
