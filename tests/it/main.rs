@@ -8,3 +8,4 @@ mod examples;
 mod layering;
 mod property;
 mod queueing;
+mod aws_sqs;

@@ -1,0 +1,1 @@
+//! Amazon SQS queue: visibility timeout, redrive, retention, FIFO groups, batching, cost.
