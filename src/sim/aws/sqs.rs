@@ -200,6 +200,7 @@ pub(crate) struct SqsB {
     expired: u64,
     empty: u64,
     throttled_sends: u64,
+    batches: u64,
 }
 
 #[inline]
@@ -684,6 +685,7 @@ impl SqsB {
         }
         c.active += 1;
         c.peak = c.peak.max(c.active);
+        self.batches += 1;
         let (link, mode) = (c.link, c.mode);
         let ids: Vec<MsgId> = recs
             .iter()
@@ -868,6 +870,9 @@ impl SqsB {
                     } else {
                         self.back_to_queue(idx, true, now);
                     }
+                }
+                if processed == 0 {
+                    self.batches -= 1;
                 }
                 let c = &mut self.consumers[ci];
                 c.waiting = true;
@@ -1076,6 +1081,7 @@ impl Behaviour for SqsB {
 
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let mut out = vec![
+            ("batches".to_owned(), self.batches as f64),
             ("receives".to_owned(), self.receives as f64),
             ("redeliveries".to_owned(), self.redeliveries as f64),
             ("moved_to_dlq".to_owned(), self.moved as f64),
@@ -1217,6 +1223,7 @@ pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
         expired: 0,
         empty: 0,
         throttled_sends: 0,
+        batches: 0,
     };
     Ok(Built {
         behaviour: Box::new(behaviour),
