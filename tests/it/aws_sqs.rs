@@ -26,7 +26,12 @@ fn usage(r: &Report, name: &str, meter: &str) -> (f64, f64) {
 }
 
 /// Three messages at t = 1, 2, 3 s into a queue whose consumer always fails.
-fn always_failing(duration: &str, queue: &str, extra_components: &str, extra_links: &str) -> Report {
+fn always_failing(
+    duration: &str,
+    queue: &str,
+    extra_components: &str,
+    extra_links: &str,
+) -> Report {
     run(&doc(&format!(
         r#"(
         scenario: (duration: "{duration}", seed: 1),
@@ -59,7 +64,10 @@ fn visibility_timeout_redelivers_exactly_that_long_after_each_receive() {
     assert_eq!(q.counters.failures, 28, "every receive was unsuccessful");
     assert_eq!(q.counters.completions, 0);
     assert_eq!(comp(&r, "bad").counters.rejected, 28);
-    assert_eq!(r.ledger.producers["p"].in_flight, 3, "nothing is lost without a redrive policy");
+    assert_eq!(
+        r.ledger.producers["p"].in_flight, 3,
+        "nothing is lost without a redrive policy"
+    );
     let r = always_failing("90.999s", "visibility_timeout: \"10s\"", "", "");
     assert_eq!(extra(&r, "q", "receives"), 27.0);
 
@@ -70,7 +78,10 @@ fn visibility_timeout_redelivers_exactly_that_long_after_each_receive() {
     let r = always_failing("91s", "visibility_timeout: \"10s\"", "", "");
     assert_eq!(extra(&r, "q", "empty_receives"), 36.0);
     let (amount, retries) = usage(&r, "q", "requests");
-    assert!((amount - (3.0 + 28.0 + 36.0)).abs() < 1e-9, "requests {amount}");
+    assert!(
+        (amount - (3.0 + 28.0 + 36.0)).abs() < 1e-9,
+        "requests {amount}"
+    );
     assert!((retries - 25.0).abs() < 1e-9, "retry requests {retries}");
 }
 
@@ -96,14 +107,16 @@ fn max_receive_count_moves_to_the_dead_letter_queue_after_exactly_that_many_rece
     assert_eq!(extra(&r, "dlq", "dead_letters"), 3.0);
     assert_eq!(extra(&r, "dlq", "reason_throttled"), 3.0);
     assert_eq!(extra(&r, "dlq", "from_q"), 3.0);
-    assert_eq!(d.queue_depth.max, 3, "the DLQ holds them as visible messages");
+    assert_eq!(
+        d.queue_depth.max, 3,
+        "the DLQ holds them as visible messages"
+    );
     assert_eq!(usage(&r, "dlq", "requests").0, 0.0);
     assert_eq!(r.ledger.producers["p"].in_flight, 3);
 
     // With a DeadLetterQueue component instead, the ledger shows them dead-lettered,
     // and more messages: 20 messages, 3 receives each.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "120s", seed: 2),
         components: [
             (id: "drain", kind: Producer(arrivals: Constant(rate_per_s: 1000.0), max_events: 1)),
@@ -116,8 +129,7 @@ fn max_receive_count_moves_to_the_dead_letter_queue_after_exactly_that_many_rece
             (from: "drain", to: "bad"), (from: "p", to: "q"), (from: "q", to: "bad"),
             (from: "q", to: "dlq", kind: DeadLetter),
         ],
-    )"#,
-    ));
+    )"#));
     assert_eq!(extra(&r, "q", "receives"), 60.0);
     assert_eq!(r.ledger.producers["p"].dead_lettered, 20);
     assert_eq!(extra(&r, "dlq", "reason_throttled"), 20.0);
@@ -128,16 +140,14 @@ fn retention_expiry_counts_as_lost() {
     // No consumer: one message per second at 1..=100 s, retention 60 s, run 130 s.
     // Messages sent at <= 70 s are deleted by 130 s: 70 expired, 30 still held. The
     // oldest message at the end was sent at 71 s: 59 s old.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "130s", seed: 1, bucket: "1s"),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 1.0), max_events: 100)),
             (id: "q", kind: SqsQueue(retention: "60s")),
         ],
         connections: [(from: "p", to: "q")],
-    )"#,
-    ));
+    )"#));
     let q = comp(&r, "q");
     assert_eq!(q.counters.expired, 70);
     assert_eq!(extra(&r, "q", "expired_retention"), 70.0);
@@ -145,7 +155,10 @@ fn retention_expiry_counts_as_lost() {
     assert_eq!(r.ledger.producers["p"].in_flight, 30);
     let age = q.series.gauges["oldest_age_s"].last().copied().unwrap();
     assert!((58.0..=60.0).contains(&age), "oldest age at the end {age}");
-    assert!((q.queue_depth.max as f64 - 60.0).abs() <= 1.0, "depth peaks at about 60");
+    assert!(
+        (q.queue_depth.max as f64 - 60.0).abs() <= 1.0,
+        "depth peaks at about 60"
+    );
 }
 
 #[test]
@@ -157,8 +170,7 @@ fn fifo_poison_message_blocks_its_group_until_moved_to_the_dlq() {
     // an empty bucket; after its 3rd receive it moves to the DLQ at 91.0005 s. Group
     // A's later messages (1.5..5.5 s) wait behind it until then, and flow one by one
     // (batch size 1) afterwards, while group B never waits.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "120s", seed: 1),
         components: [
             (id: "b", kind: Producer(arrivals: Constant(rate_per_s: 1.0), max_events: 80,
@@ -180,8 +192,7 @@ fn fifo_poison_message_blocks_its_group_until_moved_to_the_dlq() {
             (from: "worker", to: "done"),
             (from: "q", to: "dlq", kind: DeadLetter),
         ],
-    )"#,
-    ));
+    )"#));
     assert_eq!(extra(&r, "q", "receives"), 80.0 + 3.0 + 5.0);
     assert_eq!(extra(&r, "q", "moved_to_dlq"), 1.0);
     assert_eq!(r.ledger.producers["poison"].dead_lettered, 1);
@@ -202,7 +213,10 @@ fn fifo_poison_message_blocks_its_group_until_moved_to_the_dlq() {
         .map(|k| 91_003.5 + 2.0 * f64::from(k - 1) - 1000.0 * f64::from(k))
         .sum::<f64>()
         / 5.0;
-    assert!((later.mean - mean_ms).abs() < 1e-6, "{later:?}, want mean {mean_ms}");
+    assert!(
+        (later.mean - mean_ms).abs() < 1e-6,
+        "{later:?}, want mean {mean_ms}"
+    );
     let b = e2e("b");
     assert!(b.max < 5.0, "group B never waits: {b:?}");
 }
@@ -213,8 +227,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
     // size 10: each batch starts with a message, waits 5 s and takes 3 messages (2, 4,
     // 6 -> sent at 7 s). End-to-end latencies 5, 3 and 1 s: mean 3 s, max 5 s. Up to
     // 61 s: 10 batches of 3.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "61s", seed: 1),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 0.5), max_events: 30)),
@@ -222,8 +235,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
             (id: "done", kind: Sink()),
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
-    )"#,
-    ));
+    )"#));
     assert_eq!(extra(&r, "q", "batches"), 10.0);
     assert_eq!(r.ledger.producers["p"].delivered, 30);
     let lat = &r.end_to_end[0].latency_ms;
@@ -231,8 +243,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
     assert!((lat.max - 5000.0).abs() < 1e-6, "{lat:?}");
     // A fast stream fills batches of 10 long before the window ends: 100/s, so the
     // first message of a batch waits 90 ms.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "10s", seed: 1),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 100.0))),
@@ -240,8 +251,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
             (id: "done", kind: Sink()),
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
-    )"#,
-    ));
+    )"#));
     assert_eq!(extra(&r, "q", "batches"), 100.0);
     let lat = &r.end_to_end[0].latency_ms;
     assert!(lat.max <= 90.0 + 1e-6, "{lat:?}");
@@ -252,8 +262,7 @@ fn standard_queue_feeding_a_station_behaves_like_m_m_1() {
     // A Station takes what it is given at once, so the queue hands every message over
     // on arrival and the Station's own buffer does the waiting: M/M/1 with
     // rho = 0.8, Wq = rho / (mu - lambda) = 0.4 s.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "3000s", seed: 5),
         components: [
             (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 8.0))),
@@ -261,22 +270,25 @@ fn standard_queue_feeding_a_station_behaves_like_m_m_1() {
             (id: "s", kind: Station(servers: 1, service_ms: Exponential(mean: 100.0))),
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "s")],
-    )"#,
-    ));
+    )"#));
     let q = comp(&r, "q");
     let s = comp(&r, "s");
     assert_eq!(q.counters.completions, q.counters.arrivals);
     assert_eq!(extra(&r, "q", "redeliveries"), 0.0);
     assert_eq!(q.queue_depth.max, 0, "nothing waits in the queue");
-    close("station wait", s.wait_ms.as_ref().unwrap().mean / 1000.0, 0.4, 0.1);
+    close(
+        "station wait",
+        s.wait_ms.as_ref().unwrap().mean / 1000.0,
+        0.4,
+        0.1,
+    );
 }
 
 #[test]
 fn fifo_throughput_limit_throttles_sends() {
     // 20 sends/s for 10 s against a limit of 10/s with one second's burst: 10 + 10 x 10
     // accepted (about 110), the rest refused back to a producer that does not retry.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "10s", seed: 1),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 20.0), retry: (max_attempts: 1))),
@@ -284,8 +296,7 @@ fn fifo_throughput_limit_throttles_sends() {
             (id: "done", kind: Sink()),
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
-    )"#,
-    ));
+    )"#));
     let q = comp(&r, "q");
     assert_eq!(q.counters.arrivals, 200);
     let accepted = q.counters.arrivals - q.counters.rejected;
@@ -299,8 +310,7 @@ fn request_meter_counts_64_kib_chunks_deletes_and_empty_receives() {
     // 5 sends x 2 chunks + 5 receives x 2 chunks + 5 DeleteMessageBatch + empty
     // receives of 10 pollers at 20, 40, 60 s (one poller busy in the first span: 9,
     // then 10, 10) = 10 + 10 + 5 + 29 = 54 FIFO requests, none from retries.
-    let r = run(&doc(
-        r#"(
+    let r = run(&doc(r#"(
         scenario: (duration: "60s", seed: 1),
         event_types: [(name: "big", payload_bytes: Constant(102400.0))],
         components: [
@@ -309,8 +319,7 @@ fn request_meter_counts_64_kib_chunks_deletes_and_empty_receives() {
             (id: "done", kind: Sink()),
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
-    )"#,
-    ));
+    )"#));
     assert_eq!(extra(&r, "q", "empty_receives"), 29.0);
     assert_eq!(usage(&r, "q", "fifo_requests"), (54.0, 0.0));
     assert!(!comp(&r, "q").usage.contains_key("requests"));

@@ -1,6 +1,7 @@
 //! Integration tests, one binary (faster to link than one per file).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod aws_sqs;
 mod behaviour;
 mod cli;
 mod common;
@@ -8,4 +9,3 @@ mod examples;
 mod layering;
 mod property;
 mod queueing;
-mod aws_sqs;

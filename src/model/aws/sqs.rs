@@ -211,7 +211,10 @@ mod tests {
         let p: Vec<String> = bad.problems().into_iter().map(|(_, m)| m).collect();
         assert!(p.iter().any(|m| m.contains("FIFO")), "{p:?}");
         assert!(p.iter().any(|m| m.starts_with("retention")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("visibility_timeout")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("visibility_timeout")),
+            "{p:?}"
+        );
         assert!(p.iter().any(|m| m.starts_with("batch_window")), "{p:?}");
     }
 }

@@ -568,7 +568,10 @@ impl SqsB {
         }
         let meter = self.meter;
         let m = ctx.metrics();
-        m.counters.retries += out.iter().filter(|&&i| self.recs[i as usize].receives > 1).count() as u64;
+        m.counters.retries += out
+            .iter()
+            .filter(|&&i| self.recs[i as usize].receives > 1)
+            .count() as u64;
         if fresh > 0.0 {
             m.charge(meter, fresh);
         }
@@ -825,10 +828,7 @@ impl SqsB {
         }
         if returned.len() < returned_ids.len() {
             // messages that were not in the batch: nothing to return them to
-            let mine: Vec<MsgId> = returned
-                .iter()
-                .map(|&i| self.recs[i as usize].id)
-                .collect();
+            let mine: Vec<MsgId> = returned.iter().map(|&i| self.recs[i as usize].id).collect();
             for id in returned_ids {
                 if !mine.contains(&id) {
                     ctx.end_message(id, Outcome::Failed);
@@ -1114,64 +1114,55 @@ impl Behaviour for SqsB {
     }
 }
 
-/// Build the behaviour.
-pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
-    let me_id = env
-        .doc
-        .components
-        .get(env.me as usize)
-        .map(|c| c.id.clone())
-        .unwrap_or_default();
-    let n = env.doc.components.len();
-    let mut dl_source = vec![false; n];
-    for conn in &env.doc.connections {
-        let into_me_as_dlq = (conn.to == me_id
-            && matches!(conn.kind, LinkKind::DeadLetter | LinkKind::OnFailure))
-            || conn.dead_letter.as_deref() == Some(me_id.as_str());
-        if into_me_as_dlq && let Some(i) = env.component_index(&conn.from) {
-            dl_source[i as usize] = true;
-        }
-    }
-    let mut consumers = Vec::with_capacity(env.delivery.len());
-    for l in &env.delivery {
-        let lambda = l.target_kind.kind_name() == "Lambda";
-        let cap = if lambda {
-            match p.max_concurrency {
-                None => ESM_MAX,
-                Some(m) if (ESM_IDLE..=ESM_MAX).contains(&m) => m,
-                Some(m) => {
-                    return Err(format!(
-                        "max_concurrency must be between 2 and 1000 for a Lambda consumer (event-source mapping MaximumConcurrency), got {m}"
-                    ));
-                }
+/// A consumer of the queue behind delivery link `link` to component `target`.
+fn consumer(p: &SqsQueue, link: u32, target: u32, lambda: bool) -> Result<Consumer, String> {
+    let cap = if lambda {
+        match p.max_concurrency {
+            None => ESM_MAX,
+            Some(m) if (ESM_IDLE..=ESM_MAX).contains(&m) => m,
+            Some(m) => {
+                return Err(format!(
+                    "max_concurrency must be between 2 and 1000 for a Lambda consumer (event-source mapping MaximumConcurrency), got {m}"
+                ));
             }
+        }
+    } else {
+        p.max_concurrency.unwrap_or(DEFAULT_POLLERS).max(1)
+    };
+    let limit = if lambda { ESM_START.min(cap) } else { cap };
+    Ok(Consumer {
+        link,
+        target,
+        lambda,
+        mode: if p.report_batch_item_failures {
+            CallMode::ConsumePartial
         } else {
-            p.max_concurrency.unwrap_or(DEFAULT_POLLERS).max(1)
-        };
-        let limit = if lambda { ESM_START.min(cap) } else { cap };
-        consumers.push(Consumer {
-            link: l.link,
-            target: l.target,
-            lambda,
-            mode: if p.report_batch_item_failures {
-                CallMode::ConsumePartial
-            } else {
-                CallMode::Consume
-            },
-            cap,
-            limit,
-            active: 0,
-            waiting: false,
-            fill: Vec::new(),
-            fill_seq: 0,
-            fill_cost: (0.0, 0.0),
-            min_idle: limit,
-            received: false,
-            throttled: false,
-            scale_armed: false,
-            peak: 0,
-        });
-    }
+            CallMode::Consume
+        },
+        cap,
+        limit,
+        active: 0,
+        waiting: false,
+        fill: Vec::new(),
+        fill_seq: 0,
+        fill_cost: (0.0, 0.0),
+        min_idle: limit,
+        received: false,
+        throttled: false,
+        scale_armed: false,
+        peak: 0,
+    })
+}
+
+/// The queue's behaviour and metrics, for a design of `components` components of which
+/// those marked in `dl_source` dead-letter into it.
+fn queue(
+    p: &SqsQueue,
+    consumers: Vec<Consumer>,
+    dl_source: Vec<bool>,
+    gauge_every: SimTime,
+) -> (SqsB, ComponentMetrics) {
+    let n = dl_source.len();
     let mut metrics = ComponentMetrics::new(0);
     let meter = metrics.add_meter(if p.fifo { "fifo_requests" } else { "requests" });
     let gauge = metrics.add_gauge("oldest_age_s");
@@ -1188,7 +1179,7 @@ pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
         } else {
             p.long_poll.ns
         },
-        gauge_every: env.doc.scenario.bucket_width().ns.max(1),
+        gauge_every: gauge_every.max(1),
         throughput: p
             .fifo
             .then(|| TokenBucket::new(p.fifo_throughput_per_s, p.fifo_throughput_per_s.max(1.0))),
@@ -1225,9 +1216,286 @@ pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
         throttled_sends: 0,
         batches: 0,
     };
+    (behaviour, metrics)
+}
+
+/// Build the behaviour.
+pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
+    let me_id = env
+        .doc
+        .components
+        .get(env.me as usize)
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
+    let mut dl_source = vec![false; env.doc.components.len()];
+    for conn in &env.doc.connections {
+        let into_me_as_dlq = (conn.to == me_id
+            && matches!(conn.kind, LinkKind::DeadLetter | LinkKind::OnFailure))
+            || conn.dead_letter.as_deref() == Some(me_id.as_str());
+        if into_me_as_dlq && let Some(i) = env.component_index(&conn.from) {
+            dl_source[i as usize] = true;
+        }
+    }
+    let consumers = env
+        .delivery
+        .iter()
+        .map(|l| consumer(p, l.link, l.target, l.target_kind.kind_name() == "Lambda"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (behaviour, metrics) = queue(p, consumers, dl_source, env.doc.scenario.bucket_width().ns);
     Ok(Built {
         behaviour: Box::new(behaviour),
         metrics,
         routing: crate::model::Routing::FanOut,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Paths that need consumers answering Busy, failing single messages or being a
+    //! Lambda function: a scripted consumer stands in for them, and the simulation is
+    //! assembled by hand around it.
+
+    use super::*;
+    use crate::model::{Arrivals, ComponentKind, Dist, Retry, Routing, from_ron_str};
+    use crate::sim::basic::{DeadLetterB, ProducerB};
+    use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
+    use crate::sim::report::Report;
+    use crate::sim::sample::{ArrivalGen, Sampler};
+
+    const DONE: u32 = 1;
+
+    /// `slots` batches at once (Busy beyond), each taking `run_ns`; messages created by
+    /// component `poison` fail.
+    struct Scripted {
+        slots: u32,
+        run_ns: SimTime,
+        poison: u32,
+        held: Vec<(CallId, Vec<MsgId>)>,
+    }
+
+    impl Behaviour for Scripted {
+        fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+            ctx.deliver_here(msg);
+        }
+
+        fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
+            let msgs = ctx.take_call_messages(call);
+            if self.held.len() as u32 >= self.slots {
+                ctx.reply(call, CallStatus::Busy, msgs, 0);
+                return;
+            }
+            self.held.push((call, msgs));
+            ctx.schedule(self.run_ns, DONE, u64::from(call));
+        }
+
+        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
+            let call = data as CallId;
+            let pos = self.held.iter().position(|(c, _)| *c == call).unwrap();
+            let (_, msgs) = self.held.remove(pos);
+            let (bad, good): (Vec<MsgId>, Vec<MsgId>) = msgs
+                .iter()
+                .partition(|&&id| ctx.msg(id).origin == self.poison);
+            if bad.is_empty() {
+                let n = good.len() as u32;
+                for id in good {
+                    ctx.deliver_here(id);
+                }
+                ctx.reply(call, CallStatus::Ok, Vec::new(), n);
+            } else if ctx.call_mode(call) == CallMode::ConsumePartial {
+                let n = good.len() as u32;
+                for id in good {
+                    ctx.deliver_here(id);
+                }
+                ctx.reply(call, CallStatus::Failed(FailReason::Error), bad, n);
+            } else {
+                ctx.reply(call, CallStatus::Failed(FailReason::Error), msgs, 0);
+            }
+            ctx.wake_waiters();
+        }
+
+        fn held(&self) -> u64 {
+            self.held.iter().map(|(_, m)| m.len() as u64).sum()
+        }
+    }
+
+    fn producer(rate_per_s: f64, n: u64) -> Box<dyn Behaviour> {
+        Box::new(ProducerB {
+            arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s }).unwrap(),
+            mix: vec![(0, 1.0)],
+            remaining: Some(n),
+            keys: None,
+            retry: Retry::default(),
+            backing_off: 0,
+        })
+    }
+
+    fn link(target: u32) -> Link {
+        Link {
+            target,
+            weight: 1.0,
+            latency: None,
+            filter: None,
+        }
+    }
+
+    /// ok (0) and poison (1) producers -> queue (2) -> scripted consumer (3), with a
+    /// dead-letter queue (4). `ok` / `bad` = (rate per s, events).
+    fn scripted_run(
+        queue_params: &str,
+        lambda: bool,
+        slots: u32,
+        run_ms: u64,
+        ok: (f64, u64),
+        bad: (f64, u64),
+        duration: &str,
+    ) -> Report {
+        let consumer_kind = if lambda { "Lambda()" } else { "Station()" };
+        let doc = from_ron_str(&format!(
+            r#"(
+            scenario: (duration: "{duration}"),
+            components: [
+                (id: "ok", kind: Producer()), (id: "poison", kind: Producer()),
+                (id: "q", kind: SqsQueue({queue_params})),
+                (id: "c", kind: {consumer_kind}), (id: "dlq", kind: DeadLetterQueue()),
+            ],
+        )"#
+        ))
+        .unwrap();
+        let ComponentKind::SqsQueue(p) = &doc.components[2].kind else {
+            unreachable!()
+        };
+        let c = consumer(p, 2, 3, lambda).unwrap();
+        let (q, qm) = queue(p, vec![c], vec![false; 5], NS_PER_S);
+        let behaviours: Vec<Box<dyn Behaviour>> = vec![
+            producer(ok.0, ok.1),
+            producer(bad.0, bad.1),
+            Box::new(q),
+            Box::new(Scripted {
+                slots,
+                run_ns: run_ms * 1_000_000,
+                poison: 1,
+                held: Vec::new(),
+            }),
+            Box::new(DeadLetterB::new(5)),
+        ];
+        let metrics = vec![
+            ComponentMetrics::new(0),
+            ComponentMetrics::new(0),
+            qm,
+            ComponentMetrics::new(0),
+            ComponentMetrics::new(0),
+        ];
+        let out = |delivery: Vec<u32>, failure: Vec<u32>| Outputs {
+            delivery,
+            failure,
+            routing: Routing::FanOut,
+        };
+        let outputs = vec![
+            out(vec![0], vec![]),
+            out(vec![1], vec![]),
+            out(vec![2], vec![3]),
+            out(vec![], vec![]),
+            out(vec![], vec![]),
+        ];
+        let links = vec![link(2), link(2), link(3), link(4)];
+        let types = vec![EventTypeRt {
+            size: Sampler::new(&Dist::Constant(1024.0)).unwrap(),
+            attrs: Vec::new(),
+        }];
+        let mut sim = Simulation::assemble(
+            &doc,
+            1,
+            behaviours,
+            metrics,
+            outputs,
+            links,
+            types,
+            Vec::new(),
+        );
+        sim.run();
+        let r = sim.report();
+        assert!(r.ledger.balanced, "{:?}", r.ledger);
+        r
+    }
+
+    fn extra(r: &Report, key: &str) -> f64 {
+        r.components["q"].extra[key]
+    }
+
+    #[test]
+    fn busy_consumer_gets_its_batches_back_unreceived_and_wakes_the_poller() {
+        // 10 messages at 1..=10 ms, batches of 1, five pollers, a consumer with two
+        // slots taking 1 s each: two finish per second, the last at about 5 s. Busy
+        // answers undo the receive, so each message is received exactly once.
+        let r = scripted_run(
+            "max_concurrency: 5, batch_size: 1",
+            false,
+            2,
+            1000,
+            (1000.0, 10),
+            (1.0, 0),
+            "10s",
+        );
+        assert_eq!(extra(&r, "receives"), 10.0);
+        assert_eq!(extra(&r, "redeliveries"), 0.0);
+        assert_eq!(extra(&r, "batches"), 10.0);
+        let q = &r.components["q"];
+        assert_eq!(q.counters.completions, 10);
+        assert_eq!(q.counters.failures, 0);
+        assert_eq!(r.ledger.producers["ok"].delivered, 10);
+        let lat = &r.end_to_end[0].latency_ms;
+        assert!((4_980.0..=5_010.0).contains(&lat.max), "{lat:?}");
+        // 10 sends + 10 receives + 10 deletes (batches of 1); the Busy receives are
+        // refunded; empty receives: none in 10 s (long poll 20 s)
+        let u = &q.usage["requests"];
+        assert!((u.amount - 30.0).abs() < 1e-9, "{u:?}");
+    }
+
+    #[test]
+    fn a_failed_batch_returns_whole_unless_partial_batch_responses_are_on() {
+        // One batch of 10 with one poison message; maxReceiveCount 2.
+        let params = "visibility_timeout: \"5s\", max_receive_count: 2, batch_window: \"1s\"";
+        let r = scripted_run(params, false, 100, 100, (1000.0, 9), (200.0, 1), "30s");
+        assert_eq!(extra(&r, "receives"), 20.0, "the whole batch, twice");
+        assert_eq!(r.components["dlq"].counters.arrivals, 10);
+        assert_eq!(r.ledger.producers["ok"].dead_lettered, 9);
+        let partial = format!("{params}, report_batch_item_failures: true");
+        let r = scripted_run(&partial, false, 100, 100, (1000.0, 9), (200.0, 1), "30s");
+        assert_eq!(extra(&r, "receives"), 11.0, "nine once, the poison twice");
+        assert_eq!(r.ledger.producers["ok"].delivered, 9);
+        assert_eq!(r.ledger.producers["poison"].dead_lettered, 1);
+        assert_eq!(r.components["dlq"].extra["reason_error"], 1.0);
+    }
+
+    #[test]
+    fn lambda_mapping_scales_by_300_batches_a_minute_up_to_its_maximum() {
+        // A backlog of 20,000 messages and batches that take 100 s: the mapping starts
+        // with 5 concurrent batches and adds 5 a second: 300 by 59 s.
+        let r = scripted_run(
+            "",
+            true,
+            1_000_000,
+            100_000,
+            (1e6, 20_000),
+            (1.0, 0),
+            "59.5s",
+        );
+        assert_eq!(extra(&r, "peak_batches_in_flight"), 300.0);
+        let r = scripted_run(
+            "max_concurrency: 50",
+            true,
+            1_000_000,
+            100_000,
+            (1e6, 20_000),
+            (1.0, 0),
+            "59.5s",
+        );
+        assert_eq!(extra(&r, "peak_batches_in_flight"), 50.0);
+        let p = SqsQueue {
+            max_concurrency: Some(1),
+            ..SqsQueue::default()
+        };
+        assert!(consumer(&p, 0, 0, true).is_err());
+        assert!(consumer(&p, 0, 0, false).is_ok());
+    }
 }
