@@ -324,3 +324,26 @@ fn request_meter_counts_64_kib_chunks_deletes_and_empty_receives() {
     assert_eq!(usage(&r, "q", "fifo_requests"), (54.0, 0.0));
     assert!(!comp(&r, "q").usage.contains_key("requests"));
 }
+
+#[test]
+fn delivery_delay_holds_messages_invisible() {
+    // Every message becomes visible 10 s after it is sent and is then received at once
+    // by an idle poller: end-to-end latency exactly 10 s; while waiting it is neither
+    // visible (depth 0) nor in flight.
+    let r = run(&doc(r#"(
+        scenario: (duration: "60s", seed: 1),
+        components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 2.0), max_events: 50)),
+            (id: "q", kind: SqsQueue(delivery_delay: "10s")),
+            (id: "done", kind: Sink()),
+        ],
+        connections: [(from: "p", to: "q"), (from: "q", to: "done")],
+    )"#));
+    assert_eq!(r.ledger.producers["p"].delivered, 50);
+    let lat = &r.end_to_end[0].latency_ms;
+    assert!(
+        (lat.mean - 10_000.0).abs() < 1e-6 && (lat.max - 10_000.0).abs() < 1e-6,
+        "{lat:?}"
+    );
+    assert_eq!(comp(&r, "q").queue_depth.max, 0);
+}
