@@ -4,6 +4,7 @@
 mod aws_gateway;
 mod aws_lambda;
 mod aws_services;
+mod aws_sqs;
 mod behaviour;
 mod cli;
 mod common;
