@@ -62,7 +62,10 @@ impl Firehose {
         if !self.buffer_mb.is_finite() || !(1.0..=128.0).contains(&self.buffer_mb) {
             out.push((
                 Severity::Error,
-                format!("buffer_mb must be between 1 and 128, got {}", self.buffer_mb),
+                format!(
+                    "buffer_mb must be between 1 and 128, got {}",
+                    self.buffer_mb
+                ),
             ));
         }
         if self.buffer_interval > Duration::from_secs(900) {

@@ -393,13 +393,15 @@ impl Behaviour for FirehoseB {
     fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
         let list = std::mem::take(&mut self.waiting);
         for i in list {
-            let target = self.jobs.get(i).and_then(Option::as_ref).and_then(|j| {
-                match j.stage {
+            let target = self
+                .jobs
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|j| match j.stage {
                     Stage::Deliver { target, .. } => Some(target),
                     Stage::Transform => self.transform,
                     Stage::Written => None,
-                }
-            });
+                });
             if target == Some(from) {
                 self.call(i, ctx);
             } else {

@@ -182,9 +182,7 @@ pub(crate) fn after_failure(
     if now >= deadline {
         return (Next::GiveUp(FailReason::Expired), errors);
     }
-    let at = now
-        .saturating_add(retry_delay(failed + 1))
-        .min(deadline);
+    let at = now.saturating_add(retry_delay(failed + 1)).min(deadline);
     (Next::Retry(at), errors)
 }
 
@@ -577,7 +575,8 @@ impl Esm {
             m.counters.retries += 1;
             if let Some(meter) = self.gb_out {
                 let bytes: u64 = ids.iter().map(|&id| u64::from(ctx.msg(id).size)).sum();
-                ctx.metrics().charge_retry(meter, bytes as f64 / BYTES_PER_GB);
+                ctx.metrics()
+                    .charge_retry(meter, bytes as f64 / BYTES_PER_GB);
             }
         }
         self.lanes[l].active = false;

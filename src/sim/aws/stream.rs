@@ -125,7 +125,10 @@ impl Behaviour for StreamB {
         let s = shard_of(key, n, ctx) as usize;
         let shard = &mut self.shards[s];
         let ok = shard.records.as_mut().is_none_or(|b| b.has(now, 1.0))
-            && shard.bytes.as_mut().is_none_or(|b| b.has(now, f64::from(size)));
+            && shard
+                .bytes
+                .as_mut()
+                .is_none_or(|b| b.has(now, f64::from(size)));
         if !ok {
             shard.throttled += 1;
             self.throttled_writes += 1;
