@@ -301,11 +301,7 @@ impl Behaviour for FirehoseB {
 
     fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
         match tag {
-            FLUSH => {
-                if data == self.generation {
-                    self.flush(false, ctx);
-                }
-            }
+            FLUSH if data == self.generation => self.flush(false, ctx),
             WRITTEN => self.fan_out(data as usize, ctx),
             RETRY => {
                 ctx.metrics().counters.retries += 1;

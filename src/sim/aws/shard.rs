@@ -29,9 +29,14 @@ use crate::sim::{
 pub(crate) const TAG_LANE: u32 = 100;
 /// Timer tag of the iterator-age gauge tick.
 pub(crate) const TAG_GAUGE: u32 = 101;
+/// Timer tag of the retention sweep.
+pub(crate) const TAG_SWEEP: u32 = 102;
 
 /// Gauge resolution: the iterator age is sampled once per second.
 const GAUGE_TICK: SimTime = NS_PER_S;
+/// Records past the retention are swept out at most this often (so they may outlive
+/// it by up to a second).
+const SWEEP_GAP: SimTime = NS_PER_S;
 /// First retry delay of a failed batch (ours: AWS does not publish the backoff).
 const RETRY_BASE: SimTime = NS_PER_S;
 /// Longest retry delay of a failed batch (ours).
@@ -268,6 +273,7 @@ pub(crate) struct Esm {
     bisections: u64,
     consumed: u64,
     max_age_seen: SimTime,
+    sweep_armed: bool,
     matched: Vec<usize>,
 }
 
@@ -310,6 +316,7 @@ impl Esm {
             bisections: 0,
             consumed: 0,
             max_age_seen: 0,
+            sweep_armed: false,
             matched: Vec::new(),
             cfg,
         }
@@ -369,6 +376,10 @@ impl Esm {
         }
         let unread = self.unread;
         ctx.metrics().depth.set(now, unread);
+        if !self.sweep_armed {
+            self.sweep_armed = true;
+            ctx.schedule(self.cfg.retention, TAG_SWEEP, 0);
+        }
         for &c in &matched {
             let l = c * per_consumer + (shard % self.shards * pf + sub) as usize;
             self.service(l, ctx);
@@ -392,6 +403,10 @@ impl Esm {
                 ctx.schedule(GAUGE_TICK, TAG_GAUGE, 0);
                 true
             }
+            TAG_SWEEP => {
+                self.sweep(ctx);
+                true
+            }
             _ => false,
         }
     }
@@ -408,6 +423,59 @@ impl Esm {
         self.max_age_seen = self.max_age_seen.max(age);
         let g = self.gauge;
         ctx.metrics().set_gauge(g, now, age / NS_PER_S);
+    }
+
+    /// Expire unread records past the retention in every lane (also behind blocked
+    /// batches), give up batches stuck waiting for a busy consumer past their maximum
+    /// age, and plan the next sweep.
+    fn sweep(&mut self, ctx: &mut Ctx) {
+        self.sweep_armed = false;
+        let now = ctx.now();
+        let retention = self.cfg.retention;
+        let max_age = self.cfg.max_age;
+        let mut next: Option<SimTime> = None;
+        for l in 0..self.lanes.len() {
+            while let Some(h) = self.lanes[l].queue.front().copied()
+                && now >= h.at.saturating_add(retention)
+            {
+                self.lanes[l].queue.pop_front();
+                self.unread -= 1;
+                Self::expire(h.id, ctx);
+            }
+            let stuck = self.lanes[l].batch.as_ref().is_some_and(|b| {
+                b.state == State::Busy
+                    && b.recs
+                        .first()
+                        .is_some_and(|r| now >= r.at.saturating_add(max_age))
+            });
+            if stuck {
+                self.give_up_batch(l, FailReason::Expired, ctx);
+                self.service(l, ctx);
+            }
+            let lane = &self.lanes[l];
+            let due = lane
+                .queue
+                .front()
+                .map(|h| h.at.saturating_add(retention))
+                .into_iter()
+                .chain(
+                    lane.batch
+                        .as_ref()
+                        .filter(|b| b.state == State::Busy)
+                        .and_then(|b| b.recs.first())
+                        .map(|r| r.at.saturating_add(max_age)),
+                )
+                .min();
+            if let Some(t) = due {
+                next = Some(next.map_or(t, |n: SimTime| n.min(t)));
+            }
+        }
+        let unread = self.unread;
+        ctx.metrics().depth.set(now, unread);
+        if let Some(t) = next {
+            self.sweep_armed = true;
+            ctx.schedule_at(t.max(now.saturating_add(SWEEP_GAP)), TAG_SWEEP, 0);
+        }
     }
 
     /// Ask for lane `l` to be served at `t` (keeps only the earliest request).
@@ -516,16 +584,6 @@ impl Esm {
                 self.arm(l, ready_at, ctx);
             }
             break;
-        }
-        // unread records still expire on time: past the retention even behind a
-        // blocked batch, past the maximum age when the lane is free to drop them
-        if let Some(h) = self.lanes[l].queue.front().copied() {
-            let limit = if self.lanes[l].batch.is_some() {
-                retention
-            } else {
-                max_age
-            };
-            self.arm(l, h.at.saturating_add(limit), ctx);
         }
     }
 
