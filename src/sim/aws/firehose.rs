@@ -240,6 +240,9 @@ impl FirehoseB {
         let Some(job) = self.jobs.get_mut(i).and_then(Option::as_mut) else {
             return;
         };
+        if job.stage == Stage::Written || (job.stage == Stage::Transform && transform.is_none()) {
+            return;
+        }
         let msgs = std::mem::take(&mut job.msgs);
         job.in_call = true;
         match job.stage {
@@ -252,11 +255,7 @@ impl FirehoseB {
                 self.deliveries += 1;
                 ctx.invoke(link, msgs, CallMode::Consume, i as u64);
             }
-            Stage::Written => {
-                job.msgs = msgs;
-                job.in_call = false;
-                return;
-            }
+            Stage::Written => {}
         }
         self.set_busy(1, ctx);
     }
