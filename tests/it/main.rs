@@ -5,6 +5,7 @@ mod aws_gateway;
 mod aws_lambda;
 mod aws_services;
 mod aws_sqs;
+mod aws_streams;
 mod behaviour;
 mod cli;
 mod common;

@@ -8,6 +8,7 @@ pub(crate) mod dynamodb;
 pub(crate) mod eventbridge;
 pub(crate) mod firehose;
 pub(crate) mod lambda;
+pub(crate) mod shard;
 pub(crate) mod sinks;
 pub(crate) mod sns;
 pub(crate) mod sqs;
