@@ -615,7 +615,14 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     }
     for c in &doc.components {
         let i = index[c.id.as_str()];
-        let has_in = doc.connections.iter().any(|k| k.to == c.id);
+        let has_in = doc
+            .connections
+            .iter()
+            .any(|k| k.to == c.id || k.dead_letter.as_deref() == Some(c.id.as_str()))
+            || doc.components.iter().any(|o| match &o.kind {
+                ComponentKind::Firehose(f) => f.transform.as_deref() == Some(c.id.as_str()),
+                _ => false,
+            });
         let has_out = doc
             .connections
             .iter()
@@ -639,6 +646,55 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 Severity::Warning,
                 comp(&c.id),
                 "split routing with every link weight zero; the last matching link takes everything".into(),
+            );
+        }
+        let has_dead_letter_link = doc
+            .connections
+            .iter()
+            .any(|k| k.from == c.id && k.kind == LinkKind::DeadLetter);
+        if let ComponentKind::SqsQueue(q) = &c.kind {
+            if has_dead_letter_link && q.max_receive_count.is_none() {
+                push(
+                    Severity::Warning,
+                    comp(&c.id),
+                    "has a dead-letter link but no max_receive_count, so nothing ever moves to it (set max_receive_count, e.g. 5)".into(),
+                );
+            }
+            if !has_dead_letter_link && q.max_receive_count.is_some() {
+                push(
+                    Severity::Warning,
+                    comp(&c.id),
+                    "max_receive_count is set but there is no dead-letter link; messages that reach it are lost".into(),
+                );
+            }
+        }
+        if let ComponentKind::Firehose(f) = &c.kind
+            && let Some(t) = &f.transform
+        {
+            match doc.component(t).map(|x| &x.kind) {
+                Some(ComponentKind::Lambda(_)) => {}
+                Some(k) => push(
+                    Severity::Error,
+                    comp(&c.id),
+                    format!("transform `{t}` is a {}; it must be a Lambda", k.kind_name()),
+                ),
+                None => push(
+                    Severity::Error,
+                    comp(&c.id),
+                    format!("transform names unknown component `{t}`"),
+                ),
+            }
+        }
+        if let ComponentKind::ContainerService(cs) = &c.kind
+            && let Some(a) = &cs.autoscale
+            && let crate::model::aws::ScaleMetric::QueueDepth { queue } = &a.metric
+            && !queue.is_empty()
+            && doc.component(queue).is_none()
+        {
+            push(
+                Severity::Error,
+                comp(&c.id),
+                format!("autoscale.metric: QueueDepth reads unknown component `{queue}`"),
             );
         }
         if c.kind.is_source() && !has_out {

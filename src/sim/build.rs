@@ -31,12 +31,8 @@ pub(crate) struct BuildEnv<'a> {
     pub doc: &'a Document,
     /// Index of the component being built.
     pub me: u32,
-    /// Event types in force (at least one).
-    pub types: &'a [EventType],
     /// Its delivery links, in document order.
     pub delivery: Vec<LinkInfo<'a>>,
-    /// Its dead-letter and on-failure links.
-    pub failure: Vec<LinkInfo<'a>>,
     index: &'a BTreeMap<&'a str, u32>,
     pools: &'a mut Vec<(String, u64)>,
 }
@@ -239,9 +235,7 @@ impl Simulation {
             let mut env = BuildEnv {
                 doc,
                 me: u32::try_from(i).unwrap_or(u32::MAX),
-                types: &types,
                 delivery: outputs[i].delivery.iter().map(info).collect(),
-                failure: outputs[i].failure.iter().map(info).collect(),
                 index: &index,
                 pools: &mut pools,
             };
