@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod aws_gateway;
+mod aws_integration;
 mod aws_lambda;
 mod aws_services;
 mod aws_sqs;
