@@ -141,6 +141,7 @@ pub fn render(r: &Value) -> String {
             "retries",
             "lost",
             "dead-lettered",
+            "filtered",
         ]
         .map(str::to_owned)
         .to_vec(),
@@ -155,11 +156,9 @@ pub fn render(r: &Value) -> String {
                     "-".to_owned()
                 }
             };
-            let lost = num(&c["rejected"])
-                + num(&c["dropped"])
-                + num(&c["expired"])
-                + num(&c["failed"])
-                + num(&c["filtered"]);
+            // filtered events were not wanted, which is not a loss
+            let lost =
+                num(&c["rejected"]) + num(&c["dropped"]) + num(&c["expired"]) + num(&c["failed"]);
             rows.push(vec![
                 name.clone(),
                 c["kind"].as_str().unwrap_or("").to_owned(),
@@ -181,6 +180,7 @@ pub fn render(r: &Value) -> String {
                 fmt_count(num(&c["retries"])),
                 fmt_count(lost),
                 fmt_count(num(&c["dead_lettered"])),
+                fmt_count(num(&c["filtered"])),
             ]);
         }
     }

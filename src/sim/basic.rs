@@ -10,6 +10,9 @@ use crate::model::{KeySpace, Retry};
 
 const ARRIVE: u32 = 1;
 const RESEND: u32 = 2;
+const AGE: u32 = 3;
+/// How often a dead-letter queue refreshes its `oldest_age_s` gauge.
+const AGE_TICK: SimTime = 1_000_000_000;
 
 /// Creates events at the instants its arrival process gives and forwards them; resends
 /// refused events per its retry policy.
@@ -161,7 +164,10 @@ impl Behaviour for DeadLetterB {
             *n += 1;
         }
         self.stored += 1;
-        self.first_at.get_or_insert(ctx.now());
+        if self.first_at.is_none() {
+            self.first_at = Some(ctx.now());
+            ctx.schedule(AGE_TICK, AGE, 0);
+        }
         let now = ctx.now();
         let stored = self.stored;
         let m = ctx.metrics();
@@ -170,6 +176,15 @@ impl Behaviour for DeadLetterB {
         // the backlog of a DLQ only grows: nobody consumes it in the model
         m.depth.set(now, stored);
         ctx.end_message(msg, Outcome::DeadLettered);
+    }
+
+    fn on_local(&mut self, _tag: u32, _data: u64, ctx: &mut Ctx) {
+        // refresh the age gauge once a second: a step approximation of a line
+        if let Some(t) = self.first_at {
+            let now = ctx.now();
+            ctx.metrics().set_gauge(0, now, (now - t) / 1_000_000_000);
+            ctx.schedule(AGE_TICK, AGE, 0);
+        }
     }
 
     fn extra(&self, now: SimTime) -> Vec<(String, f64)> {

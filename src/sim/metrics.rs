@@ -415,7 +415,9 @@ impl ComponentMetrics {
     /// Set gauge `i` to `level` from `now` on.
     #[inline]
     pub fn set_gauge(&mut self, i: usize, now: SimTime, level: u64) {
-        self.gauges[i].1.set(now, level);
+        if let Some(g) = self.gauges.get_mut(i) {
+            g.1.set(now, level);
+        }
     }
 
     /// Charge `amount` to counting meter `i`.

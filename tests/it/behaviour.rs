@@ -223,7 +223,17 @@ fn timeouts_fail_attempts_and_dead_letter_with_the_reason() {
     assert_eq!(s.counters.timeouts, 200);
     assert_eq!(s.counters.dead_lettered, 100);
     assert_eq!(s.service_ms.as_ref().unwrap().max, 50.0);
-    assert_eq!(comp(&r, "dlq").extra.get("reason_timeout"), Some(&100.0));
+    let dlq = comp(&r, "dlq");
+    assert_eq!(dlq.extra.get("reason_timeout"), Some(&100.0));
+    assert_eq!(dlq.extra.get("from_slow"), Some(&100.0));
+    // the first event arrives at 1 s and is dead-lettered 100 ms later, after two
+    // 50 ms attempts; the run ends at 100.5 s
+    assert!((dlq.extra["oldest_age_s"] - 99.4).abs() < 1e-9);
+    // the age gauge grows by about one second per second (buckets of 0.5 s)
+    let age = &dlq.series.gauges["oldest_age_s"];
+    let last = age[age.len() - 1];
+    assert!((97.0..=99.5).contains(&last), "{last}");
+    assert!(age[age.len() / 2] < last - 40.0);
 }
 
 #[test]
