@@ -676,7 +676,10 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 Some(k) => push(
                     Severity::Error,
                     comp(&c.id),
-                    format!("transform `{t}` is a {}; it must be a Lambda", k.kind_name()),
+                    format!(
+                        "transform `{t}` is a {}; it must be a Lambda",
+                        k.kind_name()
+                    ),
                 ),
                 None => push(
                     Severity::Error,
