@@ -280,10 +280,7 @@ fn usd(x: f64) -> String {
 }
 
 fn render_cost(r: &Value, cost: &Value, out: &mut String) {
-    if cost["components"]
-        .as_object()
-        .is_none_or(serde_json::Map::is_empty)
-    {
+    if cost["components"].as_object().is_none_or(serde_json::Map::is_empty) {
         out.push_str("\ncost: nothing priced (only generic components, which have no price)\n");
         return;
     }
@@ -301,17 +298,9 @@ fn render_cost(r: &Value, cost: &Value, out: &mut String) {
         fmt(window_h),
     );
     let mut rows = vec![
-        [
-            "component",
-            "meter",
-            "amount",
-            "unit price",
-            "window",
-            "per month",
-            "from retries",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        ["component", "meter", "amount", "unit price", "window", "per month", "from retries"]
+            .map(str::to_owned)
+            .to_vec(),
     ];
     if let Some(comps) = cost["components"].as_object() {
         for (name, c) in comps {
@@ -352,11 +341,7 @@ fn render_cost(r: &Value, cost: &Value, out: &mut String) {
     );
     if let Some(u) = cost["unpriced"].as_array().filter(|u| !u.is_empty()) {
         let names: Vec<&str> = u.iter().filter_map(Value::as_str).collect();
-        let _ = writeln!(
-            out,
-            "not priced (no price in the book): {}",
-            names.join(", ")
-        );
+        let _ = writeln!(out, "not priced (no price in the book): {}", names.join(", "));
     }
 }
 

@@ -161,10 +161,7 @@ impl PriceBook {
             }
             let ok = |x: f64| x.is_finite() && x >= 0.0;
             if !ok(p.usd) {
-                out.push(format!(
-                    "`{key}`: usd must be finite and >= 0, got {}",
-                    p.usd
-                ));
+                out.push(format!("`{key}`: usd must be finite and >= 0, got {}", p.usd));
             }
             if !ok(p.free_per_month) {
                 out.push(format!(

@@ -676,10 +676,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 Some(k) => push(
                     Severity::Error,
                     comp(&c.id),
-                    format!(
-                        "transform `{t}` is a {}; it must be a Lambda",
-                        k.kind_name()
-                    ),
+                    format!("transform `{t}` is a {}; it must be a Lambda", k.kind_name()),
                 ),
                 None => push(
                     Severity::Error,
