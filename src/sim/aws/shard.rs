@@ -626,6 +626,18 @@ impl Esm {
             self.batches += 1;
         }
         b.resend = false;
+        // which try of these records this is, for the callee's bill (a Lambda bills a
+        // retried batch as retry cost, like an SQS redelivery): 1 for a fresh batch
+        let attempt = if b.retry {
+            u16::try_from(b.failed.saturating_add(1))
+                .unwrap_or(u16::MAX)
+                .max(2)
+        } else {
+            1
+        };
+        for &id in &ids {
+            ctx.msg(id).attempt = attempt;
+        }
         if b.retry {
             b.retry = false;
             self.retried += 1;
