@@ -79,8 +79,10 @@ struct Invocation {
     /// Init time (cold start) plus handler time.
     billed_ns: SimTime,
     end: End,
-    /// A retry of an asynchronous event after a function error.
-    retry: bool,
+    /// Share of the invocation billed as a retry: 1 for a retry of an asynchronous
+    /// event after a function error; for a synchronous batch, the share of its messages
+    /// the caller delivered before (an SQS redelivery: `attempt` is the receive count).
+    retry: f64,
 }
 
 /// A running Lambda function.
@@ -318,7 +320,7 @@ impl LambdaB {
         msgs: Option<Vec<MsgId>>,
         one: MsgId,
         init: SimTime,
-        retry: bool,
+        retry: f64,
         ctx: &mut Ctx,
     ) {
         let now = ctx.now();
@@ -341,7 +343,7 @@ impl LambdaB {
                 started: 0,
                 billed_ns: 0,
                 end: End::Ok,
-                retry: false,
+                retry: 0.0,
             });
             u32::try_from(self.invs.len() - 1).unwrap_or(u32::MAX)
         };
@@ -369,7 +371,8 @@ impl LambdaB {
             let m = *ctx.msg(id);
             let now = ctx.now();
             ctx.metrics().wait.record(now.saturating_sub(m.enqueued));
-            self.run(None, None, id, init, m.attempt > 0, ctx);
+            let retry = if m.attempt > 0 { 1.0 } else { 0.0 };
+            self.run(None, None, id, init, retry, ctx);
         } else {
             let n = throttled.saturating_add(1);
             let delay = backoff_ns(&self.backoff, n, ctx.rng());
@@ -441,12 +444,13 @@ impl LambdaB {
         let m = ctx.metrics();
         m.busy.set(now, busy);
         m.service.record(billed_ns);
-        if retry {
-            m.charge_retry(self.m_requests, 1.0);
-            m.charge_retry(self.m_gb, gb_s);
-        } else {
-            m.charge(self.m_requests, 1.0);
-            m.charge(self.m_gb, gb_s);
+        if retry > 0.0 {
+            m.charge_retry(self.m_requests, retry);
+            m.charge_retry(self.m_gb, gb_s * retry);
+        }
+        if retry < 1.0 {
+            m.charge(self.m_requests, 1.0 - retry);
+            m.charge(self.m_gb, gb_s * (1.0 - retry));
         }
         if end != End::Ok {
             m.counters.failures += 1;
@@ -628,7 +632,13 @@ impl Behaviour for LambdaB {
             return;
         }
         match self.begin(n, ctx) {
-            Some(init) => self.run(Some(call), Some(msgs), 0, init, false, ctx),
+            Some(init) => {
+                // messages the caller delivered before (SQS sets `attempt` to the
+                // receive count; other callers leave it at 0)
+                let again = msgs.iter().filter(|&&id| ctx.msg(id).attempt > 1).count();
+                let retry = again as f64 / msgs.len() as f64;
+                self.run(Some(call), Some(msgs), 0, init, retry, ctx);
+            }
             None => ctx.reply(call, CallStatus::Throttled, msgs, 0),
         }
     }
