@@ -1,6 +1,7 @@
 //! Integration tests, one binary (faster to link than one per file).
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod aws_examples_b;
 mod aws_gateway;
 mod aws_lambda;
 mod aws_services;
