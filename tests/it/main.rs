@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod aws_examples_a;
+mod aws_examples_b;
 mod aws_gateway;
 mod aws_integration;
 mod aws_lambda;
