@@ -203,3 +203,93 @@ fn usage_errors_exit_with_two() {
     stderr_of(&["run", "examples/mm1.ron", "--duration", "soon"], 2);
     stderr_of(&["run", "examples/mm1.ron", "--frobnicate"], 2);
 }
+
+#[test]
+fn run_prices_aws_designs_in_the_table_json_and_csv() {
+    let args = [
+        "run",
+        "examples/poison-messages.ron",
+        "--duration",
+        "10m",
+        "-q",
+    ];
+    let text = String::from_utf8(succeed(&args).stdout).unwrap();
+    assert!(text.contains("cost (USD, us-east-1 list prices, free tier not included"));
+    assert!(text.contains("lambda.requests") && text.contains("sqs.fifo_requests"));
+    assert!(text.contains("per million events"));
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v: serde_json::Value = serde_json::from_slice(&succeed(&json_args).stdout).unwrap();
+    let cost = &v["cost"];
+    assert!(cost["total_usd"].as_f64().unwrap() > 0.0);
+    let comps = cost["components"].as_object().unwrap();
+    assert!(comps.contains_key("worker-fifo") && comps.contains_key("fifo-q"));
+    let sum: f64 = comps.values().map(|c| c["usd"].as_f64().unwrap()).sum();
+    assert!((sum - cost["total_usd"].as_f64().unwrap()).abs() < 1e-9);
+    // poison messages are received three times: some of the cost is from retries
+    assert!(cost["retry_share"].as_f64().unwrap() > 0.01);
+
+    // the free tier lowers the monthly figure
+    let mut free = json_args.clone();
+    free.push("--free-tier");
+    let f: serde_json::Value = serde_json::from_slice(&succeed(&free).stdout).unwrap();
+    assert!(f["cost"]["per_month_usd"].as_f64() < cost["per_month_usd"].as_f64());
+
+    let dir = std::env::temp_dir().join(format!("spillway-cost-csv-{}", std::process::id()));
+    let mut csv = args.to_vec();
+    let d = dir.to_string_lossy().to_string();
+    csv.extend(["--csv", &d]);
+    succeed(&csv);
+    let cost_csv = std::fs::read_to_string(dir.join("cost.csv")).unwrap();
+    assert!(cost_csv.starts_with("component,key,unit,amount"));
+    assert!(cost_csv.contains("worker-std,lambda.gb_seconds,"));
+}
+
+#[test]
+fn run_uses_another_price_book_and_reports_a_broken_one() {
+    let book = temp_file(
+        "prices.ron",
+        r#"(region: "test", currency: "USD", prices: {"lambda.requests": (usd: 1.0, unit: "request")})"#,
+    );
+    let out = succeed(&[
+        "run",
+        "examples/poison-messages.ron",
+        "--duration",
+        "10m",
+        "-q",
+        "--json",
+        "--prices",
+        book.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cost"]["region"], "test");
+    // a dollar per invocation; every other meter is unpriced and named
+    let lines = v["cost"]["components"]["worker-std"]["lines"]
+        .as_array()
+        .unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["usd_per_unit"], 1.0);
+    assert!(
+        v["cost"]["unpriced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str().unwrap().contains("sqs.fifo_requests"))
+    );
+
+    let broken = temp_file("broken.ron", "(region: \"x\",\n currency: 7)");
+    let err = stderr_of(
+        &[
+            "run",
+            "examples/poison-messages.ron",
+            "--prices",
+            broken.to_str().unwrap(),
+        ],
+        1,
+    );
+    assert!(
+        err.contains("broken.ron") && err.contains("line 2"),
+        "{err}"
+    );
+}
