@@ -211,6 +211,13 @@ impl Behaviour for DeadLetterB {
         out
     }
 
+    /// The counts by reason and by source restart; the backlog and its age go on (the
+    /// queue still holds what arrived during the warm-up).
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.by_reason = [0; 5];
+        self.by_source.iter_mut().for_each(|n| *n = 0);
+    }
+
     fn sources(&self) -> Vec<(u32, u64)> {
         self.by_source
             .iter()

@@ -261,6 +261,11 @@ impl Behaviour for ApiGatewayB {
         self.in_overhead
     }
 
+    /// Responses count from the end of the warm-up, like the counters.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.status = Statuses::default();
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let s = &self.status;
         let mut out = vec![

@@ -617,6 +617,17 @@ impl Behaviour for ContainerB {
         self.buffer.len() as u64 + self.pushed_in_service + self.backing_off + self.batch_msgs
     }
 
+    /// The scaling counts and busy replies restart; `replicas_max` and the mean restart
+    /// from the replicas ready now.
+    fn warm_up_ended(&mut self, now: SimTime) {
+        self.scale_ups = 0;
+        self.scale_downs = 0;
+        self.busy_replies = 0;
+        self.replicas_max = self.ready;
+        self.replicas_area = Area::starting(now);
+        self.replicas_area.set(now, u64::from(self.ready));
+    }
+
     fn extra(&self, now: SimTime) -> Vec<(String, f64)> {
         vec![
             ("replicas_max".to_owned(), f64::from(self.replicas_max)),
@@ -638,8 +649,7 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
         })?),
         _ => None,
     };
-    let warmup = env.doc.scenario.warmup.ns.min(env.doc.scenario.duration.ns);
-    let (behaviour, metrics) = compile(p, queue, warmup)?;
+    let (behaviour, metrics) = compile(p, queue)?;
     Ok(Built {
         behaviour: Box::new(behaviour),
         metrics,
@@ -652,7 +662,6 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
 fn compile(
     p: &ContainerService,
     queue: Option<u32>,
-    warmup: SimTime,
 ) -> Result<(ContainerB, ComponentMetrics), String> {
     let service = Sampler::new(&p.service_ms).map_err(|e| format!("service_ms: {e}"))?;
     let conc = u64::from(p.concurrency_per_replica.max(1));
@@ -718,7 +727,7 @@ fn compile(
         scale_downs: 0,
         replicas_max: initial,
         busy_replies: 0,
-        replicas_area: Area::starting(warmup),
+        replicas_area: Area::default(),
     };
     Ok((b, m))
 }
@@ -832,7 +841,7 @@ mod tests {
             waiting: Vec::new(),
             seen: Arc::clone(&seen),
         };
-        let (b, m) = compile(svc, None, 0).unwrap();
+        let (b, m) = compile(svc, None).unwrap();
         let mut outputs = vec![Outputs::default(), Outputs::default()];
         outputs[0].delivery.push(0);
         let links = vec![Link {

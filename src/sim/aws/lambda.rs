@@ -102,7 +102,6 @@ pub(crate) struct LambdaB {
     m_requests: usize,
     m_gb: usize,
     g_envs: usize,
-    warmup: SimTime,
     salt: u64,
     // state
     /// Last-used times of idle warm environments, least recently used first.
@@ -147,7 +146,7 @@ fn pool_for(p: &LambdaFunction, env: &BuildEnv) -> (String, u64) {
 pub(crate) fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
     let (name, limit) = pool_for(p, env);
     let pool = env.pool(&name, limit);
-    let (behaviour, metrics) = LambdaB::new(p, pool, limit, env.doc.scenario.warmup.ns)?;
+    let (behaviour, metrics) = LambdaB::new(p, pool, limit)?;
     Ok(Built {
         behaviour: Box::new(behaviour),
         metrics,
@@ -165,12 +164,7 @@ fn mix(mut z: u64) -> u64 {
 
 impl LambdaB {
     /// The behaviour and its metrics, drawing slots from pool `pool` of `limit` slots.
-    fn new(
-        p: &LambdaFunction,
-        pool: u32,
-        limit: u64,
-        warmup: SimTime,
-    ) -> Result<(Self, ComponentMetrics), String> {
+    fn new(p: &LambdaFunction, pool: u32, limit: u64) -> Result<(Self, ComponentMetrics), String> {
         let duration = Sampler::new(&p.duration_ms).map_err(|e| format!("duration_ms: {e}"))?;
         let cold = Sampler::new(&p.cold_start_ms).map_err(|e| format!("cold_start_ms: {e}"))?;
         let mut m = ComponentMetrics::new(limit);
@@ -198,7 +192,6 @@ impl LambdaB {
             m_requests,
             m_gb,
             g_envs,
-            warmup,
             salt: 0,
             idle: VecDeque::new(),
             busy: 0,
@@ -271,26 +264,17 @@ impl LambdaB {
         }
     }
 
-    fn counting(&self, ctx: &Ctx) -> bool {
-        ctx.now() >= self.warmup
-    }
-
     /// Take a concurrency slot and an environment. Returns the init time (0 when warm),
     /// or None when throttled (counted here).
     fn begin(&mut self, msgs: u64, ctx: &mut Ctx) -> Option<SimTime> {
-        let counting = self.counting(ctx);
         if ctx.pool_try_acquire(self.pool) {
             self.prune_idle(ctx);
             let now = ctx.now();
             let init = if self.idle.pop_back().is_some() {
-                if counting {
-                    self.warm_starts += 1;
-                }
+                self.warm_starts += 1;
                 Some(0)
             } else if self.scale.try_take(now) {
-                if counting {
-                    self.cold_starts += 1;
-                }
+                self.cold_starts += 1;
                 Some(ctx.sample_ms_as_ns(&self.cold).min(MAX_INIT_NS))
             } else {
                 ctx.pool_release(self.pool);
@@ -304,9 +288,7 @@ impl LambdaB {
                 return init;
             }
         }
-        if counting {
-            self.throttles += 1;
-        }
+        self.throttles += 1;
         let m = ctx.metrics();
         m.counters.rejected += msgs;
         m.bucket_error();
@@ -660,6 +642,13 @@ impl Behaviour for LambdaB {
         self.waiting + self.in_service
     }
 
+    /// Starts and throttles count from the end of the warm-up, like the counters.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.cold_starts = 0;
+        self.warm_starts = 0;
+        self.throttles = 0;
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let starts = self.cold_starts + self.warm_starts;
         let share = if starts == 0 {
@@ -744,7 +733,7 @@ mod tests {
         )"#,
         )
         .unwrap();
-        let (b, m) = LambdaB::new(f, 0, limit, 0).unwrap();
+        let (b, m) = LambdaB::new(f, 0, limit).unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let behaviours: Vec<Box<dyn Behaviour>> = vec![
             Box::new(Caller {
@@ -962,7 +951,7 @@ mod tests {
             poison_prob: 0.5,
             ..LambdaFunction::default()
         };
-        let (mut b, _) = LambdaB::new(&f, 0, 10, 0).unwrap();
+        let (mut b, _) = LambdaB::new(&f, 0, 10).unwrap();
         b.salt = 42;
         let msg = |created: SimTime| Message {
             created,

@@ -859,9 +859,11 @@ impl SqsB {
                     let again = r.receives >= 1;
                     let id = r.id;
                     ctx.msg(id).attempt = u16::try_from(r.receives).unwrap_or(u16::MAX);
-                    self.receives -= 1;
+                    // saturating: the receive may have been counted before the
+                    // warm-up ended
+                    self.receives = self.receives.saturating_sub(1);
                     if again {
-                        self.redeliveries -= 1;
+                        self.redeliveries = self.redeliveries.saturating_sub(1);
                         let m = ctx.metrics();
                         m.counters.retries = m.counters.retries.saturating_sub(1);
                     }
@@ -872,7 +874,7 @@ impl SqsB {
                     }
                 }
                 if processed == 0 {
-                    self.batches -= 1;
+                    self.batches = self.batches.saturating_sub(1);
                 }
                 let c = &mut self.consumers[ci];
                 c.waiting = true;
@@ -1077,6 +1079,23 @@ impl Behaviour for SqsB {
             .filter(|(_, n)| **n > 0)
             .map(|(i, n)| (u32::try_from(i).unwrap_or(u32::MAX), *n))
             .collect()
+    }
+
+    /// The counts restart; `peak_batches_in_flight` restarts from the batches in
+    /// flight now.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.receives = 0;
+        self.redeliveries = 0;
+        self.moved = 0;
+        self.expired = 0;
+        self.empty = 0;
+        self.throttled_sends = 0;
+        self.batches = 0;
+        self.by_reason = [0; 5];
+        self.by_source.iter_mut().for_each(|n| *n = 0);
+        for c in &mut self.consumers {
+            c.peak = c.active;
+        }
     }
 
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {

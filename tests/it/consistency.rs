@@ -1,0 +1,128 @@
+//! Consistency of the report: kind-specific extras cover the same window as the
+//! counters (warm-up), SQS pollers for container fleets, SDK retries of refused sends
+//! by Lambda functions, container services and Step Functions.
+
+use spillway::sim::{ComponentReport, Report};
+
+use crate::common::{comp, doc, run};
+
+fn extra(c: &ComponentReport, k: &str) -> f64 {
+    c.extra
+        .get(k)
+        .copied()
+        .unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
+}
+
+fn extra_or_0(c: &ComponentReport, k: &str) -> f64 {
+    c.extra.get(k).copied().unwrap_or(0.0)
+}
+
+// ------------------------------------------------------------- extras and warm-up
+
+/// 200 requests/s for 60 s, half of it warm-up: a throttled gateway in front of a
+/// failing Lambda, a bus fanning out to a queue (poison messages, redrive to a DLQ)
+/// and to a Firehose stream writing objects to S3.
+fn warm_design() -> Report {
+    let r = run(&doc(r#"(
+        scenario: (duration: "60s", warmup: "30s", seed: 7),
+        components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 200.0), retry: (max_attempts: 1))),
+            (id: "api", kind: ApiGateway(throttle: (rate_per_s: 150.0, burst: 20.0), overhead_ms: Constant(5.0))),
+            (id: "front", kind: Lambda(duration_ms: Constant(20.0), fail_prob: 0.05)),
+            (id: "bus", kind: EventBus()),
+            (id: "q", kind: SqsQueue(batch_size: 1, visibility_timeout: "2s", max_receive_count: 2)),
+            (id: "worker", kind: Lambda(duration_ms: Constant(30.0), poison_prob: 0.1)),
+            (id: "dlq", kind: DeadLetterQueue()),
+            (id: "fh", kind: Firehose(buffer_interval: "5s")),
+            (id: "s3", kind: S3Bucket()),
+        ],
+        connections: [
+            (from: "p", to: "api"),
+            (from: "api", to: "front"),
+            (from: "front", to: "bus"),
+            (from: "bus", to: "q"),
+            (from: "bus", to: "fh"),
+            (from: "q", to: "worker"),
+            (from: "q", to: "dlq", kind: DeadLetter),
+            (from: "fh", to: "s3"),
+        ],
+    )"#));
+    assert!(
+        r.ledger.live_messages_accounted,
+        "a behaviour leaks messages"
+    );
+    r
+}
+
+#[test]
+fn extras_count_the_same_window_as_the_counters() {
+    let r = warm_design();
+    // API Gateway: each response is counted when it is given, like the counters
+    let g = comp(&r, "api");
+    assert!(g.counters.arrivals > 5_000, "{:?}", g.counters);
+    assert_eq!(extra(g, "status_200"), g.counters.completions as f64);
+    assert_eq!(extra(g, "status_429"), g.counters.rejected as f64);
+    assert!(g.counters.rejected > 500, "{:?}", g.counters);
+    assert_eq!(
+        extra(g, "status_502") + extra(g, "status_504"),
+        g.counters.failures as f64
+    );
+    assert!(g.counters.failures > 50, "{:?}", g.counters);
+    // every request in the window got a response, but for the few in flight at either
+    // end (200/s x 25 ms)
+    let responses = ["status_200", "status_429", "status_502", "status_504"]
+        .iter()
+        .map(|k| extra(g, k))
+        .sum::<f64>();
+    let arrivals = g.counters.arrivals as f64;
+    assert!(
+        (responses - arrivals).abs() <= 20.0,
+        "{responses} vs {arrivals}"
+    );
+    // EventBridge: every arrival matched a rule (no refusals at this rate)
+    let b = comp(&r, "bus");
+    assert_eq!(
+        extra(b, "matched") + extra(b, "unmatched"),
+        b.counters.arrivals as f64
+    );
+    // the dead-letter queue: by reason and by source, exactly its arrivals
+    let d = comp(&r, "dlq");
+    assert!(d.counters.arrivals > 100, "{:?}", d.counters);
+    let reasons: f64 = [
+        "reason_error",
+        "reason_timeout",
+        "reason_throttled",
+        "reason_expired",
+    ]
+    .iter()
+    .map(|k| extra_or_0(d, k))
+    .sum();
+    assert_eq!(reasons, d.counters.arrivals as f64);
+    assert_eq!(extra(d, "from_q"), d.counters.arrivals as f64);
+    // SQS: the queue's own dead letters; receives are the deleted plus the failed
+    // receives, but for batches in flight at either end (200/s x 30 ms)
+    let q = comp(&r, "q");
+    assert_eq!(extra(q, "moved_to_dlq"), q.counters.dead_lettered as f64);
+    let done = (q.counters.completions + q.counters.failures) as f64;
+    let receives = extra(q, "receives");
+    assert!(
+        (receives - done).abs() <= 20.0,
+        "receives {receives} vs {done}"
+    );
+    assert_eq!(extra(q, "batches"), receives, "batches of one");
+    let redeliveries = extra(q, "redeliveries");
+    assert!((redeliveries - q.counters.retries as f64).abs() < 1e-9);
+    // Firehose flushes every 5 s: about 6 in the 30 s window, each one delivery and
+    // one S3 object
+    let f = comp(&r, "fh");
+    let flushes = extra(f, "flushes_by_size") + extra(f, "flushes_by_interval");
+    assert!((5.0..=7.0).contains(&flushes), "{flushes}");
+    assert!((extra(f, "deliveries") - flushes).abs() <= 1.0);
+    let s3 = comp(&r, "s3");
+    assert!((extra(s3, "objects") - flushes).abs() <= 1.0);
+    // Lambda: one start per invocation
+    let w = comp(&r, "front");
+    let starts = extra(w, "cold_starts") + extra(w, "warm_starts");
+    let calls = (w.counters.completions + w.counters.failures) as f64;
+    assert!((starts - calls).abs() <= 10.0, "{starts} vs {calls}");
+}
