@@ -126,3 +126,59 @@ fn extras_count_the_same_window_as_the_counters() {
     let calls = (w.counters.completions + w.counters.failures) as f64;
     assert!((starts - calls).abs() <= 10.0, "{starts} vs {calls}");
 }
+
+// ------------------------------------------------------- SQS pollers for a fleet
+
+fn fleet_behind_queue(queue_params: &str) -> Report {
+    // 200 messages/s of 100 ms each, batches of one: 20 busy slots. The fleet starts
+    // with 2 replicas x 4 slots and scales on the queue up to 20 replicas (80 slots).
+    run(&doc(&format!(
+        r#"(
+        scenario: (duration: "120s", seed: 3),
+        components: [
+            (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 200.0))),
+            (id: "q", kind: SqsQueue(batch_size: 1{queue_params})),
+            (id: "fleet", kind: ContainerService(
+                replicas: 2,
+                concurrency_per_replica: 4,
+                service_ms: Constant(100.0),
+                autoscale: (
+                    metric: QueueDepth(queue: "q"),
+                    target_per_replica: 4.0,
+                    min_replicas: 2,
+                    max_replicas: 20,
+                    polling_interval: "5s",
+                    provisioning_delay: "10s",
+                ),
+            )),
+        ],
+        connections: [(from: "p", to: "q"), (from: "q", to: "fleet")],
+    )"#
+    )))
+}
+
+#[test]
+fn a_queue_polls_an_autoscaled_fleet_with_a_poller_per_slot() {
+    let r = fleet_behind_queue("");
+    let f = comp(&r, "fleet");
+    // the load needs 20 slots; the default pollers no longer stop at 10
+    assert!(f.in_flight.max >= 18, "{:?}", f.in_flight);
+    assert!(extra(f, "replicas_max") >= 5.0, "{:?}", f.extra);
+    let q = comp(&r, "q");
+    assert!(extra(q, "peak_batches_in_flight") >= 18.0, "{:?}", q.extra);
+    // the fleet keeps up: all but the last few seconds' messages are done
+    assert!(
+        f.counters.completions as f64 >= 0.95 * 24_000.0,
+        "{:?}",
+        f.counters
+    );
+    // an explicit max_concurrency still caps the pollers
+    let r = fleet_behind_queue(", max_concurrency: 10");
+    let f = comp(&r, "fleet");
+    assert!(f.in_flight.max <= 10, "{:?}", f.in_flight);
+    assert!(
+        (f.counters.completions as f64) < 0.55 * 24_000.0,
+        "{:?}",
+        f.counters
+    );
+}

@@ -172,6 +172,21 @@ fn retry_problems(field: &str, r: &Retry) -> Vec<String> {
 }
 
 impl ContainerService {
+    /// Worker slots of the largest fleet: `max_replicas` (or `min_replicas` if larger)
+    /// with autoscaling, else `replicas`, times `concurrency_per_replica`; at least 1.
+    /// A queue polling this service runs this many pollers unless its
+    /// `max_concurrency` says otherwise.
+    #[must_use]
+    pub fn max_slots(&self) -> u32 {
+        let replicas = match &self.autoscale {
+            Some(a) => a.max_replicas.max(a.min_replicas),
+            None => self.replicas,
+        };
+        replicas
+            .saturating_mul(self.concurrency_per_replica.max(1))
+            .max(1)
+    }
+
     /// What is wrong with these parameters.
     #[must_use]
     pub fn problems(&self) -> Vec<(Severity, String)> {

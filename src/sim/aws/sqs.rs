@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::aws::SqsQueue;
-use crate::model::{LinkKind, NS_PER_S};
+use crate::model::{ComponentKind, LinkKind, NS_PER_S};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
@@ -48,7 +48,10 @@ const ESM_START: u32 = 5;
 const ESM_IDLE: u32 = 2;
 const ESM_MAX: u32 = 1000;
 const ESM_STEP_PER_S: u32 = 5;
-/// Pollers of a consumer that is not a Lambda function, when `max_concurrency` is unset.
+/// Pollers of a consumer that is neither a Lambda function nor a container service,
+/// when `max_concurrency` is unset. A container service gets one poller per slot of its
+/// largest fleet
+/// ([`crate::model::aws::ContainerService::max_slots`]).
 const DEFAULT_POLLERS: u32 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1133,8 +1136,15 @@ impl Behaviour for SqsB {
     }
 }
 
-/// A consumer of the queue behind delivery link `link` to component `target`.
-fn consumer(p: &SqsQueue, link: u32, target: u32, lambda: bool) -> Result<Consumer, String> {
+/// A consumer of the queue behind delivery link `link` to component `target` of kind
+/// `kind`.
+fn consumer(
+    p: &SqsQueue,
+    link: u32,
+    target: u32,
+    kind: &ComponentKind,
+) -> Result<Consumer, String> {
+    let lambda = matches!(kind, ComponentKind::Lambda(_));
     let cap = if lambda {
         match p.max_concurrency {
             None => ESM_MAX,
@@ -1146,7 +1156,12 @@ fn consumer(p: &SqsQueue, link: u32, target: u32, lambda: bool) -> Result<Consum
             }
         }
     } else {
-        p.max_concurrency.unwrap_or(DEFAULT_POLLERS).max(1)
+        let default = match kind {
+            // enough pollers to fill every slot of the largest fleet
+            ComponentKind::ContainerService(c) => c.max_slots(),
+            _ => DEFAULT_POLLERS,
+        };
+        p.max_concurrency.unwrap_or(default).max(1)
     };
     let limit = if lambda { ESM_START.min(cap) } else { cap };
     Ok(Consumer {
@@ -1258,7 +1273,7 @@ pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
     let consumers = env
         .delivery
         .iter()
-        .map(|l| consumer(p, l.link, l.target, l.target_kind.kind_name() == "Lambda"))
+        .map(|l| consumer(p, l.link, l.target, l.target_kind))
         .collect::<Result<Vec<_>, _>>()?;
     let (behaviour, metrics) = queue(p, consumers, dl_source, env.doc.scenario.bucket_width().ns);
     Ok(Built {
@@ -1383,7 +1398,7 @@ mod tests {
         let ComponentKind::SqsQueue(p) = &doc.components[2].kind else {
             unreachable!()
         };
-        let c = consumer(p, 2, 3, lambda).unwrap();
+        let c = consumer(p, 2, 3, &doc.components[3].kind).unwrap();
         let (q, qm) = queue(p, vec![c], vec![false; 5], NS_PER_S);
         let behaviours: Vec<Box<dyn Behaviour>> = vec![
             producer(ok.0, ok.1),
