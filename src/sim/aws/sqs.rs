@@ -1529,7 +1529,40 @@ mod tests {
             max_concurrency: Some(1),
             ..SqsQueue::default()
         };
-        assert!(consumer(&p, 0, 0, true).is_err());
-        assert!(consumer(&p, 0, 0, false).is_ok());
+        let lambda = ComponentKind::Lambda(crate::model::aws::LambdaFunction::default());
+        let station = ComponentKind::Station(crate::model::Station::default());
+        assert!(consumer(&p, 0, 0, &lambda).is_err());
+        assert!(consumer(&p, 0, 0, &station).is_ok());
+    }
+
+    #[test]
+    fn default_pollers_fill_a_container_fleet_and_are_10_for_other_kinds() {
+        use crate::model::aws::{Autoscale, ContainerService};
+        let p = SqsQueue::default();
+        let fixed = ContainerService {
+            replicas: 3,
+            concurrency_per_replica: 4,
+            ..ContainerService::default()
+        };
+        let scaled = ContainerService {
+            autoscale: Some(Autoscale {
+                max_replicas: 20,
+                ..Autoscale::default()
+            }),
+            ..fixed.clone()
+        };
+        let cap = |k: ComponentKind| consumer(&p, 0, 0, &k).unwrap().cap;
+        assert_eq!(cap(ComponentKind::ContainerService(fixed)), 12);
+        assert_eq!(cap(ComponentKind::ContainerService(scaled.clone())), 80);
+        assert_eq!(
+            cap(ComponentKind::Station(crate::model::Station::default())),
+            10
+        );
+        let set = SqsQueue {
+            max_concurrency: Some(7),
+            ..SqsQueue::default()
+        };
+        let k = ComponentKind::ContainerService(scaled);
+        assert_eq!(consumer(&set, 0, 0, &k).unwrap().cap, 7);
     }
 }
