@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::validate::retry_problems;
 use crate::model::{Dist, Duration, Retry, Routing, Severity};
 
 /// Containers (ECS tasks, EKS pods, EC2 processes) consuming work: `replicas` x
@@ -145,31 +146,6 @@ impl Default for Autoscale {
 
 /// Most replicas a service may have (a guard against typing mistakes).
 pub const MAX_REPLICAS: u32 = 100_000;
-
-/// Problems of a retry policy, named under `field`.
-fn retry_problems(field: &str, r: &Retry) -> Vec<String> {
-    let mut out = Vec::new();
-    if r.max_attempts == 0 {
-        out.push(format!(
-            "{field}.max_attempts must be at least 1 (1 = no retries)"
-        ));
-    }
-    for (name, v) in [
-        ("backoff_ms", r.backoff_ms),
-        ("max_backoff_ms", r.max_backoff_ms),
-    ] {
-        if !v.is_finite() || v < 0.0 {
-            out.push(format!("{field}.{name} must be finite and >= 0, got {v}"));
-        }
-    }
-    if !r.multiplier.is_finite() || r.multiplier < 1.0 {
-        out.push(format!(
-            "{field}.multiplier must be >= 1, got {}",
-            r.multiplier
-        ));
-    }
-    out
-}
 
 impl ContainerService {
     /// Worker slots of the largest fleet: `max_replicas` (or `min_replicas` if larger)

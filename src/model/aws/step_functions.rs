@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Dist, Jitter, Retry, Severity, Throttle};
 
-use super::eventbridge::{dist_problems, retry_problems, throttle_problems};
+use super::eventbridge::{dist_problems, throttle_problems};
+use crate::model::validate::retry_problems;
 
 /// Standard or Express workflow: they differ in limits and billing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
