@@ -182,3 +182,139 @@ fn a_queue_polls_an_autoscaled_fleet_with_a_poller_per_slot() {
         f.counters
     );
 }
+
+// ------------------------------------------- SDK retries of what handlers send
+
+/// Spikes of writes to one hot key, through `writer` (a Lambda function or a container
+/// service, with `sdk` as its extra parameters) to a table taking the default 1,000
+/// write units a second per key (1 KB items: one unit each). Every 2 s, 110 ms of
+/// 22,000 writes/s, half of them to the hot key: about 1,210 writes against the 1,000
+/// the key's bucket holds plus 110 refilled, so about 100 are throttled per spike; the
+/// bucket refills 100 in the next 100 ms, so the SDK's resends (after 0-100 ms, then
+/// 0-200 ms more) nearly all get in.
+fn hot_key_writes(writer: &str, sdk: &str) -> Report {
+    let writer = match writer {
+        "lambda" => format!("Lambda(duration_ms: Constant(10.0){sdk})"),
+        "sfn" => format!(
+            "StepFunctions(workflow: Express, duration_ms: Constant(10.0), start_throttle: (rate_per_s: 100000.0, burst: 100000.0){sdk})"
+        ),
+        _ => format!(
+            "ContainerService(replicas: 2, concurrency_per_replica: 150, service_ms: Constant(10.0){sdk})"
+        ),
+    };
+    let r = run(&doc(&format!(
+        r#"(
+        scenario: (duration: "60s", seed: 5),
+        event_types: [(name: "e", payload_bytes: Constant(1000.0))],
+        components: [
+            (id: "p", kind: Producer(
+                arrivals: OnOff(on_rate_per_s: 22000.0, on: "110ms", off: "1890ms"),
+                keys: (cardinality: 1000, hot_share: 0.5),
+            )),
+            (id: "writer", kind: {writer}),
+            (id: "table", kind: DynamoDbTable()),
+        ],
+        connections: [(from: "p", to: "writer"), (from: "writer", to: "table")],
+    )"#
+    )));
+    assert!(
+        r.ledger.live_messages_accounted,
+        "a behaviour leaks messages"
+    );
+    r
+}
+
+/// The writer's SDK retries each throttled write until its attempts run out: every
+/// throttled attempt is either a retry or a lost write.
+fn assert_refusals_retried_or_lost(r: &Report) {
+    let t = comp(r, "table");
+    let w = comp(r, "writer");
+    let l = &r.ledger.producers["p"];
+    assert_eq!(extra(t, "throttled_writes"), t.counters.rejected as f64);
+    assert_eq!(
+        t.counters.rejected,
+        w.counters.retries + l.rejected,
+        "{l:?}"
+    );
+    assert_eq!(w.counters.failed, l.rejected);
+    assert_eq!(l.produced, l.delivered + l.rejected + l.in_flight, "{l:?}");
+}
+
+#[test]
+fn a_lambda_function_retries_throttled_writes_like_the_sdk() {
+    let r = hot_key_writes("lambda", "");
+    let off = hot_key_writes("lambda", ", sdk_retry: (max_attempts: 1)");
+    // without retries every throttled write is lost
+    let lost_off = off.ledger.producers["p"].rejected;
+    assert_eq!(lost_off, comp(&off, "table").counters.rejected);
+    assert_eq!(comp(&off, "writer").counters.retries, 0);
+    // about 100 a spike, 30 spikes
+    assert!((2_000..3_500).contains(&lost_off), "{lost_off}");
+    // with the SDK's three attempts, backoff 0-100 ms then 0-200 ms, most get in
+    assert_refusals_retried_or_lost(&r);
+    let lost = r.ledger.producers["p"].rejected;
+    let retries = comp(&r, "writer").counters.retries;
+    assert!(retries > lost_off, "{retries} retries");
+    assert!(
+        lost * 10 < lost_off,
+        "lost {lost} with retries, {lost_off} without"
+    );
+}
+
+#[test]
+fn a_container_service_retries_throttled_writes_like_the_sdk() {
+    let r = hot_key_writes("container", "");
+    let off = hot_key_writes("container", ", sdk_retry: (max_attempts: 1)");
+    let lost_off = off.ledger.producers["p"].rejected;
+    assert_eq!(lost_off, comp(&off, "table").counters.rejected);
+    assert!((2_000..3_500).contains(&lost_off), "{lost_off}");
+    assert_refusals_retried_or_lost(&r);
+    let lost = r.ledger.producers["p"].rejected;
+    assert!(comp(&r, "writer").counters.retries > lost_off);
+    assert!(
+        lost * 10 < lost_off,
+        "lost {lost} with retries, {lost_off} without"
+    );
+}
+
+#[test]
+fn step_functions_retry_throttled_writes_like_the_sdk() {
+    let r = hot_key_writes("sfn", "");
+    let off = hot_key_writes("sfn", ", sdk_retry: (max_attempts: 1)");
+    let lost_off = off.ledger.producers["p"].rejected;
+    assert!((2_000..3_500).contains(&lost_off), "{lost_off}");
+    assert_refusals_retried_or_lost(&r);
+    let lost = r.ledger.producers["p"].rejected;
+    assert!(
+        lost * 10 < lost_off,
+        "lost {lost} with retries, {lost_off} without"
+    );
+}
+
+#[test]
+fn sdk_retry_is_validated() {
+    for kind in ["Lambda", "ContainerService", "StepFunctions"] {
+        let d = doc(&format!(
+            r#"(
+            components: [
+                (id: "p", kind: Producer()),
+                (id: "x", kind: {kind}(sdk_retry: (max_attempts: 0, multiplier: 0.5))),
+            ],
+            connections: [(from: "p", to: "x")],
+        )"#
+        ));
+        let problems: Vec<String> = spillway::model::validate(&d)
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        let all = problems.join("\n");
+        assert!(
+            all.contains("sdk_retry.max_attempts must be at least 1"),
+            "{kind}: {all}"
+        );
+        assert!(
+            all.contains("sdk_retry.multiplier must be >= 1"),
+            "{kind}: {all}"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::validate::retry_problems;
-use crate::model::{Dist, Duration, Retry, Routing, Severity};
+use crate::model::{Dist, Duration, Retry, Routing, Severity, sdk_standard_retry};
 
 /// Containers (ECS tasks, EKS pods, EC2 processes) consuming work: `replicas` x
 /// `concurrency_per_replica` worker slots.
@@ -52,6 +52,13 @@ pub struct ContainerService {
     pub autoscale: Option<Autoscale>,
     /// Fan-out or split over outgoing delivery links.
     pub routing: Routing,
+    /// How the handler's AWS SDK resends what a downstream service refused (a throttled
+    /// DynamoDB write, a 429, Kinesis ProvisionedThroughputExceeded): default the SDK
+    /// standard mode, 3 attempts, exponential backoff from 100 ms with full jitter,
+    /// capped at 20 s
+    /// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>).
+    /// `(max_attempts: 1)` turns resending off: a refused send is lost as rejected.
+    pub sdk_retry: Retry,
 }
 
 impl Default for ContainerService {
@@ -67,6 +74,7 @@ impl Default for ContainerService {
             memory_gb: 0.5,
             autoscale: None,
             routing: Routing::FanOut,
+            sdk_retry: sdk_standard_retry(),
         }
     }
 }
@@ -193,6 +201,9 @@ impl ContainerService {
             ));
         }
         for e in retry_problems("retry", &self.retry) {
+            err(e);
+        }
+        for e in retry_problems("sdk_retry", &self.sdk_retry) {
             err(e);
         }
         if !self.vcpu.is_finite() || self.vcpu < 0.0 {

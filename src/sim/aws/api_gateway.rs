@@ -396,8 +396,10 @@ mod tests {
             mix: vec![(0, 1.0)],
             remaining: Some(5),
             keys: None,
-            retry: Retry::default(),
-            backing_off: 0,
+            resend: crate::sim::resend::SdkResender::new(
+                Retry::default(),
+                crate::sim::basic::RESEND,
+            ),
         };
         let built = compile(&p).unwrap();
         let behaviours: Vec<Box<dyn Behaviour>> = vec![

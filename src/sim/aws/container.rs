@@ -11,6 +11,7 @@ use crate::model::aws::{ContainerService, ScaleMetric};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::backoff_ns;
 use crate::sim::{MsgId, SimTime};
@@ -25,6 +26,8 @@ const RETRY: u32 = 3;
 const POLL: u32 = 4;
 /// Replicas finish provisioning.
 const READY: u32 = 5;
+/// A send the service's SDK retries after a refusal (see [`SdkResender`]).
+const RESEND: u32 = 6;
 
 const FAILED_BIT: u64 = 1 << 32;
 
@@ -210,6 +213,8 @@ pub struct ContainerB {
     replicas_max: u32,
     busy_replies: u64,
     replicas_area: Area,
+    /// The service's SDK resending what a downstream service refused.
+    resend: SdkResender,
 }
 
 impl ContainerB {
@@ -609,12 +614,27 @@ impl Behaviour for ContainerB {
             }
             POLL => self.poll(ctx),
             READY => self.replicas_ready(ctx),
-            _ => {}
+            _ => {
+                self.resend.on_local(tag, data, ctx);
+            }
         }
     }
 
+    /// What the service sends on is sent by its SDK, which retries refusals.
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        self.resend.bounced(id, reason, by, ctx);
+    }
+
     fn held(&self) -> u64 {
-        self.buffer.len() as u64 + self.pushed_in_service + self.backing_off + self.batch_msgs
+        self.buffer.len() as u64
+            + self.pushed_in_service
+            + self.backing_off
+            + self.batch_msgs
+            + self.resend.held()
     }
 
     /// The scaling counts and busy replies restart; `replicas_max` and the mean restart
@@ -728,6 +748,7 @@ fn compile(
         replicas_max: initial,
         busy_replies: 0,
         replicas_area: Area::default(),
+        resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
     };
     Ok((b, m))
 }

@@ -29,6 +29,7 @@ use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
 use crate::sim::{MsgId, SimTime};
@@ -40,6 +41,8 @@ const DONE: u32 = 1;
 const DISPATCH: u32 = 2;
 /// Timer: the least recently used idle environment may have expired.
 const EXPIRE_ENVS: u32 = 3;
+/// Timer: a send the handler's SDK retries after a refusal (see [`SdkResender`]).
+const RESEND: u32 = 4;
 
 /// Longest init phase; longer draws are cut here
 /// (<https://github.com/rails-lambda/lamby/discussions/115>, 10 s).
@@ -117,6 +120,8 @@ pub(crate) struct LambdaB {
     cold_starts: u64,
     warm_starts: u64,
     throttles: u64,
+    /// The handler's SDK resending what a downstream service refused.
+    resend: SdkResender,
 }
 
 /// Pool limits as the design sets them: (this function's pool name, its limit).
@@ -203,6 +208,7 @@ impl LambdaB {
             cold_starts: 0,
             warm_starts: 0,
             throttles: 0,
+            resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
         };
         Ok((b, m))
     }
@@ -634,12 +640,24 @@ impl Behaviour for LambdaB {
                 self.prune_idle(ctx);
                 self.arm_expiry(ctx);
             }
-            _ => {}
+            _ => {
+                self.resend.on_local(tag, data, ctx);
+            }
         }
     }
 
+    /// What the function sends on (downstream calls, destinations) is sent by the
+    /// handler's SDK, which retries refusals.
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        self.resend.bounced(id, reason, by, ctx);
+    }
+
     fn held(&self) -> u64 {
-        self.waiting + self.in_service
+        self.waiting + self.in_service + self.resend.held()
     }
 
     /// Starts and throttles count from the end of the warm-up, like the counters.

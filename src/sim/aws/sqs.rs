@@ -1358,8 +1358,10 @@ mod tests {
             mix: vec![(0, 1.0)],
             remaining: Some(n),
             keys: None,
-            retry: Retry::default(),
-            backing_off: 0,
+            resend: crate::sim::resend::SdkResender::new(
+                Retry::default(),
+                crate::sim::basic::RESEND,
+            ),
         })
     }
 
