@@ -4,6 +4,7 @@
 
 pub(crate) mod api_gateway;
 pub(crate) mod container;
+pub(crate) mod delivery;
 pub(crate) mod dynamodb;
 pub(crate) mod eventbridge;
 pub(crate) mod firehose;
