@@ -15,3 +15,5 @@ pub(crate) mod sns;
 pub(crate) mod sqs;
 pub(crate) mod step_functions;
 pub(crate) mod stream;
+#[cfg(test)]
+pub(crate) mod testkit;
