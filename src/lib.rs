@@ -18,6 +18,8 @@
 
 pub mod cli;
 pub mod cost;
+pub mod diagram;
+pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod model;

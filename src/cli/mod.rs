@@ -4,6 +4,7 @@
 //! errors, a bad `--set`), 2 usage errors (reported by clap). Errors go to stderr.
 
 mod bench;
+mod export;
 mod overrides;
 mod table;
 
@@ -53,6 +54,9 @@ pub enum Command {
     },
     /// Measure the engine's speed and memory on the built-in examples.
     Bench(bench::BenchArgs),
+    /// Export a design as a diagram (SVG, PNG, Mermaid, DOT), a Markdown spec, AsyncAPI
+    /// documents, or its simulated results (CSV, JSON).
+    Export(export::ExportArgs),
 }
 
 /// Options of `spillway run`.
@@ -105,6 +109,7 @@ pub fn execute(command: Command) -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check { file } => check(&file),
         Command::Bench(args) => bench::bench(&args),
+        Command::Export(args) => export::export(&args),
     };
     match result {
         Ok(code) => code,
@@ -200,15 +205,38 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         );
     }
 
-    let progress = Progress::default();
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let (value, halted) = simulate(&doc, &book, show_bar)?;
+    if let Some(dir) = &args.csv {
+        table::write_csv(&value, dir)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", table::render(&value));
+    }
+    if let Some(why) = halted {
+        eprintln!("error: the run was {why}");
+        return Ok(ExitCode::from(EXIT_INVALID));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run a validated design's replications (with a progress bar on stderr when asked) and
+/// return the combined report with its cost, and why the run halted if it did.
+fn simulate(
+    doc: &Document,
+    book: &cost::PriceBook,
+    show_bar: bool,
+) -> Result<(serde_json::Value, Option<String>)> {
+    let progress = Progress::default();
     let total_ns = doc
         .scenario
         .duration
         .ns
         .saturating_mul(u64::from(doc.scenario.replications.max(1)));
     let reports = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| sim::run_replications(&doc, Some(&progress)));
+        let worker = scope.spawn(|| sim::run_replications(doc, Some(&progress)));
         let started = Instant::now();
         let mut bar: Option<indicatif::ProgressBar> = None;
         while !worker.is_finished() {
@@ -236,30 +264,17 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     if reports.is_empty() {
         bail!("the simulation stopped unexpectedly");
     }
-    let halted: Vec<&str> = reports.iter().filter_map(|r| r.halted.as_deref()).collect();
+    let halted = reports.iter().find_map(|r| r.halted.clone());
     let values = reports
         .iter()
         .map(|r| {
             let mut v = serde_json::to_value(r)?;
-            let c = cost::estimate(r, &doc.cost, &book);
+            let c = cost::estimate(r, &doc.cost, book);
             if let serde_json::Value::Object(m) = &mut v {
                 m.insert("cost".to_owned(), serde_json::to_value(c)?);
             }
             Ok(v)
         })
         .collect::<Result<Vec<_>>>()?;
-    let value = sim::combine_json(values);
-    if let Some(dir) = &args.csv {
-        table::write_csv(&value, dir)?;
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
-    } else {
-        print!("{}", table::render(&value));
-    }
-    if let Some(why) = halted.first() {
-        eprintln!("error: the run was {why}");
-        return Ok(ExitCode::from(EXIT_INVALID));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok((sim::combine_json(values), halted))
 }

@@ -376,6 +376,26 @@ fn csv_field(s: &str) -> String {
 /// When the directory or files cannot be written.
 pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let texts = csv_texts(r);
+    write_atomic(&dir.join("components.csv"), texts.components.as_bytes())?;
+    write_atomic(&dir.join("series.csv"), texts.series.as_bytes())?;
+    write_atomic(&dir.join("cost.csv"), texts.cost.as_bytes())?;
+    Ok(())
+}
+
+/// The three CSV tables of a report.
+pub struct CsvTexts {
+    /// One row per component.
+    pub components: String,
+    /// One row per component and time bucket.
+    pub series: String,
+    /// One row per priced meter.
+    pub cost: String,
+}
+
+/// The CSV tables of a report, as text.
+#[must_use]
+pub fn csv_texts(r: &Value) -> CsvTexts {
     let counters = [
         "arrivals",
         "completions",
@@ -455,8 +475,6 @@ pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
             }
         }
     }
-    write_atomic(&dir.join("components.csv"), text.as_bytes())?;
-    write_atomic(&dir.join("series.csv"), series.as_bytes())?;
     let mut cost = String::from(
         "component,key,unit,amount,from_retries,usd_per_unit,usd,retry_usd,per_month_usd,status\n",
     );
@@ -484,6 +502,9 @@ pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
             }
         }
     }
-    write_atomic(&dir.join("cost.csv"), cost.as_bytes())?;
-    Ok(())
+    CsvTexts {
+        components: text,
+        series,
+        cost,
+    }
 }

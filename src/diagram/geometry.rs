@@ -1,0 +1,725 @@
+//! Where things go: box positions, outlines and edge paths in graph space (the space of
+//! the document's `layout`, y pointing down, one unit a pixel at zoom 1).
+//!
+//! A component's `layout` position is the centre of its box. Components without one are
+//! placed by a simple layered layout (longest path from the producers, left to right).
+
+use std::collections::BTreeMap;
+
+use super::style::{KindStyle, Shape, component_style, links, summary};
+use crate::model::{Document, LinkKind};
+
+/// A point in graph space.
+pub type Pos = [f32; 2];
+
+/// Size of a component's box in graph space.
+pub const NODE_SIZE: [f32; 2] = [180.0, 70.0];
+/// Distance between layers (columns) and rows of the automatic layout.
+pub const AUTO_SPACING: [f32; 2] = [220.0, 120.0];
+/// Font size of edge labels, in px.
+pub const LABEL_FONT_PX: f32 = 10.0;
+/// Longest line of an edge label, in characters, before it wraps.
+pub const LABEL_WRAP_CHARS: usize = 24;
+
+/// One component's box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Component id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Look of the box.
+    pub style: KindStyle,
+    /// One-line parameter summary.
+    pub summary: String,
+    /// Centre of the box.
+    pub center: Pos,
+    /// Width and height.
+    pub size: [f32; 2],
+}
+
+impl Node {
+    /// Top-left corner.
+    #[must_use]
+    pub fn min(&self) -> Pos {
+        [
+            self.center[0] - self.size[0] / 2.0,
+            self.center[1] - self.size[1] / 2.0,
+        ]
+    }
+
+    /// Bottom-right corner.
+    #[must_use]
+    pub fn max(&self) -> Pos {
+        [
+            self.center[0] + self.size[0] / 2.0,
+            self.center[1] + self.size[1] / 2.0,
+        ]
+    }
+}
+
+/// One connection's path: a cubic Bézier from the source's border to the target's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    /// Index of the source node.
+    pub from: usize,
+    /// Index of the target node.
+    pub to: usize,
+    /// Link kind (picks the line style).
+    pub kind: LinkKind,
+    /// Start, two control points, end (the arrow tip).
+    pub path: [Pos; 4],
+    /// Label lines (rule, filter, weight), already wrapped; empty when none.
+    pub label: Vec<String>,
+    /// Centre of the label.
+    pub label_center: Pos,
+}
+
+impl Edge {
+    /// The arrowhead triangle at the end of the path: tip, then the two back corners.
+    #[must_use]
+    pub fn arrow_head(&self, length: f32, half_width: f32) -> [Pos; 3] {
+        let tip = self.path[3];
+        let mut back = self.path[2];
+        if dist(tip, back) < 1e-3 {
+            back = self.path[0];
+        }
+        let (dx, dy) = unit(sub(tip, back));
+        let base = [tip[0] - dx * length, tip[1] - dy * length];
+        [
+            tip,
+            [base[0] - dy * half_width, base[1] + dx * half_width],
+            [base[0] + dy * half_width, base[1] - dx * half_width],
+        ]
+    }
+
+    /// Estimated size of the label box in px (width, height).
+    #[must_use]
+    pub fn label_size(&self) -> [f32; 2] {
+        label_size(&self.label)
+    }
+}
+
+/// The whole picture: boxes, edges and the bounding box of both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagram {
+    /// Title (the document's name).
+    pub title: String,
+    /// Boxes, in document order.
+    pub nodes: Vec<Node>,
+    /// Edges: the connections in document order, then the implied links (see
+    /// [`links`](super::style::links)); links with an unknown end are left out.
+    pub edges: Vec<Edge>,
+    /// Top-left of everything drawn.
+    pub min: Pos,
+    /// Bottom-right of everything drawn.
+    pub max: Pos,
+}
+
+/// Estimated width of a text in px: a fixed share of the font size per character, good
+/// enough for the sans-serif fonts renderers pick.
+#[must_use]
+pub fn text_width(text: &str, font_px: f32) -> f32 {
+    text.chars().count() as f32 * font_px * 0.6
+}
+
+/// Cut `text` to fit `max_px` at `font_px`, ending it with `…` when cut.
+#[must_use]
+pub fn fit_text(text: &str, max_px: f32, font_px: f32) -> String {
+    if text_width(text, font_px) <= max_px {
+        return text.to_owned();
+    }
+    let keep = ((max_px / (font_px * 0.6)).floor() as usize).saturating_sub(1);
+    let mut s: String = text.chars().take(keep).collect();
+    s.push('…');
+    s
+}
+
+/// Wrap a label at word boundaries (spaces, after commas), at most four lines.
+#[must_use]
+pub fn wrap_label(text: &str, max_chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > 4 {
+        lines.truncate(4);
+        if let Some(last) = lines.last_mut() {
+            last.push('…');
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| {
+            fit_text(
+                &l,
+                max_chars as f32 * LABEL_FONT_PX * 0.6 + 1.0,
+                LABEL_FONT_PX,
+            )
+        })
+        .collect()
+}
+
+fn label_size(lines: &[String]) -> [f32; 2] {
+    let w = lines
+        .iter()
+        .map(|l| text_width(l, LABEL_FONT_PX))
+        .fold(0.0, f32::max);
+    if lines.is_empty() {
+        [0.0, 0.0]
+    } else {
+        [w + 8.0, lines.len() as f32 * (LABEL_FONT_PX + 2.0) + 4.0]
+    }
+}
+
+fn sub(a: Pos, b: Pos) -> Pos {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+fn dist(a: Pos, b: Pos) -> f32 {
+    let d = sub(a, b);
+    (d[0] * d[0] + d[1] * d[1]).sqrt()
+}
+
+fn unit(v: Pos) -> (f32, f32) {
+    let l = (v[0] * v[0] + v[1] * v[1]).sqrt();
+    if l < 1e-6 {
+        (1.0, 0.0)
+    } else {
+        (v[0] / l, v[1] / l)
+    }
+}
+
+/// Where the ray from a box's centre towards `toward` leaves the box (plus `gap`).
+fn border_point(center: Pos, size: [f32; 2], toward: Pos, gap: f32) -> Pos {
+    let (dx, dy) = unit(sub(toward, center));
+    let hx = size[0] / 2.0 + gap;
+    let hy = size[1] / 2.0 + gap;
+    let tx = if dx.abs() < 1e-6 {
+        f32::INFINITY
+    } else {
+        hx / dx.abs()
+    };
+    let ty = if dy.abs() < 1e-6 {
+        f32::INFINITY
+    } else {
+        hy / dy.abs()
+    };
+    let t = tx.min(ty);
+    [center[0] + dx * t, center[1] + dy * t]
+}
+
+/// Layer of every component: longest path (over all links) from a component with no
+/// incoming link, capped at the number of components so cycles terminate.
+fn layers(doc: &Document) -> BTreeMap<&str, usize> {
+    let n = doc.components.len();
+    let mut layer: BTreeMap<&str, usize> =
+        doc.components.iter().map(|c| (c.id.as_str(), 0)).collect();
+    for _ in 0..n {
+        let mut changed = false;
+        for c in &doc.connections {
+            let (Some(&lf), Some(&lt)) = (layer.get(c.from.as_str()), layer.get(c.to.as_str()))
+            else {
+                continue;
+            };
+            if lt < lf + 1 && lf + 1 < n.max(1) && c.from != c.to {
+                layer.insert(c.to.as_str(), lf + 1);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    layer
+}
+
+/// Centres of every component: the document's `layout` where it has one; the others in
+/// a layered layout, below the positioned ones when there are any.
+#[must_use]
+pub fn positions(doc: &Document) -> BTreeMap<String, Pos> {
+    let mut out: BTreeMap<String, Pos> = BTreeMap::new();
+    let mut placed_max_y = f32::NEG_INFINITY;
+    let mut placed_min_x = f32::INFINITY;
+    for c in &doc.components {
+        if let Some(p) = doc
+            .layout
+            .get(&c.id)
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+        {
+            out.insert(c.id.clone(), *p);
+            placed_max_y = placed_max_y.max(p[1]);
+            placed_min_x = placed_min_x.min(p[0]);
+        }
+    }
+    let layer = layers(doc);
+    let (x0, y0) = if out.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (placed_min_x, placed_max_y + AUTO_SPACING[1] * 1.2)
+    };
+    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in &doc.components {
+        if out.contains_key(&c.id) {
+            continue;
+        }
+        let l = layer.get(c.id.as_str()).copied().unwrap_or(0);
+        let row = rows.entry(l).or_insert(0);
+        out.insert(
+            c.id.clone(),
+            [
+                x0 + l as f32 * AUTO_SPACING[0],
+                y0 + *row as f32 * AUTO_SPACING[1],
+            ],
+        );
+        *row += 1;
+    }
+    out
+}
+
+/// How much to stretch the x axis so that the label of every edge between boxes in the
+/// same row fits between them (1 to 2).
+fn x_stretch(doc: &Document, pos: &BTreeMap<String, Pos>) -> f32 {
+    let mut k = 1.0f32;
+    for l in links(doc) {
+        let (Some(a), Some(b)) = (pos.get(&l.from), pos.get(&l.to)) else {
+            continue;
+        };
+        let (dx, dy) = ((b[0] - a[0]).abs(), (b[1] - a[1]).abs());
+        if l.label.is_empty() || dx < 1.0 || dy >= NODE_SIZE[1] {
+            continue;
+        }
+        let w = label_size(&wrap_label(&l.label, LABEL_WRAP_CHARS))[0];
+        k = k.max((NODE_SIZE[0] + w + 24.0) / dx);
+    }
+    k.min(2.0)
+}
+
+/// Whether the segment a-b passes through a box other than those of `skip`.
+fn hits_box(path: &[Pos; 4], nodes: &[Node], skip: [usize; 2]) -> bool {
+    (1..20).any(|i| {
+        let p = bezier(path, i as f32 / 20.0);
+        nodes.iter().enumerate().any(|(k, n)| {
+            !skip.contains(&k) && {
+                let (lo, hi) = (n.min(), n.max());
+                p[0] > lo[0] - 4.0 && p[0] < hi[0] + 4.0 && p[1] > lo[1] - 4.0 && p[1] < hi[1] + 4.0
+            }
+        })
+    })
+}
+
+/// The path from box `na` to box `nb` bent sideways by `bend` px at its middle.
+fn bent_path(na: &Node, nb: &Node, bend: f32) -> [Pos; 4] {
+    let (dx, dy) = unit(sub(nb.center, na.center));
+    let (px, py) = (-dy, dx);
+    let mid = [
+        (na.center[0] + nb.center[0]) / 2.0 + px * bend,
+        (na.center[1] + nb.center[1]) / 2.0 + py * bend,
+    ];
+    let start = border_point(na.center, na.size, mid, 2.0);
+    let end = border_point(nb.center, nb.size, mid, 3.0);
+    let c1 = [
+        start[0] + (end[0] - start[0]) / 3.0 + px * bend * 1.2,
+        start[1] + (end[1] - start[1]) / 3.0 + py * bend * 1.2,
+    ];
+    let c2 = [
+        start[0] + (end[0] - start[0]) * 2.0 / 3.0 + px * bend * 1.2,
+        start[1] + (end[1] - start[1]) * 2.0 / 3.0 + py * bend * 1.2,
+    ];
+    [start, c1, c2, end]
+}
+
+/// Lay out a document: boxes, edge paths and labels, and the bounds of the picture.
+///
+/// Boxes sit at [`positions`], with the x axis stretched (at most twice) where an edge
+/// label would not fit between two boxes in a row. Edges are straight unless they join
+/// the same pair as another edge or would cross a third box; then they bend.
+#[must_use]
+pub fn layout(doc: &Document) -> Diagram {
+    let mut pos = positions(doc);
+    let k = x_stretch(doc, &pos);
+    if k > 1.0 {
+        let x0 = pos.values().map(|p| p[0]).fold(f32::INFINITY, f32::min);
+        for p in pos.values_mut() {
+            p[0] = x0 + (p[0] - x0) * k;
+        }
+    }
+    let nodes: Vec<Node> = doc
+        .components
+        .iter()
+        .map(|c| Node {
+            id: c.id.clone(),
+            name: c.display_name().to_owned(),
+            style: component_style(doc, c),
+            summary: summary(&c.kind),
+            center: pos.get(&c.id).copied().unwrap_or([0.0, 0.0]),
+            size: NODE_SIZE,
+        })
+        .collect();
+    let index: BTreeMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
+    let all = links(doc);
+    // how many edges join each unordered pair, to bend parallel ones apart
+    let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let ends: Vec<Option<(usize, usize)>> = all
+        .iter()
+        .map(|c| Some((*index.get(c.from.as_str())?, *index.get(c.to.as_str())?)))
+        .collect();
+    for (a, b) in ends.iter().flatten() {
+        *pair_count.entry(((*a).min(*b), (*a).max(*b))).or_insert(0) += 1;
+    }
+    let mut pair_seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut edges = Vec::new();
+    for (c, e) in all.iter().zip(&ends) {
+        let Some((a, b)) = *e else { continue };
+        let key = (a.min(b), a.max(b));
+        let total = pair_count.get(&key).copied().unwrap_or(1);
+        let seen = pair_seen.entry(key).or_insert(0);
+        let nth = *seen;
+        *seen += 1;
+        let (na, nb) = (&nodes[a], &nodes[b]);
+        let path = if a == b {
+            // a loop over the top of the box
+            let top = na.min()[1];
+            let cx = na.center[0];
+            [
+                [cx - 20.0, top],
+                [cx - 40.0, top - 50.0],
+                [cx + 40.0, top - 50.0],
+                [cx + 20.0, top - 2.0],
+            ]
+        } else if total > 1 {
+            // parallel edges: alternating sides; the sign follows the pair's canonical
+            // direction so A->B and B->A separate
+            let step = (nth / 2 + 1) as f32 * 24.0;
+            let side = if nth % 2 == 0 { 1.0 } else { -1.0 };
+            let dir = if a < b { 1.0 } else { -1.0 };
+            bent_path(na, nb, step * side * dir)
+        } else {
+            [0.0f32, 40.0, -40.0, 80.0, -80.0, 130.0, -130.0]
+                .iter()
+                .map(|bend| bent_path(na, nb, *bend))
+                .find(|p| !hits_box(p, &nodes, [a, b]))
+                .unwrap_or_else(|| bent_path(na, nb, 0.0))
+        };
+        let label = if c.label.is_empty() {
+            Vec::new()
+        } else {
+            wrap_label(&c.label, LABEL_WRAP_CHARS)
+        };
+        let label_center = bezier(&path, 0.5);
+        edges.push(Edge {
+            from: a,
+            to: b,
+            kind: c.kind,
+            path,
+            label,
+            label_center,
+        });
+    }
+    place_labels(&nodes, &mut edges);
+    let mut min = [f32::INFINITY, f32::INFINITY];
+    let mut max = [f32::NEG_INFINITY, f32::NEG_INFINITY];
+    let mut grow = |lo: Pos, hi: Pos| {
+        min = [min[0].min(lo[0]), min[1].min(lo[1])];
+        max = [max[0].max(hi[0]), max[1].max(hi[1])];
+    };
+    for n in &nodes {
+        grow(n.min(), n.max());
+    }
+    for e in &edges {
+        for p in &e.path {
+            grow(*p, *p);
+        }
+        let [w, h] = e.label_size();
+        if w > 0.0 {
+            let c = e.label_center;
+            grow(
+                [c[0] - w / 2.0, c[1] - h / 2.0],
+                [c[0] + w / 2.0, c[1] + h / 2.0],
+            );
+        }
+    }
+    if nodes.is_empty() {
+        min = [0.0, 0.0];
+        max = [0.0, 0.0];
+    }
+    Diagram {
+        title: doc.name.clone(),
+        nodes,
+        edges,
+        min,
+        max,
+    }
+}
+
+/// A point on a cubic Bézier.
+#[must_use]
+pub fn bezier(p: &[Pos; 4], t: f32) -> Pos {
+    let u = 1.0 - t;
+    let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+    [
+        w[0] * p[0][0] + w[1] * p[1][0] + w[2] * p[2][0] + w[3] * p[3][0],
+        w[0] * p[0][1] + w[1] * p[1][1] + w[2] * p[2][1] + w[3] * p[3][1],
+    ]
+}
+
+fn overlaps(c: Pos, size: [f32; 2], lo: Pos, hi: Pos) -> bool {
+    c[0] + size[0] / 2.0 > lo[0]
+        && c[0] - size[0] / 2.0 < hi[0]
+        && c[1] + size[1] / 2.0 > lo[1]
+        && c[1] - size[1] / 2.0 < hi[1]
+}
+
+/// Move each label along its edge (and, failing that, off it) until it covers no box
+/// and no label placed before it.
+fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
+    let mut taken: Vec<(Pos, Pos)> = nodes.iter().map(|n| (n.min(), n.max())).collect();
+    for e in edges.iter_mut() {
+        let size = label_size(&e.label);
+        if size[0] == 0.0 {
+            continue;
+        }
+        let mut candidates: Vec<Pos> = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75]
+            .iter()
+            .map(|t| bezier(&e.path, *t))
+            .collect();
+        let mid = bezier(&e.path, 0.5);
+        for off in [1.0f32, -1.0, 2.0, -2.0] {
+            candidates.push([mid[0], mid[1] + off * (size[1] / 2.0 + 4.0)]);
+        }
+        let free = |c: Pos| {
+            !taken.iter().any(|(lo, hi)| {
+                overlaps(
+                    c,
+                    size,
+                    [lo[0] - 2.0, lo[1] - 2.0],
+                    [hi[0] + 2.0, hi[1] + 2.0],
+                )
+            })
+        };
+        let chosen = candidates.iter().copied().find(|c| free(*c)).unwrap_or(mid);
+        e.label_center = chosen;
+        taken.push((
+            [chosen[0] - size[0] / 2.0, chosen[1] - size[1] / 2.0],
+            [chosen[0] + size[0] / 2.0, chosen[1] + size[1] / 2.0],
+        ));
+    }
+}
+
+/// One step of an outline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PathOp {
+    /// Start a sub-path here.
+    MoveTo(Pos),
+    /// Straight line to here.
+    LineTo(Pos),
+    /// Cubic Bézier through two control points to the last point.
+    CubicTo(Pos, Pos, Pos),
+    /// Back to the sub-path's start.
+    Close,
+}
+
+/// Quarter-ellipse arcs as Béziers use this share of the radius for the handles.
+const KAPPA: f32 = 0.552_284_8;
+
+/// The outline of a shape in the box `min..max`: the filled body first, then any
+/// decoration lines (a cylinder's rim).
+#[must_use]
+pub fn outline(shape: Shape, min: Pos, max: Pos) -> Vec<Vec<PathOp>> {
+    use PathOp::{Close, CubicTo, LineTo, MoveTo};
+    let [x0, y0] = min;
+    let [x1, y1] = max;
+    let (w, h) = (x1 - x0, y1 - y0);
+    let cy = (y0 + y1) / 2.0;
+    let cx = (x0 + x1) / 2.0;
+    match shape {
+        Shape::Parallelogram => {
+            let s = h * 0.3;
+            vec![vec![
+                MoveTo([x0 + s, y0]),
+                LineTo([x1, y0]),
+                LineTo([x1 - s, y1]),
+                LineTo([x0, y1]),
+                Close,
+            ]]
+        }
+        Shape::Hexagon => {
+            let s = h * 0.35;
+            vec![vec![
+                MoveTo([x0 + s, y0]),
+                LineTo([x1 - s, y0]),
+                LineTo([x1, cy]),
+                LineTo([x1 - s, y1]),
+                LineTo([x0 + s, y1]),
+                LineTo([x0, cy]),
+                Close,
+            ]]
+        }
+        Shape::Octagon => {
+            let s = h * 0.28;
+            vec![vec![
+                MoveTo([x0 + s, y0]),
+                LineTo([x1 - s, y0]),
+                LineTo([x1, y0 + s]),
+                LineTo([x1, y1 - s]),
+                LineTo([x1 - s, y1]),
+                LineTo([x0 + s, y1]),
+                LineTo([x0, y1 - s]),
+                LineTo([x0, y0 + s]),
+                Close,
+            ]]
+        }
+        Shape::RoundedBox => {
+            let r = 10.0f32.min(w / 2.0).min(h / 2.0);
+            let k = r * (1.0 - KAPPA);
+            vec![vec![
+                MoveTo([x0 + r, y0]),
+                LineTo([x1 - r, y0]),
+                CubicTo([x1 - k, y0], [x1, y0 + k], [x1, y0 + r]),
+                LineTo([x1, y1 - r]),
+                CubicTo([x1, y1 - k], [x1 - k, y1], [x1 - r, y1]),
+                LineTo([x0 + r, y1]),
+                CubicTo([x0 + k, y1], [x0, y1 - k], [x0, y1 - r]),
+                LineTo([x0, y0 + r]),
+                CubicTo([x0, y0 + k], [x0 + k, y0], [x0 + r, y0]),
+                Close,
+            ]]
+        }
+        Shape::Cylinder => {
+            // upright: elliptic top and bottom of half-height ry
+            let rx = w / 2.0;
+            let ry = (h * 0.12).min(10.0);
+            let (t, b) = (y0 + ry, y1 - ry);
+            let (kx, ky) = (rx * KAPPA, ry * KAPPA);
+            vec![
+                vec![
+                    MoveTo([x0, t]),
+                    CubicTo([x0, t - ky], [cx - kx, y0], [cx, y0]),
+                    CubicTo([cx + kx, y0], [x1, t - ky], [x1, t]),
+                    LineTo([x1, b]),
+                    CubicTo([x1, b + ky], [cx + kx, y1], [cx, y1]),
+                    CubicTo([cx - kx, y1], [x0, b + ky], [x0, b]),
+                    Close,
+                ],
+                vec![
+                    MoveTo([x0, t]),
+                    CubicTo([x0, t + ky], [cx - kx, t + ry], [cx, t + ry]),
+                    CubicTo([cx + kx, t + ry], [x1, t + ky], [x1, t]),
+                ],
+            ]
+        }
+        Shape::Pipe => {
+            // lying down: elliptic left and right ends of half-width rx
+            let ry = h / 2.0;
+            let rx = (w * 0.07).min(12.0);
+            let (l, r) = (x0 + rx, x1 - rx);
+            let (kx, ky) = (rx * KAPPA, ry * KAPPA);
+            vec![
+                vec![
+                    MoveTo([l, y0]),
+                    LineTo([r, y0]),
+                    CubicTo([r + kx, y0], [x1, cy - ky], [x1, cy]),
+                    CubicTo([x1, cy + ky], [r + kx, y1], [r, y1]),
+                    LineTo([l, y1]),
+                    CubicTo([l - kx, y1], [x0, cy + ky], [x0, cy]),
+                    CubicTo([x0, cy - ky], [l - kx, y0], [l, y0]),
+                    Close,
+                ],
+                vec![
+                    MoveTo([r, y0]),
+                    CubicTo([r - kx, y0], [r - rx, cy - ky], [r - rx, cy]),
+                    CubicTo([r - rx, cy + ky], [r - kx, y1], [r, y1]),
+                ],
+            ]
+        }
+    }
+}
+
+/// Horizontal room for text inside a shape of width `w` and height `h` (its widest
+/// rectangle, less padding).
+#[must_use]
+pub fn text_room(shape: Shape, w: f32, h: f32) -> f32 {
+    let inset = match shape {
+        Shape::Parallelogram => h * 0.3,
+        Shape::Hexagon => h * 0.35 * 0.9,
+        Shape::Octagon => h * 0.1,
+        Shape::RoundedBox | Shape::Cylinder => 0.0,
+        Shape::Pipe => (w * 0.07).min(12.0) * 2.0,
+    };
+    (w - 2.0 * inset - 12.0).max(10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::from_ron_str;
+
+    #[test]
+    fn unplaced_components_get_layers() {
+        let doc = from_ron_str(
+            r#"(components: [
+                (id: "p", kind: Producer()),
+                (id: "a", kind: Station()),
+                (id: "b", kind: Station()),
+                (id: "s", kind: Sink()),
+            ], connections: [
+                (from: "p", to: "a"), (from: "a", to: "b"), (from: "b", to: "s"), (from: "p", to: "s"),
+                (from: "b", to: "a"),
+            ])"#,
+        )
+        .unwrap();
+        let pos = positions(&doc);
+        assert_eq!(pos["p"][0], 0.0);
+        assert!(pos["a"][0] < pos["b"][0]);
+        assert!(pos["b"][0] < pos["s"][0], "longest path puts s after b");
+        let d = layout(&doc);
+        assert_eq!(d.edges.len(), 5);
+        // a->b and b->a bend apart
+        let ab = &d.edges[1];
+        let ba = &d.edges[4];
+        assert!(dist(bezier(&ab.path, 0.5), bezier(&ba.path, 0.5)) > 20.0);
+        assert!(d.min[0] < d.max[0]);
+    }
+
+    #[test]
+    fn edges_start_and_end_on_box_borders() {
+        let doc = from_ron_str(
+            r#"(components: [(id: "a", kind: Producer()), (id: "b", kind: Sink())],
+                connections: [(from: "a", to: "b")],
+                layout: {"a": (0.0, 0.0), "b": (300.0, 0.0)})"#,
+        )
+        .unwrap();
+        let d = layout(&doc);
+        let e = &d.edges[0];
+        assert!((e.path[0][0] - (NODE_SIZE[0] / 2.0 + 2.0)).abs() < 0.01);
+        assert!((e.path[3][0] - (300.0 - NODE_SIZE[0] / 2.0 - 3.0)).abs() < 0.01);
+        let head = e.arrow_head(10.0, 4.0);
+        assert!(head[1][0] < head[0][0]);
+    }
+
+    #[test]
+    fn labels_wrap_and_fit() {
+        let lines = wrap_label(
+            "OrderPlaced, OrderCancelled, OrderUpdated; fulfilment=physical",
+            24,
+        );
+        assert!(lines.len() >= 2 && lines.len() <= 3, "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 25), "{lines:?}");
+        assert_eq!(fit_text("abcdefghij", 30.0, 10.0), "abcd…");
+        assert_eq!(fit_text("abc", 30.0, 10.0), "abc");
+    }
+}
