@@ -19,7 +19,7 @@ pub const AUTO_SPACING: [f32; 2] = [220.0, 120.0];
 /// Font size of edge labels, in px.
 pub const LABEL_FONT_PX: f32 = 10.0;
 /// Longest line of an edge label, in characters, before it wraps.
-pub const LABEL_WRAP_CHARS: usize = 24;
+pub const LABEL_WRAP_CHARS: usize = 30;
 
 /// One component's box.
 #[derive(Clone, Debug, PartialEq)]
@@ -219,21 +219,57 @@ fn border_point(center: Pos, size: [f32; 2], toward: Pos, gap: f32) -> Pos {
     [center[0] + dx * t, center[1] + dy * t]
 }
 
-/// Layer of every component: longest path (over all links) from a component with no
-/// incoming link, capped at the number of components so cycles terminate.
+/// Layer of every component: longest path from a component with no incoming link,
+/// over all links except those that close a cycle (found by a depth-first search from
+/// the sources, in document order).
 fn layers(doc: &Document) -> BTreeMap<&str, usize> {
-    let n = doc.components.len();
-    let mut layer: BTreeMap<&str, usize> =
-        doc.components.iter().map(|c| (c.id.as_str(), 0)).collect();
+    let ids: Vec<&str> = doc.components.iter().map(|c| c.id.as_str()).collect();
+    let idx: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let n = ids.len();
+    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut has_in = vec![false; n];
+    for c in &doc.connections {
+        if let (Some(&a), Some(&b)) = (idx.get(c.from.as_str()), idx.get(c.to.as_str()))
+            && a != b
+        {
+            out_edges[a].push(b);
+            has_in[b] = true;
+        }
+    }
+    // 0 unvisited, 1 on the stack, 2 done
+    let mut state = vec![0u8; n];
+    let mut forward: Vec<(usize, usize)> = Vec::new();
+    let starts: Vec<usize> = (0..n).filter(|i| !has_in[*i]).chain(0..n).collect();
+    for s in starts {
+        if state[s] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(s, 0)];
+        state[s] = 1;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if let Some(&w) = out_edges[v].get(*next) {
+                *next += 1;
+                match state[w] {
+                    0 => {
+                        forward.push((v, w));
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    2 => forward.push((v, w)),
+                    _ => {} // back edge: closes a cycle
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    let mut layer = vec![0usize; n];
     for _ in 0..n {
         let mut changed = false;
-        for c in &doc.connections {
-            let (Some(&lf), Some(&lt)) = (layer.get(c.from.as_str()), layer.get(c.to.as_str()))
-            else {
-                continue;
-            };
-            if lt < lf + 1 && lf + 1 < n.max(1) && c.from != c.to {
-                layer.insert(c.to.as_str(), lf + 1);
+        for &(a, b) in &forward {
+            if layer[b] < layer[a] + 1 {
+                layer[b] = layer[a] + 1;
                 changed = true;
             }
         }
@@ -241,7 +277,7 @@ fn layers(doc: &Document) -> BTreeMap<&str, usize> {
             break;
         }
     }
-    layer
+    ids.into_iter().zip(layer).collect()
 }
 
 /// Centres of every component: the document's `layout` where it has one; the others in
@@ -287,8 +323,8 @@ pub fn positions(doc: &Document) -> BTreeMap<String, Pos> {
     out
 }
 
-/// How much to stretch the x axis so that the label of every edge between boxes in the
-/// same row fits between them (1 to 2).
+/// How much to stretch the x axis so that the label of every edge fits between its two
+/// boxes, beside them or (for boxes in different rows) between the rows (1 to 2).
 fn x_stretch(doc: &Document, pos: &BTreeMap<String, Pos>) -> f32 {
     let mut k = 1.0f32;
     for l in links(doc) {
@@ -296,11 +332,14 @@ fn x_stretch(doc: &Document, pos: &BTreeMap<String, Pos>) -> f32 {
             continue;
         };
         let (dx, dy) = ((b[0] - a[0]).abs(), (b[1] - a[1]).abs());
-        if l.label.is_empty() || dx < 1.0 || dy >= NODE_SIZE[1] {
+        if l.label.is_empty() || dx < 1.0 {
             continue;
         }
-        let w = label_size(&wrap_label(&l.label, LABEL_WRAP_CHARS))[0];
-        k = k.max((NODE_SIZE[0] + w + 24.0) / dx);
+        let [w, h] = label_size(&wrap_label(&l.label, LABEL_WRAP_CHARS));
+        let fits_between_rows = dy - NODE_SIZE[1] >= h + 8.0;
+        if !fits_between_rows {
+            k = k.max((NODE_SIZE[0] + w + 24.0) / dx);
+        }
     }
     k.min(2.0)
 }
@@ -405,7 +444,7 @@ pub fn layout(doc: &Document) -> Diagram {
             // parallel edges: alternating sides; the sign follows the pair's canonical
             // direction so A->B and B->A separate
             let step = (nth / 2 + 1) as f32 * 24.0;
-            let side = if nth % 2 == 0 { 1.0 } else { -1.0 };
+            let side = if nth.is_multiple_of(2) { 1.0 } else { -1.0 };
             let dir = if a < b { 1.0 } else { -1.0 };
             bent_path(na, nb, step * side * dir)
         } else {
@@ -493,13 +532,16 @@ fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
         if size[0] == 0.0 {
             continue;
         }
-        let mut candidates: Vec<Pos> = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75]
+        let mut candidates: Vec<Pos> = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8]
             .iter()
             .map(|t| bezier(&e.path, *t))
             .collect();
         let mid = bezier(&e.path, 0.5);
         for off in [1.0f32, -1.0, 2.0, -2.0] {
             candidates.push([mid[0], mid[1] + off * (size[1] / 2.0 + 4.0)]);
+        }
+        for off in [1.0f32, -1.0] {
+            candidates.push([mid[0] + off * (size[0] / 2.0 + 4.0), mid[1]]);
         }
         let free = |c: Pos| {
             !taken.iter().any(|(lo, hi)| {
@@ -717,7 +759,7 @@ mod tests {
             "OrderPlaced, OrderCancelled, OrderUpdated; fulfilment=physical",
             24,
         );
-        assert!(lines.len() >= 2 && lines.len() <= 3, "{lines:?}");
+        assert!(lines.len() >= 2 && lines.len() <= 4, "{lines:?}");
         assert!(lines.iter().all(|l| l.chars().count() <= 25), "{lines:?}");
         assert_eq!(fit_text("abcdefghij", 30.0, 10.0), "abcd…");
         assert_eq!(fit_text("abc", 30.0, 10.0), "abc");

@@ -132,6 +132,19 @@ pub struct KindStyle {
     pub kind_label: &'static str,
 }
 
+impl KindStyle {
+    /// The kind label without a leading repeat of the glyph: `queue` for glyph `SQS` and
+    /// label `SQS queue`, so that `glyph + " " + kind_rest` reads "SQS queue".
+    #[must_use]
+    pub fn kind_rest(&self) -> &'static str {
+        let label: &'static str = self.kind_label;
+        match label.strip_prefix(self.glyph) {
+            Some(r) if r.starts_with(' ') => r.trim_start(),
+            _ => label,
+        }
+    }
+}
+
 fn group_shape(group: Group) -> Shape {
     match group {
         Group::Producers => Shape::Parallelogram,
@@ -253,11 +266,11 @@ pub fn human_duration(d: Duration) -> String {
     let ns = d.ns;
     if ns == 0 {
         "0 s".to_owned()
-    } else if ns % (86_400 * S) == 0 {
+    } else if ns.is_multiple_of(86_400 * S) {
         format!("{} d", ns / (86_400 * S))
-    } else if ns % (3600 * S) == 0 {
+    } else if ns.is_multiple_of(3600 * S) {
         format!("{} h", ns / (3600 * S))
-    } else if ns % (60 * S) == 0 && ns >= 60 * S {
+    } else if ns.is_multiple_of(60 * S) && ns >= 60 * S {
         format!("{} min", ns / (60 * S))
     } else if ns >= S {
         format!("{} s", num(d.as_secs_f64()))
@@ -485,19 +498,19 @@ fn condition_text(name: &str, c: &Condition) -> String {
 #[must_use]
 pub fn connection_label(c: &Connection) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some(f) = &c.filter {
-        if c.kind == LinkKind::Delivery {
-            if !f.event_types.is_empty() {
-                parts.push(f.event_types.join(", "));
-            }
-            let conds: Vec<String> = f
-                .attributes
-                .iter()
-                .map(|(k, v)| condition_text(k, v))
-                .collect();
-            if !conds.is_empty() {
-                parts.push(conds.join(", "));
-            }
+    if let Some(f) = &c.filter
+        && c.kind == LinkKind::Delivery
+    {
+        if !f.event_types.is_empty() {
+            parts.push(f.event_types.join(", "));
+        }
+        let conds: Vec<String> = f
+            .attributes
+            .iter()
+            .map(|(k, v)| condition_text(k, v))
+            .collect();
+        if !conds.is_empty() {
+            parts.push(conds.join(", "));
         }
     }
     let mut text = parts.join("; ");
@@ -555,29 +568,29 @@ pub fn links(doc: &Document) -> Vec<Link> {
         .collect();
     let mut implied: Vec<Link> = Vec::new();
     for c in &doc.connections {
-        if let Some(d) = &c.dead_letter {
-            if !implied.iter().any(|l| l.from == c.from && &l.to == d) {
-                implied.push(Link {
-                    from: c.from.clone(),
-                    to: d.clone(),
-                    kind: LinkKind::DeadLetter,
-                    label: "target DLQ".to_owned(),
-                    connection: None,
-                });
-            }
+        if let Some(d) = &c.dead_letter
+            && !implied.iter().any(|l| l.from == c.from && &l.to == d)
+        {
+            implied.push(Link {
+                from: c.from.clone(),
+                to: d.clone(),
+                kind: LinkKind::DeadLetter,
+                label: "target DLQ".to_owned(),
+                connection: None,
+            });
         }
     }
     for comp in &doc.components {
-        if let ComponentKind::Firehose(f) = &comp.kind {
-            if let Some(t) = &f.transform {
-                implied.push(Link {
-                    from: comp.id.clone(),
-                    to: t.clone(),
-                    kind: LinkKind::Delivery,
-                    label: "transform (call)".to_owned(),
-                    connection: None,
-                });
-            }
+        if let ComponentKind::Firehose(f) = &comp.kind
+            && let Some(t) = &f.transform
+        {
+            implied.push(Link {
+                from: comp.id.clone(),
+                to: t.clone(),
+                kind: LinkKind::Delivery,
+                label: "transform (call)".to_owned(),
+                connection: None,
+            });
         }
     }
     out.extend(implied);

@@ -61,7 +61,7 @@ pub fn render(doc: &Document) -> String {
             "{}\n{} {}\n{}",
             c.display_name(),
             style.glyph,
-            style.kind_label,
+            style.kind_rest(),
             diagram::summary(&c.kind)
         );
         by_group.entry(style.group).or_default().push(format!(

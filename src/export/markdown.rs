@@ -45,16 +45,15 @@ fn value_text(v: &Value) -> String {
             a.iter().map(value_text).collect::<Vec<_>>().join(", ")
         ),
         Value::Object(m) => {
-            if m.len() == 1 {
-                if let Some((k, inner)) = m.iter().next() {
-                    if k.starts_with(|c: char| c.is_ascii_uppercase()) {
-                        return match inner {
-                            Value::Object(_) => format!("{k}{}", value_text(inner)),
-                            Value::Null => k.clone(),
-                            other => format!("{k}({})", value_text(other)),
-                        };
-                    }
-                }
+            if m.len() == 1
+                && let Some((k, inner)) = m.iter().next()
+                && k.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                return match inner {
+                    Value::Object(_) => format!("{k}{}", value_text(inner)),
+                    Value::Null => k.clone(),
+                    other => format!("{k}({})", value_text(other)),
+                };
             }
             format!(
                 "({})",

@@ -112,7 +112,7 @@ pub fn render(doc: &Document) -> String {
             "    {id}{open}\"{}<br/>{} {} · {}\"{close}",
             escape(c.display_name()),
             escape(style.glyph),
-            escape(style.kind_label),
+            escape(style.kind_rest()),
             escape(&diagram::summary(&c.kind)),
         );
         by_group.entry(style.group).or_default().push(id);

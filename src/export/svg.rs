@@ -232,12 +232,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
             xml(&fit_text(&n.name, room, name_px))
         );
         // "SQS queue" with glyph "SQS" reads as **SQS** queue, not SQS SQS queue
-        let rest = n
-            .style
-            .kind_label
-            .strip_prefix(n.style.glyph)
-            .filter(|r| r.starts_with(' '))
-            .map_or(n.style.kind_label, str::trim_start);
+        let rest = n.style.kind_rest();
         let kind_line = fit_text(
             rest,
             room - diagram::text_width(n.style.glyph, 10.0) - 6.0,

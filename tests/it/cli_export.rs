@@ -1,0 +1,255 @@
+//! `spillway export`: standard output, files written atomically, refusal to overwrite,
+//! bad formats and paths, results.
+
+use assert_cmd::Command;
+
+fn spillway() -> Command {
+    let mut c = Command::cargo_bin("spillway").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-export-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SMALL: &str = r#"(
+    name: "Small queue",
+    scenario: (duration: "2m", warmup: "10s", seed: 3),
+    components: [
+        (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 20.0))),
+        (id: "q", kind: SqsQueue(max_receive_count: 3)),
+        (id: "f", kind: Lambda(duration_ms: Constant(20.0), fail_prob: 0.05)),
+        (id: "dlq", kind: SqsQueue()),
+    ],
+    connections: [
+        (from: "p", to: "q"), (from: "q", to: "f"), (from: "q", to: "dlq", kind: DeadLetter),
+    ],
+)"#;
+
+fn run(args: &[&str]) -> std::process::Output {
+    spillway().args(args).output().unwrap()
+}
+
+#[test]
+fn text_formats_go_to_stdout() {
+    for (format, start) in [
+        ("mermaid", "---\ntitle: \"Insurance quotes\""),
+        ("dot", "digraph \"Insurance quotes\""),
+        ("svg", "<svg xmlns"),
+        ("markdown", "# Insurance quotes"),
+        ("asyncapi", "[\n  {\n    \"asyncapi\": \"3.0.0\""),
+    ] {
+        let out = run(&[
+            "export",
+            "examples/insurance-quotes.ron",
+            "--format",
+            format,
+        ]);
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(start),
+            "{format}: {}",
+            &text[..text.len().min(200)]
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn writes_atomically_and_refuses_to_overwrite() {
+    let dir = temp_dir("force");
+    let path = dir.join("d.svg");
+    let p = path.to_str().unwrap();
+    let out = run(&["export", "examples/order-fanout.ron", "-f", "svg", "-o", p]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
+    std::fs::write(&path, "mine").unwrap();
+    let out = run(&["export", "examples/order-fanout.ron", "-f", "svg", "-o", p]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("exists; use --force"), "{err}");
+    assert!(err.contains(p), "the error names the path: {err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "mine",
+        "left untouched"
+    );
+    let out = run(&[
+        "export",
+        "examples/order-fanout.ron",
+        "-f",
+        "svg",
+        "-o",
+        p,
+        "--force",
+        "-q",
+    ]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty());
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "no temporary file is left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_formats_and_paths_are_errors() {
+    let out = run(&["export", "examples/mm1.ron", "--format", "pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("unknown format `pdf`"), "{err}");
+    let out = run(&[
+        "export",
+        "examples/mm1.ron",
+        "-f",
+        "dot",
+        "-o",
+        "/nonexistent-dir/x.dot",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot write /nonexistent-dir/x.dot"), "{err}");
+    let out = run(&["export", "examples/missing.ron", "-f", "dot"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn asyncapi_writes_one_file_per_application() {
+    let dir = temp_dir("asyncapi");
+    let out_dir = dir.join("api");
+    let out = run(&[
+        "export",
+        "examples/order-fanout.ron",
+        "-f",
+        "asyncapi",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "billing.asyncapi.json",
+            "shop.asyncapi.json",
+            "warehouse.asyncapi.json"
+        ]
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("shop.asyncapi.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["asyncapi"], "3.0.0");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn results_formats_simulate() {
+    let dir = temp_dir("results");
+    let design = dir.join("small.ron");
+    std::fs::write(&design, SMALL).unwrap();
+    let d = design.to_str().unwrap();
+    let out = run(&["export", d, "-f", "csv"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("component,bucket_start_s,"), "{csv}");
+    assert!(
+        csv.lines().count() > 4 * 10,
+        "one row per component and bucket"
+    );
+    let out = run(&["export", d, "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "spillway.report/1");
+    assert!(v["cost"]["per_month_usd"].as_f64().unwrap() > 0.0);
+    // the same run gives the same bytes
+    assert_eq!(run(&["export", d, "-f", "json"]).stdout, out.stdout);
+
+    let spec = dir.join("spec.md");
+    let out = run(&[
+        "export",
+        d,
+        "-f",
+        "markdown",
+        "--with-results",
+        "-o",
+        spec.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(&spec).unwrap();
+    for needle in [
+        "![Diagram of Small queue](spec.svg)",
+        "```mermaid",
+        "### KPIs per component",
+        "### Cost",
+        "per month",
+        "### Findings",
+        "![Throughput over time](spec-throughput.svg)",
+        "![Cost rate over time](spec-cost.svg)",
+    ] {
+        assert!(md.contains(needle), "missing {needle:?} in\n{md}");
+    }
+    for f in ["spec.svg", "spec-throughput.svg", "spec-cost.svg"] {
+        assert!(
+            std::fs::read_to_string(dir.join(f))
+                .unwrap()
+                .starts_with("<svg"),
+            "{f}"
+        );
+    }
+    let out = run(&["export", d, "-f", "asyncapi", "--with-results"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["info"]["title"] == "f")
+        .unwrap();
+    assert!(
+        f["info"]["x-spillway-simulated"]["throughput_per_s"]
+            .as_f64()
+            .unwrap()
+            > 10.0
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn png_is_not_available_yet() {
+    let out = run(&["export", "examples/mm1.ron", "-f", "png"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG export is not available"));
+}

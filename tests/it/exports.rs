@@ -1,0 +1,274 @@
+//! Exporters: snapshots of every text format on two examples, determinism, structure
+//! of the AsyncAPI documents, geometry without overlaps, DOT accepted by Graphviz.
+
+use spillway::diagram;
+use spillway::export::{asyncapi, dot, markdown, mermaid, svg};
+use spillway::model::Document;
+
+use crate::common::example;
+
+const SNAPSHOT_EXAMPLES: [&str; 2] = ["insurance-quotes", "order-fanout"];
+
+fn all_examples() -> Vec<(String, Document)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            n.strip_suffix(".ron").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let d = example(&format!("{n}.ron"));
+            (n, d)
+        })
+        .collect()
+}
+
+#[test]
+fn mermaid_snapshots() {
+    for n in SNAPSHOT_EXAMPLES {
+        insta::assert_snapshot!(
+            format!("mermaid_{n}"),
+            mermaid::render(&example(&format!("{n}.ron")))
+        );
+    }
+}
+
+#[test]
+fn dot_snapshots() {
+    for n in SNAPSHOT_EXAMPLES {
+        insta::assert_snapshot!(
+            format!("dot_{n}"),
+            dot::render(&example(&format!("{n}.ron")))
+        );
+    }
+}
+
+#[test]
+fn svg_snapshots() {
+    for n in SNAPSHOT_EXAMPLES {
+        let doc = example(&format!("{n}.ron"));
+        insta::assert_snapshot!(
+            format!("svg_{n}"),
+            svg::render(&doc, &svg::SvgOptions::default())
+        );
+    }
+}
+
+#[test]
+fn markdown_snapshots() {
+    for n in SNAPSHOT_EXAMPLES {
+        let doc = example(&format!("{n}.ron"));
+        let files = markdown::Attachments {
+            diagram_svg: Some(format!("{n}.svg")),
+            ..markdown::Attachments::default()
+        };
+        insta::assert_snapshot!(
+            format!("markdown_{n}"),
+            markdown::render(&doc, None, &files)
+        );
+    }
+}
+
+#[test]
+fn asyncapi_snapshots() {
+    for n in SNAPSHOT_EXAMPLES {
+        let doc = example(&format!("{n}.ron"));
+        insta::assert_snapshot!(format!("asyncapi_{n}"), asyncapi::render_all(&doc, None));
+    }
+}
+
+#[test]
+fn exports_are_deterministic() {
+    for (n, doc) in all_examples() {
+        let once = [
+            mermaid::render(&doc),
+            dot::render(&doc),
+            svg::render(&doc, &svg::SvgOptions::default()),
+            markdown::render(&doc, None, &markdown::Attachments::default()),
+            asyncapi::render_all(&doc, None),
+        ];
+        let again = [
+            mermaid::render(&doc),
+            dot::render(&doc),
+            svg::render(&doc, &svg::SvgOptions::default()),
+            markdown::render(&doc, None, &markdown::Attachments::default()),
+            asyncapi::render_all(&doc, None),
+        ];
+        assert_eq!(once, again, "{n}");
+    }
+}
+
+/// Follow a local `$ref` (`#/a/b`) in a document.
+fn resolve<'a>(doc: &'a serde_json::Value, r: &str) -> Option<&'a serde_json::Value> {
+    let path = r.strip_prefix('#')?;
+    doc.pointer(path)
+}
+
+#[test]
+fn asyncapi_documents_are_complete() {
+    for (n, doc) in all_examples() {
+        let docs = asyncapi::documents(&doc, None);
+        assert!(!docs.is_empty(), "{n}: no application");
+        for (app, d) in &docs {
+            let at = format!("{n}/{app}");
+            assert_eq!(d["asyncapi"], "3.0.0", "{at}");
+            assert!(
+                d["info"]["title"].is_string() && d["info"]["version"].is_string(),
+                "{at}"
+            );
+            for (id, op) in d["operations"].as_object().unwrap() {
+                let action = op["action"].as_str().unwrap();
+                assert!(action == "send" || action == "receive", "{at} {id}");
+                let ch_ref = op["channel"]["$ref"].as_str().unwrap();
+                assert!(ch_ref.starts_with("#/channels/"), "{at} {id}");
+                assert!(resolve(d, ch_ref).is_some(), "{at} {id}: {ch_ref} missing");
+                for m in op["messages"].as_array().unwrap() {
+                    let r = m["$ref"].as_str().unwrap();
+                    assert!(
+                        r.starts_with(&format!("{ch_ref}/messages/")),
+                        "{at} {id}: {r}"
+                    );
+                    assert!(resolve(d, r).is_some(), "{at} {id}: {r} missing");
+                }
+            }
+            for (id, ch) in d["channels"].as_object().unwrap() {
+                assert!(ch["address"].is_string(), "{at} {id}");
+                for m in ch["messages"].as_object().unwrap().values() {
+                    let r = m["$ref"].as_str().unwrap();
+                    let msg = resolve(d, r).unwrap_or_else(|| panic!("{at} {id}: {r} missing"));
+                    assert!(msg["payload"].is_object(), "{at} {r}");
+                }
+            }
+        }
+    }
+    // bindings where they exist
+    let fanout = asyncapi::documents(&example("order-fanout.ron"), None);
+    let billing = &fanout.iter().find(|(id, _)| id == "billing").unwrap().1;
+    let q = &billing["channels"]["billing-q"]["bindings"]["sqs"];
+    assert_eq!(q["queue"]["visibilityTimeout"], 60);
+    assert_eq!(q["queue"]["redrivePolicy"]["maxReceiveCount"], 5);
+    let shop = &fanout.iter().find(|(id, _)| id == "shop").unwrap().1;
+    assert_eq!(
+        shop["channels"]["orders"]["bindings"]["sns"]["name"],
+        "orders"
+    );
+    assert_eq!(shop["operations"]["send_orders"]["action"], "send");
+    assert_eq!(
+        billing["channels"]["billing-q"]["messages"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3,
+        "the filter policy lets three event types through"
+    );
+}
+
+#[test]
+fn diagrams_have_no_overlapping_boxes_or_labels() {
+    for (n, doc) in all_examples() {
+        let d = diagram::layout(&doc);
+        let rects: Vec<([f32; 2], [f32; 2], String)> = d
+            .nodes
+            .iter()
+            .map(|b| (b.min(), b.max(), b.id.clone()))
+            .chain(d.edges.iter().filter(|e| !e.label.is_empty()).map(|e| {
+                let [w, h] = e.label_size();
+                let c = e.label_center;
+                (
+                    [c[0] - w / 2.0, c[1] - h / 2.0],
+                    [c[0] + w / 2.0, c[1] + h / 2.0],
+                    e.label.join(" "),
+                )
+            }))
+            .collect();
+        for (i, a) in rects.iter().enumerate() {
+            for b in &rects[i + 1..] {
+                let apart =
+                    a.1[0] <= b.0[0] || b.1[0] <= a.0[0] || a.1[1] <= b.0[1] || b.1[1] <= a.0[1];
+                assert!(apart, "{n}: {} overlaps {}", a.2, b.2);
+            }
+        }
+        assert_eq!(d.nodes.len(), doc.components.len());
+    }
+}
+
+/// Tags open and close in order (a small well-formedness check).
+fn well_formed(xml: &str) -> bool {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let Some(j) = rest.find('>') else {
+            return false;
+        };
+        let tag = &rest[..j];
+        rest = &rest[j + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            if stack.pop().as_deref() != Some(name.trim()) {
+                return false;
+            }
+        } else if !tag.ends_with('/') && !tag.starts_with('?') && !tag.starts_with('!') {
+            stack.push(tag.split_whitespace().next().unwrap_or("").to_owned());
+        }
+    }
+    stack.is_empty()
+}
+
+#[test]
+fn svg_is_well_formed_text() {
+    for (n, doc) in all_examples() {
+        let s = svg::render(&doc, &svg::SvgOptions::default());
+        assert!(well_formed(&s), "{n}");
+        for c in &doc.components {
+            let name = svg::xml(c.display_name());
+            assert!(
+                s.contains(&format!(">{name}</text>")),
+                "{n}: {name} is not a whole <text>"
+            );
+        }
+    }
+}
+
+#[test]
+fn graphviz_accepts_the_dot_of_every_example() {
+    if std::process::Command::new("dot")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: Graphviz `dot` is not installed; skipping the DOT rendering check");
+        return;
+    }
+    for (n, doc) in all_examples() {
+        let mut child = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(dot::render(&doc).as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{n}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
