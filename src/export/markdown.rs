@@ -138,6 +138,8 @@ fn usd(x: f64) -> String {
         format!("${x:.0}")
     } else if x.abs() >= 0.01 || x == 0.0 {
         format!("${x:.2}")
+    } else if x.abs() < 0.000_001 {
+        "< $0.000001".to_owned()
     } else {
         format!("${x:.6}")
     }
