@@ -1,5 +1,8 @@
-//! The desktop app. For now a window that shows which design is loaded and what
-//! validation says about it; the editor canvas comes next.
+//! The desktop app: the editor (palette, canvas, inspector, problems) around one
+//! [`commands::Editor`], the only place the document changes.
+
+pub mod canvas;
+pub mod commands;
 
 use std::path::PathBuf;
 
