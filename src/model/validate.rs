@@ -74,25 +74,27 @@ impl fmt::Display for Problem {
 pub const MAX_EXPECTED_ARRIVALS: f64 = 1e10;
 
 /// Check a document and return every problem, errors first, in a stable order.
+/// What is wrong with a retry policy, each message naming the policy's `field` (e.g.
+/// `"retry"`, `"sdk_retry"`); shared by every kind with a retry policy.
 #[must_use]
-#[allow(clippy::too_many_lines)]
-/// What is wrong with a retry policy.
-fn retry_problems(r: &Retry) -> Vec<String> {
+pub(crate) fn retry_problems(field: &str, r: &Retry) -> Vec<String> {
     let mut out = Vec::new();
     if r.max_attempts == 0 {
-        out.push("retry.max_attempts must be at least 1 (1 = no retries)".into());
+        out.push(format!(
+            "{field}.max_attempts must be at least 1 (1 = no retries)"
+        ));
     }
     for (name, v) in [
-        ("retry.backoff_ms", r.backoff_ms),
-        ("retry.max_backoff_ms", r.max_backoff_ms),
+        ("backoff_ms", r.backoff_ms),
+        ("max_backoff_ms", r.max_backoff_ms),
     ] {
         if !v.is_finite() || v < 0.0 {
-            out.push(format!("{name} must be finite and >= 0, got {v}"));
+            out.push(format!("{field}.{name} must be finite and >= 0, got {v}"));
         }
     }
     if !r.multiplier.is_finite() || r.multiplier < 1.0 {
         out.push(format!(
-            "retry.multiplier must be >= 1, got {}",
+            "{field}.multiplier must be >= 1, got {}",
             r.multiplier
         ));
     }
@@ -370,7 +372,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                         format!("fail_prob must be between 0 and 1, got {}", st.fail_prob),
                     );
                 }
-                for e in retry_problems(&st.retry) {
+                for e in retry_problems("retry", &st.retry) {
                     push(Severity::Error, s(), e);
                 }
                 if let Some(t) = &st.throttle {
@@ -415,7 +417,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             }
         }
         if let ComponentKind::Producer(p) = &c.kind {
-            for e in retry_problems(&p.retry) {
+            for e in retry_problems("retry", &p.retry) {
                 push(Severity::Error, s(), e);
             }
             if let Some(k) = &p.keys {
@@ -564,7 +566,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             );
         }
         if let Some(r) = &conn.retry {
-            for e in retry_problems(r) {
+            for e in retry_problems("retry", r) {
                 push(Severity::Error, s(), e);
             }
         }

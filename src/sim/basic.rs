@@ -3,13 +3,14 @@
 use rand::Rng;
 
 use super::engine::{Behaviour, Ctx, FailReason, Outcome};
+use super::resend::SdkResender;
 use super::sample::ArrivalGen;
-use super::station::backoff_ns;
 use super::{MsgId, SimTime};
-use crate::model::{KeySpace, Retry};
+use crate::model::KeySpace;
 
 const ARRIVE: u32 = 1;
-const RESEND: u32 = 2;
+/// Timer tag of a producer's resends.
+pub(crate) const RESEND: u32 = 2;
 const AGE: u32 = 3;
 /// How often a dead-letter queue refreshes its `oldest_age_s` gauge.
 const AGE_TICK: SimTime = 1_000_000_000;
@@ -22,8 +23,8 @@ pub struct ProducerB {
     pub(crate) mix: Vec<(u16, f64)>,
     pub(crate) remaining: Option<u64>,
     pub(crate) keys: Option<KeySpace>,
-    pub(crate) retry: Retry,
-    pub(crate) backing_off: u64,
+    /// Resends refused events per the producer's retry policy (timer tag [`RESEND`]).
+    pub(crate) resend: SdkResender,
 }
 
 /// Draw a key: the hot key 0 with probability `hot_share`, otherwise uniform over the
@@ -68,36 +69,15 @@ impl Behaviour for ProducerB {
     }
 
     fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
-        let attempt = ctx.msg(id).sends + 1;
-        ctx.msg(id).sends = attempt;
-        ctx.msg(id).reason = reason;
-        if u32::from(attempt) < self.retry.max_attempts {
-            let m = ctx.metrics();
-            m.counters.retries += 1;
-            let delay = backoff_ns(&self.retry, u32::from(attempt), ctx.rng());
-            self.backing_off += 1;
-            ctx.schedule(delay, RESEND, u64::from(id) | (u64::from(by) << 32));
-        } else {
-            let m = ctx.metrics();
-            m.counters.failed += 1;
-            m.bucket_error();
-            ctx.end_message(id, Outcome::Rejected);
-        }
+        self.resend.bounced(id, reason, by, ctx);
     }
 
     fn held(&self) -> u64 {
-        self.backing_off
+        self.resend.held()
     }
 
     fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        if tag == RESEND {
-            self.backing_off -= 1;
-            let id = (data & 0xffff_ffff) as MsgId;
-            let by = (data >> 32) as u32;
-            match ctx.link_to(by) {
-                Some(l) => ctx.send_on(l, id),
-                None => ctx.send_to(by, id),
-            }
+        if self.resend.on_local(tag, data, ctx) {
             return;
         }
         let id = ctx.create(&self.mix);
@@ -209,6 +189,13 @@ impl Behaviour for DeadLetterB {
             out.push(("oldest_age_s".to_owned(), (now - t) as f64 / 1e9));
         }
         out
+    }
+
+    /// The counts by reason and by source restart; the backlog and its age go on (the
+    /// queue still holds what arrived during the warm-up).
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.by_reason = [0; 5];
+        self.by_source.iter_mut().for_each(|n| *n = 0);
     }
 
     fn sources(&self) -> Vec<(u32, u64)> {

@@ -293,8 +293,10 @@ impl Simulation {
                         mix,
                         remaining: p.max_events,
                         keys: p.keys.clone(),
-                        retry: p.retry.clone(),
-                        backing_off: 0,
+                        resend: crate::sim::resend::SdkResender::new(
+                            p.retry.clone(),
+                            crate::sim::basic::RESEND,
+                        ),
                     }));
                     metrics.push(ComponentMetrics::new(0));
                 }

@@ -1023,9 +1023,17 @@ pub trait Behaviour: Send {
         Vec::new()
     }
     /// Kind-specific figures for the report at time `now`, e.g. dead letters by reason.
+    /// Counts cover the same window as the counters: implement
+    /// [`Behaviour::warm_up_ended`] to restart them when the warm-up ends.
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         Vec::new()
     }
+    /// The warm-up ends at `now`: the engine has just discarded the counters and
+    /// statistics gathered so far; a behaviour whose [`Behaviour::extra`] figures are
+    /// counts restarts them here (levels such as a maximum restart from the current
+    /// state). Called once, before any event at or after `now`; never when there is no
+    /// warm-up.
+    fn warm_up_ended(&mut self, _now: SimTime) {}
 }
 
 /// A built simulation of one document with one seed.
@@ -1193,6 +1201,9 @@ impl Simulation {
                 }
                 for list in &mut self.core.e2e {
                     list.clear();
+                }
+                for b in &mut self.behaviours {
+                    b.warm_up_ended(w);
                 }
                 self.warm_done = true;
             } else {

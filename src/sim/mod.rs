@@ -19,6 +19,7 @@ pub(crate) mod build;
 mod engine;
 mod metrics;
 mod report;
+mod resend;
 pub mod sample;
 mod station;
 

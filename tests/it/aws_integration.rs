@@ -140,13 +140,14 @@ fn partial_batch_responses_keep_healthy_messages_out_of_the_dlq() {
 #[test]
 fn sqs_waits_for_a_busy_container_service_instead_of_losing_receives() {
     // 1 replica x 2 slots, 100 ms per message, batches of 1: at most 20 messages/s.
-    // 600 messages arrive in the first 6 s; the service answers Busy when full, the
-    // pollers wait for a free slot, no receive is wasted and nothing is dead-lettered.
+    // 600 messages arrive in the first 6 s; ten pollers (more than the two slots, which
+    // the default would give) make the service answer Busy when full, the pollers wait
+    // for a free slot, no receive is wasted and nothing is dead-lettered.
     let r = run(&doc(r#"(
         scenario: (duration: "2m"),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 100.0), max_events: 600)),
-            (id: "q", kind: SqsQueue(batch_size: 1, max_receive_count: 1)),
+            (id: "q", kind: SqsQueue(batch_size: 1, max_receive_count: 1, max_concurrency: 10)),
             (id: "svc", kind: ContainerService(replicas: 1, concurrency_per_replica: 2, service_ms: Constant(100.0))),
             (id: "dlq", kind: DeadLetterQueue()),
         ],

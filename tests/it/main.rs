@@ -12,6 +12,7 @@ mod aws_streams;
 mod behaviour;
 mod cli;
 mod common;
+mod consistency;
 mod examples;
 mod layering;
 mod property;

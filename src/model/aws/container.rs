@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dist, Duration, Retry, Routing, Severity};
+use crate::model::validate::retry_problems;
+use crate::model::{Dist, Duration, Retry, Routing, Severity, sdk_standard_retry};
 
 /// Containers (ECS tasks, EKS pods, EC2 processes) consuming work: `replicas` x
 /// `concurrency_per_replica` worker slots.
@@ -51,6 +52,13 @@ pub struct ContainerService {
     pub autoscale: Option<Autoscale>,
     /// Fan-out or split over outgoing delivery links.
     pub routing: Routing,
+    /// How the handler's AWS SDK resends what a downstream service refused (a throttled
+    /// DynamoDB write, a 429, Kinesis ProvisionedThroughputExceeded): default the SDK
+    /// standard mode, 3 attempts, exponential backoff from 100 ms with full jitter,
+    /// capped at 20 s
+    /// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>).
+    /// `(max_attempts: 1)` turns resending off: a refused send is lost as rejected.
+    pub sdk_retry: Retry,
 }
 
 impl Default for ContainerService {
@@ -66,6 +74,7 @@ impl Default for ContainerService {
             memory_gb: 0.5,
             autoscale: None,
             routing: Routing::FanOut,
+            sdk_retry: sdk_standard_retry(),
         }
     }
 }
@@ -146,32 +155,22 @@ impl Default for Autoscale {
 /// Most replicas a service may have (a guard against typing mistakes).
 pub const MAX_REPLICAS: u32 = 100_000;
 
-/// Problems of a retry policy, named under `field`.
-fn retry_problems(field: &str, r: &Retry) -> Vec<String> {
-    let mut out = Vec::new();
-    if r.max_attempts == 0 {
-        out.push(format!(
-            "{field}.max_attempts must be at least 1 (1 = no retries)"
-        ));
-    }
-    for (name, v) in [
-        ("backoff_ms", r.backoff_ms),
-        ("max_backoff_ms", r.max_backoff_ms),
-    ] {
-        if !v.is_finite() || v < 0.0 {
-            out.push(format!("{field}.{name} must be finite and >= 0, got {v}"));
-        }
-    }
-    if !r.multiplier.is_finite() || r.multiplier < 1.0 {
-        out.push(format!(
-            "{field}.multiplier must be >= 1, got {}",
-            r.multiplier
-        ));
-    }
-    out
-}
-
 impl ContainerService {
+    /// Worker slots of the largest fleet: `max_replicas` (or `min_replicas` if larger)
+    /// with autoscaling, else `replicas`, times `concurrency_per_replica`; at least 1.
+    /// A queue polling this service runs this many pollers unless its
+    /// `max_concurrency` says otherwise.
+    #[must_use]
+    pub fn max_slots(&self) -> u32 {
+        let replicas = match &self.autoscale {
+            Some(a) => a.max_replicas.max(a.min_replicas),
+            None => self.replicas,
+        };
+        replicas
+            .saturating_mul(self.concurrency_per_replica.max(1))
+            .max(1)
+    }
+
     /// What is wrong with these parameters.
     #[must_use]
     pub fn problems(&self) -> Vec<(Severity, String)> {
@@ -202,6 +201,9 @@ impl ContainerService {
             ));
         }
         for e in retry_problems("retry", &self.retry) {
+            err(e);
+        }
+        for e in retry_problems("sdk_retry", &self.sdk_retry) {
             err(e);
         }
         if !self.vcpu.is_finite() || self.vcpu < 0.0 {

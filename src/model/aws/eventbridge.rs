@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::validate::retry_problems;
 use crate::model::{Dist, Duration, Jitter, Retry, Severity, Throttle};
 
 /// Amazon EventBridge event bus. Each delivery link is a target; links with the same
@@ -126,31 +127,6 @@ pub(crate) fn throttle_problems(name: &str, t: &Throttle) -> Vec<String> {
     }
     if !t.burst.is_finite() || t.burst < 1.0 {
         out.push(format!("{name}.burst must be at least 1, got {}", t.burst));
-    }
-    out
-}
-
-/// Problems of a retry policy field.
-pub(crate) fn retry_problems(name: &str, r: &Retry) -> Vec<String> {
-    let mut out = Vec::new();
-    if r.max_attempts == 0 {
-        out.push(format!(
-            "{name}.max_attempts must be at least 1 (1 = no retries)"
-        ));
-    }
-    for (field, v) in [
-        ("backoff_ms", r.backoff_ms),
-        ("max_backoff_ms", r.max_backoff_ms),
-    ] {
-        if !v.is_finite() || v < 0.0 {
-            out.push(format!("{name}.{field} must be finite and >= 0, got {v}"));
-        }
-    }
-    if !r.multiplier.is_finite() || r.multiplier < 1.0 {
-        out.push(format!(
-            "{name}.multiplier must be >= 1, got {}",
-            r.multiplier
-        ));
     }
     out
 }

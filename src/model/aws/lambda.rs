@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dist, Duration, Routing, Severity};
+use crate::model::validate::retry_problems;
+use crate::model::{Dist, Duration, Retry, Routing, Severity, sdk_standard_retry};
 
 /// Smallest memory size in MB
 /// (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>).
@@ -106,6 +107,13 @@ pub struct LambdaFunction {
     /// Fan-out or split over the delivery links (downstream calls and on-success
     /// destinations).
     pub routing: Routing,
+    /// How the handler's AWS SDK resends what a downstream service refused (a throttled
+    /// DynamoDB write, a 429, Kinesis ProvisionedThroughputExceeded): default the SDK
+    /// standard mode, 3 attempts, exponential backoff from 100 ms with full jitter,
+    /// capped at 20 s
+    /// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>).
+    /// `(max_attempts: 1)` turns resending off: a refused send is lost as rejected.
+    pub sdk_retry: Retry,
 }
 
 impl Default for LambdaFunction {
@@ -130,6 +138,7 @@ impl Default for LambdaFunction {
             async_retries: 2,
             max_event_age: LAMBDA_MAX_EVENT_AGE,
             routing: Routing::FanOut,
+            sdk_retry: sdk_standard_retry(),
         }
     }
 }
@@ -216,6 +225,9 @@ impl LambdaFunction {
                 ),
             ));
         }
+        for e in retry_problems("sdk_retry", &self.sdk_retry) {
+            out.push((Severity::Error, e));
+        }
         out
     }
 }
@@ -233,6 +245,10 @@ mod tests {
             timeout: Duration::from_secs(901),
             async_retries: 3,
             max_event_age: Duration::from_secs(30),
+            sdk_retry: Retry {
+                max_attempts: 0,
+                ..Retry::default()
+            },
             ..LambdaFunction::default()
         };
         let all: Vec<String> = bad.problems().into_iter().map(|(_, m)| m).collect();
@@ -243,6 +259,7 @@ mod tests {
             "timeout",
             "async_retries",
             "max_event_age",
+            "sdk_retry.max_attempts",
         ] {
             assert!(all.contains(field), "{field} missing from:\n{all}");
         }

@@ -58,7 +58,8 @@ pub struct SqsQueue {
     /// Most batches in flight per consumer. For a Lambda consumer this is the event
     /// source mapping's MaximumConcurrency (2 to 1,000; none = up to 1,000:
     /// <https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html>); for other
-    /// consumers it is the number of pollers (none = 10).
+    /// consumers it is the number of pollers (none = one per worker slot of a
+    /// container service's largest fleet, 10 for other kinds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrency: Option<u32>,
     /// Partial batch responses (ReportBatchItemFailures): only the failed messages of a

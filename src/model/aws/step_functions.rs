@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dist, Jitter, Retry, Severity, Throttle};
+use crate::model::{Dist, Jitter, Retry, Severity, Throttle, sdk_standard_retry};
 
-use super::eventbridge::{dist_problems, retry_problems, throttle_problems};
+use super::eventbridge::{dist_problems, throttle_problems};
+use crate::model::validate::retry_problems;
 
 /// Standard or Express workflow: they differ in limits and billing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,13 @@ pub struct StepFunctions {
     /// minimum;
     /// <https://github.com/infracost/infracost/blob/95ba4f49a7abf5567b04f751a115543281a4ab18/internal/resources/aws/sfn_state_machine.go>).
     pub memory_mb: u32,
+    /// How the workflow's service integrations resends what a downstream service refused (a throttled
+    /// DynamoDB write, a 429, Kinesis ProvisionedThroughputExceeded): default the SDK
+    /// standard mode, 3 attempts, exponential backoff from 100 ms with full jitter,
+    /// capped at 20 s
+    /// (<https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>).
+    /// `(max_attempts: 1)` turns resending off: a refused send is lost as rejected.
+    pub sdk_retry: Retry,
 }
 
 impl Default for StepFunctions {
@@ -68,6 +76,7 @@ impl Default for StepFunctions {
             retry: sfn_default_retry(),
             start_throttle: None,
             memory_mb: 64,
+            sdk_retry: sdk_standard_retry(),
         }
     }
 }
@@ -112,6 +121,7 @@ impl StepFunctions {
             ));
         }
         out.extend(retry_problems("retry", &self.retry));
+        out.extend(retry_problems("sdk_retry", &self.sdk_retry));
         if let Some(t) = &self.start_throttle {
             out.extend(throttle_problems("start_throttle", t));
         }

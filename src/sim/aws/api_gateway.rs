@@ -261,6 +261,11 @@ impl Behaviour for ApiGatewayB {
         self.in_overhead
     }
 
+    /// Responses count from the end of the warm-up, like the counters.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.status = Statuses::default();
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let s = &self.status;
         let mut out = vec![
@@ -391,8 +396,10 @@ mod tests {
             mix: vec![(0, 1.0)],
             remaining: Some(5),
             keys: None,
-            retry: Retry::default(),
-            backing_off: 0,
+            resend: crate::sim::resend::SdkResender::new(
+                Retry::default(),
+                crate::sim::basic::RESEND,
+            ),
         };
         let built = compile(&p).unwrap();
         let behaviours: Vec<Box<dyn Behaviour>> = vec![

@@ -11,6 +11,7 @@ use crate::model::aws::{ContainerService, ScaleMetric};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::backoff_ns;
 use crate::sim::{MsgId, SimTime};
@@ -25,6 +26,8 @@ const RETRY: u32 = 3;
 const POLL: u32 = 4;
 /// Replicas finish provisioning.
 const READY: u32 = 5;
+/// A send the service's SDK retries after a refusal (see [`SdkResender`]).
+const RESEND: u32 = 6;
 
 const FAILED_BIT: u64 = 1 << 32;
 
@@ -210,6 +213,8 @@ pub struct ContainerB {
     replicas_max: u32,
     busy_replies: u64,
     replicas_area: Area,
+    /// The service's SDK resending what a downstream service refused.
+    resend: SdkResender,
 }
 
 impl ContainerB {
@@ -609,12 +614,38 @@ impl Behaviour for ContainerB {
             }
             POLL => self.poll(ctx),
             READY => self.replicas_ready(ctx),
-            _ => {}
+            _ => {
+                self.resend.on_local(tag, data, ctx);
+            }
         }
     }
 
+    /// What the service sends on is sent by its SDK, which retries refusals.
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        self.resend.bounced(id, reason, by, ctx);
+    }
+
     fn held(&self) -> u64 {
-        self.buffer.len() as u64 + self.pushed_in_service + self.backing_off + self.batch_msgs
+        self.buffer.len() as u64
+            + self.pushed_in_service
+            + self.backing_off
+            + self.batch_msgs
+            + self.resend.held()
+    }
+
+    /// The scaling counts and busy replies restart; `replicas_max` and the mean restart
+    /// from the replicas ready now.
+    fn warm_up_ended(&mut self, now: SimTime) {
+        self.scale_ups = 0;
+        self.scale_downs = 0;
+        self.busy_replies = 0;
+        self.replicas_max = self.ready;
+        self.replicas_area = Area::starting(now);
+        self.replicas_area.set(now, u64::from(self.ready));
     }
 
     fn extra(&self, now: SimTime) -> Vec<(String, f64)> {
@@ -638,8 +669,7 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
         })?),
         _ => None,
     };
-    let warmup = env.doc.scenario.warmup.ns.min(env.doc.scenario.duration.ns);
-    let (behaviour, metrics) = compile(p, queue, warmup)?;
+    let (behaviour, metrics) = compile(p, queue)?;
     Ok(Built {
         behaviour: Box::new(behaviour),
         metrics,
@@ -652,7 +682,6 @@ pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, S
 fn compile(
     p: &ContainerService,
     queue: Option<u32>,
-    warmup: SimTime,
 ) -> Result<(ContainerB, ComponentMetrics), String> {
     let service = Sampler::new(&p.service_ms).map_err(|e| format!("service_ms: {e}"))?;
     let conc = u64::from(p.concurrency_per_replica.max(1));
@@ -718,7 +747,8 @@ fn compile(
         scale_downs: 0,
         replicas_max: initial,
         busy_replies: 0,
-        replicas_area: Area::starting(warmup),
+        replicas_area: Area::default(),
+        resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
     };
     Ok((b, m))
 }
@@ -832,7 +862,7 @@ mod tests {
             waiting: Vec::new(),
             seen: Arc::clone(&seen),
         };
-        let (b, m) = compile(svc, None, 0).unwrap();
+        let (b, m) = compile(svc, None).unwrap();
         let mut outputs = vec![Outputs::default(), Outputs::default()];
         outputs[0].delivery.push(0);
         let links = vec![Link {

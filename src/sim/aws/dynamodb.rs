@@ -195,6 +195,13 @@ impl Behaviour for TableB {
         self.writing + self.esm.as_ref().map_or(0, Esm::held)
     }
 
+    fn warm_up_ended(&mut self, now: SimTime) {
+        self.throttled_writes = 0;
+        if let Some(esm) = &mut self.esm {
+            esm.warm_up_ended(now);
+        }
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let mut out = vec![("throttled_writes".to_owned(), self.throttled_writes as f64)];
         if let Some(esm) = &self.esm {

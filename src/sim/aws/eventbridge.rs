@@ -245,6 +245,13 @@ impl Behaviour for EventBusB {
         self.held
     }
 
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.matched = 0;
+        self.unmatched = 0;
+        self.invocations = 0;
+        self.delayed = 0;
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         vec![
             ("matched".to_owned(), self.matched as f64),

@@ -416,6 +416,12 @@ impl Behaviour for FirehoseB {
         (self.buffer.len() + in_jobs) as u64
     }
 
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.by_size = 0;
+        self.by_interval = 0;
+        self.deliveries = 0;
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         vec![
             ("flushes_by_size".to_owned(), self.by_size as f64),

@@ -29,6 +29,7 @@ use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
 use crate::sim::{MsgId, SimTime};
@@ -40,6 +41,8 @@ const DONE: u32 = 1;
 const DISPATCH: u32 = 2;
 /// Timer: the least recently used idle environment may have expired.
 const EXPIRE_ENVS: u32 = 3;
+/// Timer: a send the handler's SDK retries after a refusal (see [`SdkResender`]).
+const RESEND: u32 = 4;
 
 /// Longest init phase; longer draws are cut here
 /// (<https://github.com/rails-lambda/lamby/discussions/115>, 10 s).
@@ -102,7 +105,6 @@ pub(crate) struct LambdaB {
     m_requests: usize,
     m_gb: usize,
     g_envs: usize,
-    warmup: SimTime,
     salt: u64,
     // state
     /// Last-used times of idle warm environments, least recently used first.
@@ -118,6 +120,8 @@ pub(crate) struct LambdaB {
     cold_starts: u64,
     warm_starts: u64,
     throttles: u64,
+    /// The handler's SDK resending what a downstream service refused.
+    resend: SdkResender,
 }
 
 /// Pool limits as the design sets them: (this function's pool name, its limit).
@@ -147,7 +151,7 @@ fn pool_for(p: &LambdaFunction, env: &BuildEnv) -> (String, u64) {
 pub(crate) fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
     let (name, limit) = pool_for(p, env);
     let pool = env.pool(&name, limit);
-    let (behaviour, metrics) = LambdaB::new(p, pool, limit, env.doc.scenario.warmup.ns)?;
+    let (behaviour, metrics) = LambdaB::new(p, pool, limit)?;
     Ok(Built {
         behaviour: Box::new(behaviour),
         metrics,
@@ -165,12 +169,7 @@ fn mix(mut z: u64) -> u64 {
 
 impl LambdaB {
     /// The behaviour and its metrics, drawing slots from pool `pool` of `limit` slots.
-    fn new(
-        p: &LambdaFunction,
-        pool: u32,
-        limit: u64,
-        warmup: SimTime,
-    ) -> Result<(Self, ComponentMetrics), String> {
+    fn new(p: &LambdaFunction, pool: u32, limit: u64) -> Result<(Self, ComponentMetrics), String> {
         let duration = Sampler::new(&p.duration_ms).map_err(|e| format!("duration_ms: {e}"))?;
         let cold = Sampler::new(&p.cold_start_ms).map_err(|e| format!("cold_start_ms: {e}"))?;
         let mut m = ComponentMetrics::new(limit);
@@ -198,7 +197,6 @@ impl LambdaB {
             m_requests,
             m_gb,
             g_envs,
-            warmup,
             salt: 0,
             idle: VecDeque::new(),
             busy: 0,
@@ -210,6 +208,7 @@ impl LambdaB {
             cold_starts: 0,
             warm_starts: 0,
             throttles: 0,
+            resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
         };
         Ok((b, m))
     }
@@ -271,26 +270,17 @@ impl LambdaB {
         }
     }
 
-    fn counting(&self, ctx: &Ctx) -> bool {
-        ctx.now() >= self.warmup
-    }
-
     /// Take a concurrency slot and an environment. Returns the init time (0 when warm),
     /// or None when throttled (counted here).
     fn begin(&mut self, msgs: u64, ctx: &mut Ctx) -> Option<SimTime> {
-        let counting = self.counting(ctx);
         if ctx.pool_try_acquire(self.pool) {
             self.prune_idle(ctx);
             let now = ctx.now();
             let init = if self.idle.pop_back().is_some() {
-                if counting {
-                    self.warm_starts += 1;
-                }
+                self.warm_starts += 1;
                 Some(0)
             } else if self.scale.try_take(now) {
-                if counting {
-                    self.cold_starts += 1;
-                }
+                self.cold_starts += 1;
                 Some(ctx.sample_ms_as_ns(&self.cold).min(MAX_INIT_NS))
             } else {
                 ctx.pool_release(self.pool);
@@ -304,9 +294,7 @@ impl LambdaB {
                 return init;
             }
         }
-        if counting {
-            self.throttles += 1;
-        }
+        self.throttles += 1;
         let m = ctx.metrics();
         m.counters.rejected += msgs;
         m.bucket_error();
@@ -652,12 +640,31 @@ impl Behaviour for LambdaB {
                 self.prune_idle(ctx);
                 self.arm_expiry(ctx);
             }
-            _ => {}
+            _ => {
+                self.resend.on_local(tag, data, ctx);
+            }
         }
     }
 
+    /// What the function sends on (downstream calls, destinations) is sent by the
+    /// handler's SDK, which retries refusals.
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        self.resend.bounced(id, reason, by, ctx);
+    }
+
     fn held(&self) -> u64 {
-        self.waiting + self.in_service
+        self.waiting + self.in_service + self.resend.held()
+    }
+
+    /// Starts and throttles count from the end of the warm-up, like the counters.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.cold_starts = 0;
+        self.warm_starts = 0;
+        self.throttles = 0;
     }
 
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
@@ -744,7 +751,7 @@ mod tests {
         )"#,
         )
         .unwrap();
-        let (b, m) = LambdaB::new(f, 0, limit, 0).unwrap();
+        let (b, m) = LambdaB::new(f, 0, limit).unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let behaviours: Vec<Box<dyn Behaviour>> = vec![
             Box::new(Caller {
@@ -962,7 +969,7 @@ mod tests {
             poison_prob: 0.5,
             ..LambdaFunction::default()
         };
-        let (mut b, _) = LambdaB::new(&f, 0, 10, 0).unwrap();
+        let (mut b, _) = LambdaB::new(&f, 0, 10).unwrap();
         b.salt = 42;
         let msg = |created: SimTime| Message {
             created,

@@ -781,6 +781,22 @@ impl Esm {
     }
 
     /// Figures for the report.
+    /// The warm-up ends at `now`: the counts restart, and the largest iterator age
+    /// restarts from the age now.
+    pub(crate) fn warm_up_ended(&mut self, now: SimTime) {
+        self.batches = 0;
+        self.retried = 0;
+        self.bisections = 0;
+        self.consumed = 0;
+        self.max_age_seen = self
+            .lanes
+            .iter()
+            .filter_map(Lane::oldest)
+            .map(|at| now.saturating_sub(at))
+            .max()
+            .unwrap_or(0);
+    }
+
     pub(crate) fn extra(&self, out: &mut Vec<(String, f64)>) {
         out.push(("batches".to_owned(), self.batches as f64));
         out.push(("retried_batches".to_owned(), self.retried as f64));

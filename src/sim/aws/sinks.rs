@@ -218,6 +218,12 @@ impl Behaviour for ServiceSinkB {
         self.writing + self.pending_msgs
     }
 
+    /// `bytes_stored` and `objects` count what was written after the warm-up.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.objects = 0;
+        self.bytes = 0;
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let mut out = vec![("bytes_stored".to_owned(), self.bytes as f64)];
         if self.kind == Kind::S3 {

@@ -431,6 +431,11 @@ impl Behaviour for SnsB {
         self.held
     }
 
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.filtered_out = 0;
+        self.deliveries = 0;
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         vec![
             ("filtered_out".to_owned(), self.filtered_out as f64),

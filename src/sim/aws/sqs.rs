@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::aws::SqsQueue;
-use crate::model::{LinkKind, NS_PER_S};
+use crate::model::{ComponentKind, LinkKind, NS_PER_S};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
@@ -48,7 +48,10 @@ const ESM_START: u32 = 5;
 const ESM_IDLE: u32 = 2;
 const ESM_MAX: u32 = 1000;
 const ESM_STEP_PER_S: u32 = 5;
-/// Pollers of a consumer that is not a Lambda function, when `max_concurrency` is unset.
+/// Pollers of a consumer that is neither a Lambda function nor a container service,
+/// when `max_concurrency` is unset. A container service gets one poller per slot of its
+/// largest fleet
+/// ([`crate::model::aws::ContainerService::max_slots`]).
 const DEFAULT_POLLERS: u32 = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -859,9 +862,11 @@ impl SqsB {
                     let again = r.receives >= 1;
                     let id = r.id;
                     ctx.msg(id).attempt = u16::try_from(r.receives).unwrap_or(u16::MAX);
-                    self.receives -= 1;
+                    // saturating: the receive may have been counted before the
+                    // warm-up ended
+                    self.receives = self.receives.saturating_sub(1);
                     if again {
-                        self.redeliveries -= 1;
+                        self.redeliveries = self.redeliveries.saturating_sub(1);
                         let m = ctx.metrics();
                         m.counters.retries = m.counters.retries.saturating_sub(1);
                     }
@@ -872,7 +877,7 @@ impl SqsB {
                     }
                 }
                 if processed == 0 {
-                    self.batches -= 1;
+                    self.batches = self.batches.saturating_sub(1);
                 }
                 let c = &mut self.consumers[ci];
                 c.waiting = true;
@@ -1079,6 +1084,23 @@ impl Behaviour for SqsB {
             .collect()
     }
 
+    /// The counts restart; `peak_batches_in_flight` restarts from the batches in
+    /// flight now.
+    fn warm_up_ended(&mut self, _now: SimTime) {
+        self.receives = 0;
+        self.redeliveries = 0;
+        self.moved = 0;
+        self.expired = 0;
+        self.empty = 0;
+        self.throttled_sends = 0;
+        self.batches = 0;
+        self.by_reason = [0; 5];
+        self.by_source.iter_mut().for_each(|n| *n = 0);
+        for c in &mut self.consumers {
+            c.peak = c.active;
+        }
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let mut out = vec![
             ("batches".to_owned(), self.batches as f64),
@@ -1114,8 +1136,15 @@ impl Behaviour for SqsB {
     }
 }
 
-/// A consumer of the queue behind delivery link `link` to component `target`.
-fn consumer(p: &SqsQueue, link: u32, target: u32, lambda: bool) -> Result<Consumer, String> {
+/// A consumer of the queue behind delivery link `link` to component `target` of kind
+/// `kind`.
+fn consumer(
+    p: &SqsQueue,
+    link: u32,
+    target: u32,
+    kind: &ComponentKind,
+) -> Result<Consumer, String> {
+    let lambda = matches!(kind, ComponentKind::Lambda(_));
     let cap = if lambda {
         match p.max_concurrency {
             None => ESM_MAX,
@@ -1127,7 +1156,12 @@ fn consumer(p: &SqsQueue, link: u32, target: u32, lambda: bool) -> Result<Consum
             }
         }
     } else {
-        p.max_concurrency.unwrap_or(DEFAULT_POLLERS).max(1)
+        let default = match kind {
+            // enough pollers to fill every slot of the largest fleet
+            ComponentKind::ContainerService(c) => c.max_slots(),
+            _ => DEFAULT_POLLERS,
+        };
+        p.max_concurrency.unwrap_or(default).max(1)
     };
     let limit = if lambda { ESM_START.min(cap) } else { cap };
     Ok(Consumer {
@@ -1239,7 +1273,7 @@ pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
     let consumers = env
         .delivery
         .iter()
-        .map(|l| consumer(p, l.link, l.target, l.target_kind.kind_name() == "Lambda"))
+        .map(|l| consumer(p, l.link, l.target, l.target_kind))
         .collect::<Result<Vec<_>, _>>()?;
     let (behaviour, metrics) = queue(p, consumers, dl_source, env.doc.scenario.bucket_width().ns);
     Ok(Built {
@@ -1324,8 +1358,10 @@ mod tests {
             mix: vec![(0, 1.0)],
             remaining: Some(n),
             keys: None,
-            retry: Retry::default(),
-            backing_off: 0,
+            resend: crate::sim::resend::SdkResender::new(
+                Retry::default(),
+                crate::sim::basic::RESEND,
+            ),
         })
     }
 
@@ -1364,7 +1400,7 @@ mod tests {
         let ComponentKind::SqsQueue(p) = &doc.components[2].kind else {
             unreachable!()
         };
-        let c = consumer(p, 2, 3, lambda).unwrap();
+        let c = consumer(p, 2, 3, &doc.components[3].kind).unwrap();
         let (q, qm) = queue(p, vec![c], vec![false; 5], NS_PER_S);
         let behaviours: Vec<Box<dyn Behaviour>> = vec![
             producer(ok.0, ok.1),
@@ -1495,7 +1531,40 @@ mod tests {
             max_concurrency: Some(1),
             ..SqsQueue::default()
         };
-        assert!(consumer(&p, 0, 0, true).is_err());
-        assert!(consumer(&p, 0, 0, false).is_ok());
+        let lambda = ComponentKind::Lambda(crate::model::aws::LambdaFunction::default());
+        let station = ComponentKind::Station(crate::model::Station::default());
+        assert!(consumer(&p, 0, 0, &lambda).is_err());
+        assert!(consumer(&p, 0, 0, &station).is_ok());
+    }
+
+    #[test]
+    fn default_pollers_fill_a_container_fleet_and_are_10_for_other_kinds() {
+        use crate::model::aws::{Autoscale, ContainerService};
+        let p = SqsQueue::default();
+        let fixed = ContainerService {
+            replicas: 3,
+            concurrency_per_replica: 4,
+            ..ContainerService::default()
+        };
+        let scaled = ContainerService {
+            autoscale: Some(Autoscale {
+                max_replicas: 20,
+                ..Autoscale::default()
+            }),
+            ..fixed.clone()
+        };
+        let cap = |k: ComponentKind| consumer(&p, 0, 0, &k).unwrap().cap;
+        assert_eq!(cap(ComponentKind::ContainerService(fixed)), 12);
+        assert_eq!(cap(ComponentKind::ContainerService(scaled.clone())), 80);
+        assert_eq!(
+            cap(ComponentKind::Station(crate::model::Station::default())),
+            10
+        );
+        let set = SqsQueue {
+            max_concurrency: Some(7),
+            ..SqsQueue::default()
+        };
+        let k = ComponentKind::ContainerService(scaled);
+        assert_eq!(consumer(&set, 0, 0, &k).unwrap().cap, 7);
     }
 }

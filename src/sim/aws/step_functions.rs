@@ -10,6 +10,7 @@ use crate::model::{NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
 use crate::sim::{MsgId, SimTime};
@@ -17,6 +18,8 @@ use crate::sim::{MsgId, SimTime};
 const DONE: u32 = 1;
 const RETRY: u32 = 2;
 const EXPIRE: u32 = 3;
+/// A send a service integration retries after a refusal (see [`SdkResender`]).
+const RESEND: u32 = 4;
 
 const FAILED_BIT: u64 = 1 << 32;
 const TIMEOUT_BIT: u64 = 1 << 33;
@@ -53,6 +56,8 @@ struct StepFunctionsB {
     m_gbs: usize,
     running: u64,
     backing_off: u64,
+    /// Resending what a downstream service refused.
+    resend: SdkResender,
 }
 
 impl StepFunctionsB {
@@ -182,12 +187,24 @@ impl Behaviour for StepFunctionsB {
                     ctx,
                 );
             }
-            _ => {}
+            _ => {
+                self.resend.on_local(tag, data, ctx);
+            }
         }
     }
 
+    /// What an execution sends on is sent by a service integration, which retries
+    /// refusals like the SDK.
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+        self.resend.bounced(id, reason, by, ctx);
+    }
+
     fn held(&self) -> u64 {
-        self.running + self.backing_off
+        self.running + self.backing_off + self.resend.held()
     }
 }
 
@@ -226,6 +243,7 @@ pub(crate) fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, Stri
             m_gbs,
             running: 0,
             backing_off: 0,
+            resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
         }),
         metrics,
         routing: crate::model::Routing::FanOut,

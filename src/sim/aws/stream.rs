@@ -187,6 +187,15 @@ impl Behaviour for StreamB {
         self.esm.held()
     }
 
+    fn warm_up_ended(&mut self, now: SimTime) {
+        self.throttled_writes = 0;
+        for s in &mut self.shards {
+            s.accepted = 0;
+            s.throttled = 0;
+        }
+        self.esm.warm_up_ended(now);
+    }
+
     fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
         let mut out = vec![("throttled_writes".to_owned(), self.throttled_writes as f64)];
         let busiest = self.shards.iter().map(|s| s.accepted).max().unwrap_or(0);
