@@ -27,6 +27,8 @@ pub struct Fields<'a> {
     pub component_ids: Vec<String>,
     /// Salt making widget ids unique per edited thing.
     pub salt: String,
+    /// The label of the value being drawn (its accessible name).
+    pub label: Option<Id>,
 }
 
 /// Help for `name` (a dotted path such as `autoscale.metric`) of `kind`.
@@ -236,7 +238,15 @@ impl Fields<'_> {
         Id::new(("inspector", self.salt.as_str(), path))
     }
 
-    fn label_ui(&self, ui: &mut Ui, path: &str, name: &str) {
+    /// Give a value widget the accessible name of its label.
+    fn labelled(&self, r: egui::Response) -> egui::Response {
+        match self.label {
+            Some(id) => r.labelled_by(id),
+            None => r,
+        }
+    }
+
+    fn label_ui(&mut self, ui: &mut Ui, path: &str, name: &str) {
         let help = help(&self.kind, path);
         let mut tip = String::new();
         if let Some(h) = help {
@@ -248,6 +258,7 @@ impl Fields<'_> {
             [LABEL_WIDTH, 18.0],
             egui::Label::new(name.replace('_', " ")).truncate(),
         );
+        self.label = Some(r.id);
         if !tip.is_empty() {
             r.on_hover_text(tip);
         }
@@ -351,7 +362,10 @@ impl Fields<'_> {
     /// Edit one value with a widget fitting its type. Returns whether it changed.
     pub fn value_ui(&mut self, ui: &mut Ui, path: &str, name: &str, v: &mut Value) -> bool {
         match v {
-            Value::Bool(b) => ui.checkbox(b, "").changed(),
+            Value::Bool(b) => {
+                let r = ui.checkbox(b, "");
+                self.labelled(r).changed()
+            }
             Value::Number(_) => self.number_ui(ui, name, v),
             Value::String(s) if is_reference(name) => self.reference_ui(ui, path, s),
             Value::String(s) => {
@@ -381,8 +395,10 @@ impl Fields<'_> {
                             let sub = format!("{path}.{k}");
                             ui.horizontal(|ui| {
                                 ui.add_space(12.0);
-                                ui.label(k.replace('_', " "))
+                                let l = ui
+                                    .label(k.replace('_', " "))
                                     .on_hover_text(nested_meaning(k).unwrap_or(""));
+                                self.label = Some(l.id);
                                 // the value-like fields of a distribution carry the unit
                                 // of the field holding it (service_ms: ms)
                                 let value_like = matches!(
@@ -519,6 +535,7 @@ impl Fields<'_> {
             dv = dv.max_decimals(6);
         }
         let r = ui.add(dv);
+        let r = self.labelled(r);
         self.busy |= r.dragged() || r.has_focus();
         if r.changed() && x.is_finite() {
             let new = if integer {
@@ -591,21 +608,27 @@ impl Fields<'_> {
         if !focused {
             buf.clone_from(&canonical);
         }
-        let parsed = parse(buf);
+        // colour from the text as it was (the widget borrows it), value from the text
+        // as it is now
+        let valid_before = parse(buf).is_some();
         let mut te = egui::TextEdit::singleline(buf)
             .id(id)
             .hint_text(hint)
             .desired_width(140.0);
-        if parsed.is_none() {
+        if !valid_before {
             te = te.text_color(Color32::from_rgb(230, 70, 70));
         }
         let r = ui.add(te);
+        let r = self.labelled(r);
         self.busy |= r.has_focus();
+        let parsed = self.texts.get(&id).and_then(|t| parse(t));
         if parsed.is_none() {
             ui.label(RichText::new("invalid").color(Color32::from_rgb(230, 70, 70)));
         }
+        // applied when the field is left (Enter, Tab, a click elsewhere): one edit, one
+        // undo step, and never a half-typed value
         match parsed {
-            Some(new) if r.changed() && new != *v => {
+            Some(new) if r.lost_focus() && new != *v => {
                 *v = new;
                 true
             }

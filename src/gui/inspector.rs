@@ -109,6 +109,7 @@ impl Inspector {
             kind: String::new(),
             component_ids: doc.components.iter().map(|c| c.id.clone()).collect(),
             salt: String::new(),
+            label: None,
         };
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
@@ -154,8 +155,10 @@ fn component_ui(ui: &mut Ui, f: &mut Fields<'_>, c: &mut Component) -> Option<St
     f.salt = format!("component/{}", c.id);
     f.kind = kind.to_owned();
     ui.horizontal(|ui| {
-        ui.add_sized([60.0, 18.0], egui::Label::new("name"))
+        let l = ui
+            .add_sized([60.0, 18.0], egui::Label::new("name"))
             .on_hover_text("Display name, unique in the design; reports use it. Empty: the id");
+        f.label = Some(l.id);
         let mut v = Value::String(c.name.clone());
         if f.value_ui(ui, "#name", "name", &mut v) {
             c.name = v.as_str().unwrap_or_default().to_owned();
