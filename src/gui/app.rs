@@ -219,11 +219,11 @@ impl SpillwayApp {
     /// added.
     pub fn apply(&mut self, cmd: &Command) {
         self.editor.apply(cmd);
-        if let Command::Add { components, .. } = cmd {
-            if !components.is_empty() {
-                self.selection.components = components.iter().map(|(c, _)| c.id.clone()).collect();
-                self.selection.connections.clear();
-            }
+        if let Command::Add { components, .. } = cmd
+            && !components.is_empty()
+        {
+            self.selection.components = components.iter().map(|(c, _)| c.id.clone()).collect();
+            self.selection.connections.clear();
         }
         self.selection.retain_existing(&self.editor.doc);
         self.status = cmd.label();
@@ -235,10 +235,10 @@ impl SpillwayApp {
     }
 
     fn save_settings(&mut self) {
-        if let Some(c) = &self.config {
-            if let Err(e) = c.save_settings(&self.settings) {
-                self.status = format!("could not save settings: {e}");
-            }
+        if let Some(c) = &self.config
+            && let Err(e) = c.save_settings(&self.settings)
+        {
+            self.status = format!("could not save settings: {e}");
         }
     }
 
@@ -691,10 +691,10 @@ impl SpillwayApp {
         }
         self.last_autosave_s = now_s;
         self.autosaved_revision = self.editor.revision;
-        if let Some(c) = &self.config {
-            if let Err(e) = c.write_recovery(&self.editor.doc) {
-                self.status = format!("autosave failed: {e}");
-            }
+        if let Some(c) = &self.config
+            && let Err(e) = c.write_recovery(&self.editor.doc)
+        {
+            self.status = format!("autosave failed: {e}");
         }
     }
 

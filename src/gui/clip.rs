@@ -180,11 +180,11 @@ fn remap_value(v: &mut Value, ids: &BTreeMap<String, String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if matches!(k.as_str(), "transform" | "queue") {
-                    if let Some(new) = x.as_str().and_then(|s| ids.get(s)) {
-                        *x = Value::String(new.clone());
-                        continue;
-                    }
+                if matches!(k.as_str(), "transform" | "queue")
+                    && let Some(new) = x.as_str().and_then(|s| ids.get(s))
+                {
+                    *x = Value::String(new.clone());
+                    continue;
                 }
                 remap_value(x, ids);
             }

@@ -346,11 +346,11 @@ impl Fields<'_> {
                     ui.horizontal(|ui| {
                         self.label_ui(ui, &path, &name);
                         ui.weak("none");
-                        if ui.small_button("set").clicked() {
-                            if let Some(t) = template_for(&name, &self.component_ids).first() {
-                                obj.insert(name.clone(), t.clone());
-                                changed = true;
-                            }
+                        if ui.small_button("set").clicked()
+                            && let Some(t) = template_for(&name, &self.component_ids).first()
+                        {
+                            obj.insert(name.clone(), t.clone());
+                            changed = true;
                         }
                     });
                 }

@@ -88,11 +88,11 @@ impl Inspector {
             Some(Draft::Document(Box::new(doc.clone())))
         };
         // a draft for something else (the selection changed mid-edit) is applied first
-        if let (Some(d), Some(t)) = (&self.draft, &target) {
-            if !d.same_target(t) {
-                out.extend(d.command(doc));
-                self.draft = None;
-            }
+        if let (Some(d), Some(t)) = (&self.draft, &target)
+            && !d.same_target(t)
+        {
+            out.extend(d.command(doc));
+            self.draft = None;
         }
         let Some(target) = target else {
             ui.label("Nothing to inspect.");
@@ -175,12 +175,11 @@ fn component_ui(ui: &mut Ui, f: &mut Fields<'_>, c: &mut Component) -> Option<St
     let Ok(mut json) = serde_json::to_value(&c.kind) else {
         return Some("cannot show these parameters".to_owned());
     };
-    if let ComponentKind::Producer(p) = &c.kind {
-        if p.event_types.is_empty() {
-            if let Some(m) = inner_object(&mut json) {
-                m.insert("event_types".to_owned(), Value::Array(Vec::new()));
-            }
-        }
+    if let ComponentKind::Producer(p) = &c.kind
+        && p.event_types.is_empty()
+        && let Some(m) = inner_object(&mut json)
+    {
+        m.insert("event_types".to_owned(), Value::Array(Vec::new()));
     }
     let changed = match inner_object(&mut json) {
         Some(m) if m.is_empty() && f.kind != "Producer" => {
@@ -217,9 +216,7 @@ fn connection_ui(
     let Ok(mut json) = serde_json::to_value(&*k) else {
         return Some("cannot show this connection".to_owned());
     };
-    let Some(m) = json.as_object_mut() else {
-        return None;
-    };
+    let m = json.as_object_mut()?;
     let from = m.remove("from");
     let to = m.remove("to");
     if let Some(Value::Object(filter)) = m.get_mut("filter") {
