@@ -230,7 +230,8 @@ impl SpillwayApp {
     }
 
     fn remember(&mut self, path: &Path) {
-        self.settings.touch(path);
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        self.settings.touch(&path);
         self.save_settings();
     }
 
@@ -245,6 +246,7 @@ impl SpillwayApp {
     /// Open `path` now (no unsaved-work prompt); an error is shown in a dialog and the
     /// current design is kept.
     pub fn open_path(&mut self, path: &Path) {
+        let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         match model::load(path) {
             Ok(doc) => {
                 self.editor.replace(doc, Some(path.to_path_buf()));
@@ -282,6 +284,7 @@ impl SpillwayApp {
     /// Save to `path` (atomically); errors are shown and the work stays in memory.
     /// Returns whether it was saved.
     pub fn save_to(&mut self, path: &Path) -> bool {
+        let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         match model::save(&self.editor.doc, path) {
             Ok(()) => {
                 self.editor.saved(path.to_path_buf());
@@ -612,7 +615,7 @@ impl SpillwayApp {
             .show(ui, |ui| self.status_ui(ui));
         egui::Panel::bottom("problems")
             .resizable(true)
-            .default_size(130.0)
+            .default_size(96.0)
             .min_size(60.0)
             .show(ui, |ui| {
                 self.problems.ui(
@@ -628,7 +631,6 @@ impl SpillwayApp {
             .min_size(150.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                ui.heading("Components");
                 let cmds = self.palette.ui(ui, &self.editor.doc);
                 self.commands.extend(cmds);
             });

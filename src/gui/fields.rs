@@ -208,28 +208,22 @@ fn variant_name(v: &Value) -> Option<String> {
 
 /// A value to start an unset optional field with.
 #[must_use]
-pub fn template_for(name: &str, component_ids: &[String]) -> Vec<Value> {
+pub fn template_for(name: &str, component_ids: &[String]) -> Value {
     match name {
-        "max_receive_count" => vec![json!(5)],
-        "max_concurrency" | "reserved_concurrency" => vec![json!(10)],
-        "queue_capacity" => vec![json!(1000)],
-        "max_events" => vec![json!(10000)],
-        "max_retry_attempts" => vec![json!(2)],
-        "shard_records_per_s" => vec![json!(1000.0)],
-        "shard_bytes_per_s" => vec![json!(1_048_576.0)],
-        "transform" | "dead_letter" => {
-            vec![json!(component_ids.first().cloned().unwrap_or_default())]
-        }
-        "latency_ms" => vec![json!({"Constant": 10.0})],
-        "filter" => vec![json!({})],
-        "bucket" => vec![json!("5s")],
-        _ => vec![
-            json!({}),
-            json!(10),
-            json!(10.0),
-            json!("1m"),
-            json!({"Exponential": {"mean": 10.0}}),
-        ],
+        "max_receive_count" => json!(5),
+        "max_concurrency" | "reserved_concurrency" => json!(10),
+        "queue_capacity" => json!(1000),
+        "max_events" => json!(10000),
+        "max_retry_attempts" => json!(2),
+        "shard_records_per_s" => json!(1000.0),
+        "shard_bytes_per_s" => json!(1_048_576.0),
+        "transform" | "dead_letter" => json!(component_ids.first().cloned().unwrap_or_default()),
+        "bucket" => json!("5s"),
+        "max_age" | "timeout" | "max_record_age" | "max_event_age" => json!("1m"),
+        n if n.ends_with("_ms") => json!({"Constant": 10.0}),
+        // structures whose fields all have defaults: throttle, rate_limit, keys,
+        // autoscale, retry, filter
+        _ => json!({}),
     }
 }
 
@@ -254,10 +248,16 @@ impl Fields<'_> {
         } else if let Some(m) = nested_meaning(name) {
             tip = m.to_owned();
         }
-        let r = ui.add_sized(
-            [LABEL_WIDTH, 18.0],
-            egui::Label::new(name.replace('_', " ")).truncate(),
-        );
+        let r = ui
+            .allocate_ui_with_layout(
+                egui::vec2(LABEL_WIDTH, 18.0),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| {
+                    ui.set_min_width(LABEL_WIDTH);
+                    ui.add(egui::Label::new(name.replace('_', " ")).truncate())
+                },
+            )
+            .inner;
         self.label = Some(r.id);
         if !tip.is_empty() {
             r.on_hover_text(tip);
@@ -346,10 +346,8 @@ impl Fields<'_> {
                     ui.horizontal(|ui| {
                         self.label_ui(ui, &path, &name);
                         ui.weak("none");
-                        if ui.small_button("set").clicked()
-                            && let Some(t) = template_for(&name, &self.component_ids).first()
-                        {
-                            obj.insert(name.clone(), t.clone());
+                        if ui.small_button("set").clicked() {
+                            obj.insert(name.clone(), template_for(&name, &self.component_ids));
                             changed = true;
                         }
                     });
@@ -602,6 +600,12 @@ impl Fields<'_> {
         parse: impl Fn(&str) -> Option<Value>,
         v: &mut Value,
     ) -> bool {
+        // durations are short; names, lists and JSON get the rest of the row
+        let width = if hint.starts_with("e.g.") {
+            120.0
+        } else {
+            (ui.available_width() - 28.0).max(120.0)
+        };
         let id = self.id(path);
         let focused = ui.memory(|m| m.has_focus(id));
         let buf = self.texts.entry(id).or_insert_with(|| canonical.clone());
@@ -614,7 +618,7 @@ impl Fields<'_> {
         let mut te = egui::TextEdit::singleline(buf)
             .id(id)
             .hint_text(hint)
-            .desired_width(140.0);
+            .desired_width(width);
         if !valid_before {
             te = te.text_color(Color32::from_rgb(230, 70, 70));
         }
@@ -703,6 +707,42 @@ mod tests {
             Some(10)
         );
         assert!(variant_set("name", "orders").is_none());
+    }
+
+    #[test]
+    fn every_optional_parameter_can_be_set_from_its_template() {
+        for e in crate::gui::palette::ENTRIES {
+            let kind = (e.make)();
+            let name = kind.kind_name();
+            for p in PARAMS
+                .iter()
+                .filter(|p| p.kind == name && p.default.starts_with("none"))
+            {
+                let mut v = serde_json::to_value(&kind).unwrap();
+                let inner = v.as_object_mut().unwrap().values_mut().next().unwrap();
+                let obj = inner.as_object_mut().unwrap();
+                if p.name.contains('.') {
+                    continue;
+                }
+                obj.insert(p.name.to_owned(), template_for(p.name, &["x".to_owned()]));
+                let back: Result<crate::model::ComponentKind, _> = serde_json::from_value(v);
+                assert!(back.is_ok(), "{name}.{}: {back:?}", p.name);
+            }
+        }
+        for name in [
+            "filter",
+            "latency_ms",
+            "retry",
+            "max_event_age",
+            "dead_letter",
+        ] {
+            let mut v = serde_json::to_value(crate::model::Connection::new("a", "b")).unwrap();
+            v.as_object_mut()
+                .unwrap()
+                .insert(name.to_owned(), template_for(name, &["x".to_owned()]));
+            let back: Result<crate::model::Connection, _> = serde_json::from_value(v);
+            assert!(back.is_ok(), "connection {name}: {back:?}");
+        }
     }
 
     #[test]

@@ -263,7 +263,7 @@ impl Palette {
         let mut out = Vec::new();
         ui.add(
             egui::TextEdit::singleline(&mut self.search)
-                .hint_text("Search components")
+                .hint_text("Search components (drag or click to add)")
                 .desired_width(f32::INFINITY),
         );
         ui.add_space(4.0);
@@ -280,7 +280,7 @@ impl Palette {
                 }
                 if e.group != group {
                     group = e.group;
-                    ui.add_space(6.0);
+                    ui.add_space(3.0);
                     ui.label(RichText::new(group).strong().small());
                 }
                 if let Some(cmd) = entry_ui(ui, e, doc) {

@@ -54,7 +54,7 @@ impl ProblemsPanel {
             }
         });
         egui::ScrollArea::vertical()
-            .auto_shrink([false, true])
+            .auto_shrink([false, false])
             .show(ui, |ui| {
                 for p in &self.problems {
                     let (icon, color) = match p.severity {

@@ -16,7 +16,7 @@ pub struct Template {
 /// Every template, in menu order.
 pub const TEMPLATES: &[Template] = &[
     Template {
-        label: "SNS -> SQS fan-out",
+        label: "SNS → SQS fan-out",
         tooltip: "A topic copying each event to two queues, each with its own consumer",
         ron: r#"(
     components: [
@@ -42,7 +42,7 @@ pub const TEMPLATES: &[Template] = &[
 )"#,
     },
     Template {
-        label: "SQS -> Lambda with DLQ",
+        label: "SQS → Lambda with DLQ",
         tooltip: "A queue with a redrive policy (5 receives) feeding a function; poison goes to the DLQ",
         ron: r#"(
     components: [
@@ -62,7 +62,7 @@ pub const TEMPLATES: &[Template] = &[
 )"#,
     },
     Template {
-        label: "API Gateway -> EventBridge rules",
+        label: "API Gateway → EventBridge rules",
         tooltip: "An API publishing to a bus whose two rules route to a function and a workflow",
         ron: r#"(
     components: [
@@ -85,7 +85,7 @@ pub const TEMPLATES: &[Template] = &[
 )"#,
     },
     Template {
-        label: "Kinesis -> Firehose -> S3",
+        label: "Kinesis → Firehose → S3",
         tooltip: "A stream read by a delivery stream that buffers into a bucket",
         ron: r#"(
     components: [

@@ -315,3 +315,72 @@ fn tempfile_dir() -> TempDir {
     std::fs::create_dir_all(&p).unwrap();
     TempDir(p)
 }
+
+#[test]
+fn every_palette_kind_is_added_and_inspected_without_error() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    let entries = spillway::gui::palette::ENTRIES;
+    for e in entries {
+        // no tooltip of the previous entry over this one
+        h.remove_cursor();
+        let button = || egui::accesskit::Role::Button;
+        h.run_steps(1);
+        h.get_by_role_and_label(button(), e.label).click();
+        // more than egui's double-click time between clicks
+        h.run_steps(25);
+        assert!(
+            h.query_by_label_contains("not applied").is_none(),
+            "{}",
+            e.label
+        );
+        assert!(
+            h.query_by_label_contains("cannot show").is_none(),
+            "{}",
+            e.label
+        );
+    }
+    let ids: Vec<_> = h
+        .state()
+        .editor
+        .doc
+        .components
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(ids.len(), entries.len(), "{ids:?}");
+    // one click, one undo step
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().editor.doc.components.len(), entries.len() - 1);
+}
+
+#[test]
+fn a_selected_connection_shows_its_fields_and_edits_them() {
+    let dir = tempfile_dir();
+    let mut h = harness(app_in(dir.path(), None));
+    h.state_mut().show_start = false;
+    // orders -> billing-q carries a filter policy in the example
+    let i = h
+        .state()
+        .editor
+        .doc
+        .connections
+        .iter()
+        .position(|k| k.from == "orders" && k.to == "billing-q")
+        .unwrap();
+    h.state_mut().selection.only_connection(i);
+    h.run_steps(3);
+    h.get_by_label("Connection");
+    h.get_by_label("filter");
+    // give the link a latency: "set" on latency ms
+    let before = h.state().editor.doc.connections[i].clone();
+    assert!(before.latency_ms.is_none());
+    let rows = h.get_all_by_label("set").count();
+    assert!(rows >= 1);
+    h.get_all_by_label("set").next().unwrap().click();
+    h.run_steps(3);
+    let after = &h.state().editor.doc.connections[i];
+    assert_ne!(after, &before);
+    assert_eq!(after.filter, before.filter, "the filter is kept");
+}
