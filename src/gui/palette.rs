@@ -263,7 +263,7 @@ impl Palette {
         let mut out = Vec::new();
         ui.add(
             egui::TextEdit::singleline(&mut self.search)
-                .hint_text("Search components (drag or click to add)")
+                .hint_text("Search components")
                 .desired_width(f32::INFINITY),
         );
         ui.add_space(4.0);
