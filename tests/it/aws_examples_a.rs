@@ -3,26 +3,10 @@
 //! for a retried batch (stream retry, SQS redelivery) bills that invocation as retry
 //! cost.
 
-use super::common::{comp, doc, example, run};
+use super::common::{comp, doc, example, extra, run, usage};
 use spillway::cost::{CostReport, PriceBook, estimate};
 use spillway::model::{Document, Duration, validate};
-use spillway::sim::ComponentReport;
 use spillway::sim::Report;
-
-fn extra(c: &ComponentReport, k: &str) -> f64 {
-    c.extra
-        .get(k)
-        .copied()
-        .unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
-}
-
-fn usage(c: &ComponentReport, k: &str) -> (f64, f64) {
-    let u = c
-        .usage
-        .get(k)
-        .unwrap_or_else(|| panic!("no meter {k}: {:?}", c.usage.keys()));
-    (u.amount, u.from_retries)
-}
 
 // ------------------------------------------------- retried batches are retry cost
 

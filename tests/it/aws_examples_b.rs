@@ -5,7 +5,7 @@
 use spillway::model::{ComponentKind, Dist, Document, Duration};
 use spillway::sim::Report;
 
-use crate::common::{close, comp, doc, example, run};
+use crate::common::{close, comp, doc, example, extra, run};
 
 fn producer_mut<'a>(d: &'a mut Document, id: &str) -> &'a mut spillway::model::Producer {
     let c = d.components.iter_mut().find(|c| c.id == id).unwrap();
@@ -13,13 +13,6 @@ fn producer_mut<'a>(d: &'a mut Document, id: &str) -> &'a mut spillway::model::P
         ComponentKind::Producer(p) => p,
         other => panic!("{id} is a {}", other.kind_name()),
     }
-}
-
-fn extra(r: &Report, name: &str, key: &str) -> f64 {
-    *comp(r, name)
-        .extra
-        .get(key)
-        .unwrap_or_else(|| panic!("{name} has no extra {key}"))
 }
 
 fn e2e<'a>(r: &'a Report, from: &str, to: &str) -> &'a spillway::sim::LatencySummary {
@@ -93,23 +86,23 @@ fn order_fanout_poison_orders_reach_the_billing_dlq_after_five_receives() {
     d.scenario.warmup = Duration::ZERO;
     let r = run(&d);
     let q = "billing-q";
-    let moved = extra(&r, q, "moved_to_dlq");
+    let moved = extra(comp(&r, q), "moved_to_dlq");
     let received = comp(&r, q).counters.arrivals as f64;
     // 0.05% poison: about 390 of 780,000, Poisson spread about 20
     close("billing dead letters", moved, 0.0005 * received, 0.2);
-    assert_eq!(extra(&r, "billing-dlq", "dead_letters"), moved);
-    assert_eq!(extra(&r, "billing-dlq", "reason_error"), moved);
+    assert_eq!(extra(comp(&r, "billing-dlq"), "dead_letters"), moved);
+    assert_eq!(extra(comp(&r, "billing-dlq"), "reason_error"), moved);
     // the function only fails on poison: each dead letter was received 5 times (4
     // redeliveries); poison still in the queue at the end (under 0.06/s x 300 s) adds
     // at most 4 redeliveries each
-    let redelivered = extra(&r, q, "redeliveries");
+    let redelivered = extra(comp(&r, q), "redeliveries");
     assert!(
         redelivered >= 4.0 * moved && redelivered <= 4.0 * moved + 4.0 * 20.0,
         "redeliveries {redelivered}, dead letters {moved}"
     );
     // warehouse failures are random: a message retried five times in a row is 1e-13
     assert_eq!(comp(&r, "fulfilment-dlq").counters.arrivals, 0);
-    assert!(extra(&r, "fulfilment-q", "redeliveries") > 0.0);
+    assert!(extra(comp(&r, "fulfilment-q"), "redeliveries") > 0.0);
 }
 
 // ---- inventory
@@ -124,7 +117,7 @@ fn inventory_writes_every_event_once_with_the_hot_sku_under_its_limit() {
     d.scenario.duration = Duration::from_secs(900); // the first half wave, with its peak
     let r = run(&d);
     let t = comp(&r, "inventory");
-    assert_eq!(extra(&r, "inventory", "throttled_writes"), 0.0);
+    assert_eq!(extra(comp(&r, "inventory"), "throttled_writes"), 0.0);
     assert_eq!(t.counters.rejected, 0);
     let l = &r.ledger.producers["stores and DCs"];
     assert_eq!(l.produced, l.delivered + l.in_flight, "{l:?}");
@@ -179,7 +172,7 @@ fn inventory_hotter_sku_is_throttled_near_the_peak_and_the_writers_retry() {
     let sum = |r: &Report, f: fn(&spillway::sim::ComponentReport) -> u64| -> u64 {
         writers.iter().map(|w| f(comp(r, w))).sum()
     };
-    let throttled = extra(&r, "inventory", "throttled_writes");
+    let throttled = extra(comp(&r, "inventory"), "throttled_writes");
     assert_eq!(comp(&r, "inventory").counters.rejected as f64, throttled);
     // the writers' SDKs resend a throttled write up to twice (3 attempts, backoff
     // 0-100 ms, then 0-200 ms): every throttled attempt is a retry or a lost write
@@ -224,21 +217,21 @@ fn poison_dead_letters_five_percent_after_three_receives_and_blocks_fifo_groups(
         ("fifo-q", "fifo-dlq", "worker-fifo"),
     ] {
         let sent = comp(&r, q).counters.arrivals as f64;
-        let moved = extra(&r, q, "moved_to_dlq");
+        let moved = extra(comp(&r, q), "moved_to_dlq");
         // 5% of ~72,000: binomial sd 0.0008; the last 90 s of poison is still queued
         let share = moved / sent;
         assert!((share - 0.05).abs() < 0.004, "{q}: DLQ share {share}");
-        assert_eq!(extra(&r, dlq, "dead_letters"), moved, "{dlq}");
-        assert_eq!(extra(&r, dlq, &format!("from_{q}")), moved, "{dlq}");
+        assert_eq!(extra(comp(&r, dlq), "dead_letters"), moved, "{dlq}");
+        assert_eq!(extra(comp(&r, dlq), &format!("from_{q}")), moved, "{dlq}");
         // exactly 3 receives each: 2 redeliveries per dead letter, plus at most 2 for
         // each poison message still in the queue (1/s x 90 s)
-        let again = extra(&r, q, "redeliveries");
+        let again = extra(comp(&r, q), "redeliveries");
         assert!(
             again >= 2.0 * moved && again <= 2.0 * moved + 2.0 * 130.0,
             "{q}: redeliveries {again}, dead letters {moved}"
         );
         assert_eq!(
-            extra(&r, q, "receives"),
+            extra(comp(&r, q), "receives"),
             comp(&r, worker).counters.arrivals as f64
         );
         // batch size 1: each redelivery is one invocation billed as a retry

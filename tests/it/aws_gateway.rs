@@ -2,33 +2,9 @@
 //! integrations, filter policies, retry policies and dead-letter queues, billing
 //! arithmetic. Expected numbers are derived by hand in the comments.
 
-use super::common::{comp, doc, run};
+use super::common::{comp, doc, extra, run_ok, usage};
 use spillway::model::Document;
-use spillway::sim::{ComponentReport, Report, Simulation};
-
-fn extra(c: &ComponentReport, k: &str) -> f64 {
-    c.extra
-        .get(k)
-        .copied()
-        .unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
-}
-
-fn usage(c: &ComponentReport, k: &str) -> (f64, f64) {
-    let u = c
-        .usage
-        .get(k)
-        .unwrap_or_else(|| panic!("no meter {k}: {:?}", c.usage.keys()));
-    (u.amount, u.from_retries)
-}
-
-fn run_ok(d: &Document) -> Report {
-    let r = run(d);
-    assert!(
-        r.ledger.live_messages_accounted,
-        "a behaviour leaks messages"
-    );
-    r
-}
+use spillway::sim::{Report, Simulation};
 
 // ---------------------------------------------------------------- API Gateway
 

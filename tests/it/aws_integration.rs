@@ -2,12 +2,8 @@
 //! real callers and real callees (each component's own tests use stand-ins), and the
 //! cost of a small design checked by hand.
 
-use super::common::{comp, doc, run};
+use super::common::{comp, doc, extra, run};
 use spillway::cost::{PriceBook, estimate};
-
-fn extra(r: &spillway::sim::Report, c: &str, k: &str) -> f64 {
-    comp(r, c).extra.get(k).copied().unwrap_or(0.0)
-}
 
 #[test]
 fn api_gateway_returns_504_while_a_slow_lambda_finishes_its_work() {
@@ -23,8 +19,8 @@ fn api_gateway_returns_504_while_a_slow_lambda_finishes_its_work() {
         ],
         connections: [(from: "client", to: "api"), (from: "api", to: "fn"), (from: "fn", to: "out")],
     )"#));
-    assert_eq!(extra(&r, "api", "status_504"), 10.0);
-    assert_eq!(extra(&r, "api", "status_200"), 0.0);
+    assert_eq!(extra(comp(&r, "api"), "status_504"), 10.0);
+    assert_eq!(extra(comp(&r, "api"), "status_200"), 0.0);
     let resp = comp(&r, "api").residence_ms.as_ref().unwrap();
     assert_eq!(resp.count, 10);
     assert!((resp.max - 29_000.0).abs() < 1.0, "{}", resp.max);
@@ -45,8 +41,8 @@ fn api_gateway_turns_lambda_throttles_into_client_429s() {
         ],
         connections: [(from: "client", to: "api"), (from: "api", to: "fn")],
     )"#));
-    assert_eq!(extra(&r, "api", "status_200"), 5.0);
-    assert_eq!(extra(&r, "api", "status_429"), 15.0);
+    assert_eq!(extra(comp(&r, "api"), "status_200"), 5.0);
+    assert_eq!(extra(comp(&r, "api"), "status_429"), 15.0);
     assert_eq!(r.ledger.producers["client"].delivered, 5);
     assert_eq!(r.ledger.producers["client"].rejected, 15);
     // throttled invocations are not billed
@@ -71,7 +67,7 @@ fn lambda_throttles_count_sqs_receives_and_can_dead_letter_healthy_messages() {
     )"#));
     let f = comp(&r, "fn");
     assert_eq!(f.counters.failures, 0);
-    assert!(extra(&r, "fn", "throttles") > 0.0);
+    assert!(extra(comp(&r, "fn"), "throttles") > 0.0);
     let dlq = comp(&r, "dlq");
     assert!(
         dlq.counters.arrivals > 0,
@@ -155,8 +151,8 @@ fn sqs_waits_for_a_busy_container_service_instead_of_losing_receives() {
     )"#));
     assert_eq!(r.ledger.producers["p"].delivered, 600);
     assert_eq!(comp(&r, "dlq").counters.arrivals, 0);
-    assert_eq!(extra(&r, "q", "receives"), 600.0);
-    assert!(extra(&r, "svc", "busy_replies") > 0.0);
+    assert_eq!(extra(comp(&r, "q"), "receives"), 600.0);
+    assert!(extra(comp(&r, "svc"), "busy_replies") > 0.0);
     // 600 messages at 20/s take 30 s, so the last completion is at about 30 s; a
     // standard queue's order is best-effort, so the longest wait is between 24 s (FIFO
     // order) and 30 s (the first message served last)
@@ -182,7 +178,8 @@ fn firehose_transforms_each_flush_with_one_lambda_call_and_writes_one_object() {
         ],
         connections: [(from: "p", to: "fh"), (from: "fh", to: "s3")],
     )"#));
-    let flushes = extra(&r, "fh", "flushes_by_interval") + extra(&r, "fh", "flushes_by_size");
+    let flushes =
+        extra(comp(&r, "fh"), "flushes_by_interval") + extra(comp(&r, "fh"), "flushes_by_size");
     assert!((9.0..=10.0).contains(&flushes), "{flushes}");
     assert_eq!(comp(&r, "tx").usage["requests"].amount, flushes);
     assert_eq!(comp(&r, "s3").usage["put_requests"].amount, flushes);

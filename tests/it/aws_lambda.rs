@@ -3,16 +3,8 @@
 //! GB-second metering. (The synchronous path is covered by unit tests in
 //! `src/sim/aws/lambda.rs`, which drive the function with a hand-made caller.)
 
-use super::common::{close, comp, doc};
+use super::common::{close, comp, doc, run_ok};
 use spillway::model::Document;
-use spillway::sim::Report;
-
-/// Run to the end; the ledger must balance and every live message be held somewhere.
-fn run(d: &Document) -> Report {
-    let r = super::common::run(d);
-    assert!(r.ledger.live_messages_accounted, "a message leaked");
-    r
-}
 
 /// One event at t = 1 s into a function that always fails (handler 100 ms, cold start
 /// 200 ms), with an on-failure queue; the run lasts `duration`.
@@ -34,7 +26,7 @@ fn always_failing(duration: &str) -> Document {
 fn async_failures_are_retried_after_one_then_two_minutes() {
     // Attempt 1: 1.0 s .. 1.3 s (cold). Retry 1 one minute later: 61.3 .. 61.4 s (warm).
     // Retry 2 two minutes after that: 181.4 .. 181.5 s. Then the on-failure link.
-    let r = run(&always_failing("181.5s"));
+    let r = run_ok(&always_failing("181.5s"));
     let f = comp(&r, "f");
     assert_eq!(f.counters.arrivals, 1);
     assert_eq!(f.counters.failures, 3, "1 attempt + 2 retries");
@@ -55,7 +47,7 @@ fn async_failures_are_retried_after_one_then_two_minutes() {
     assert!((gb.from_retries - 0.125 * 0.2).abs() < 1e-12);
 
     // One millisecond earlier the second retry is still running: nothing given up yet.
-    let r = run(&always_failing("181.499s"));
+    let r = run_ok(&always_failing("181.499s"));
     let f = comp(&r, "f");
     assert_eq!((f.counters.failures, f.counters.retries), (2, 2));
     assert_eq!(comp(&r, "dlq").counters.arrivals, 0);
@@ -65,7 +57,7 @@ fn async_failures_are_retried_after_one_then_two_minutes() {
 #[test]
 fn async_retries_follow_the_error_probability() {
     // fail_prob 0.5, 2 retries: retries per event 0.5 + 0.25, on-failure share 0.125.
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "2000s", seed: 7),
         components: [
             (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 20.0), max_events: 36000)),
@@ -100,7 +92,7 @@ fn async_retries_follow_the_error_probability() {
 #[test]
 fn poison_events_fail_every_attempt() {
     // A poison event fails its attempt and both retries; the rest succeed first time.
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "1000s", seed: 11),
         components: [
             (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 10.0), max_events: 5000)),
@@ -146,7 +138,7 @@ fn burst(n: u32, max_event_age: &str, duration: &str) -> Document {
 fn throttled_async_events_wait_and_run_later() {
     // 20 events at once, one slot: the first runs, the others are throttled and retried
     // with backoff (1 s doubling to 5 min) until each finds the slot free.
-    let r = run(&burst(20, "6h", "3600s"));
+    let r = run_ok(&burst(20, "6h", "3600s"));
     let f = comp(&r, "f");
     assert_eq!(f.counters.completions, 20, "every event runs in the end");
     assert_eq!(f.counters.dead_lettered + f.counters.failed, 0);
@@ -164,7 +156,7 @@ fn throttled_async_events_expire_after_max_event_age() {
     // 2,000 events within 2 s, one slot of 100 ms: invocations can start only until
     // the last event's age limit (62 s), so at most 62 s / 0.1 s + 1 = 621 run; the
     // rest go to the on-failure link as expired.
-    let r = run(&burst(2000, "60s", "300s"));
+    let r = run_ok(&burst(2000, "60s", "300s"));
     let f = comp(&r, "f");
     let done = f.counters.completions;
     assert!(done > 0 && done <= 621, "completions {done}");
@@ -199,7 +191,7 @@ fn cold_start_share_falls_as_environments_warm() {
     // Arrivals at 0.1, 0.2, ... s. The first 8 (0.1 .. 0.8 s) each need a new
     // environment (busy 750 ms: init + handler); from 0.9 s on the environment freed at
     // 0.85 s is idle, and in steady state 3 environments take turns (250 ms / 100 ms).
-    let r = run(&steady("60s", "0s"));
+    let r = run_ok(&steady("60s", "0s"));
     let f = comp(&r, "f");
     assert_eq!(f.extra["cold_starts"], 8.0);
     assert_eq!(f.extra["warm_starts"], 592.0);
@@ -219,7 +211,7 @@ fn cold_start_share_falls_as_environments_warm() {
     close("GB-s", gb, 0.125 * (8.0 * 0.75 + 589.0 * 0.25), 1e-9);
 
     // Minutes 2 to 10 (starts at 60.0, 60.1, ... 600.0 s): every start is warm.
-    let r = run(&steady("600s", "60s"));
+    let r = run_ok(&steady("600s", "60s"));
     let f = comp(&r, "f");
     assert_eq!(f.extra["cold_starts"], 0.0);
     assert_eq!(f.extra["warm_starts"], 5401.0);
@@ -232,7 +224,7 @@ fn idle_environments_expire() {
     // Poisson arrivals, one per minute, 2 min idle expiry: an invocation is cold when
     // the gap since the previous one ended exceeds 2 min, with probability e^-2 (the
     // 40 ms handler is negligible next to the gaps).
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "3000000s", seed: 2),
         components: [
             (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 0.016666666666666666))),
@@ -254,7 +246,7 @@ fn idle_environments_expire() {
 fn functions_share_the_account_pool() {
     // Account of 14: "r" reserves 4, so "a" and "b" share 10. Each alone would need
     // 30 (300/s x 100 ms); together they cannot exceed 10.
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "60s", seed: 9, bucket: "1s"),
         account: (lambda_concurrency: 14),
         components: [
@@ -294,7 +286,7 @@ fn functions_share_the_account_pool() {
 #[test]
 fn reserved_concurrency_zero_throttles_everything() {
     // Disabled: every try is throttled until the event is older than 60 s.
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "200s"),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 1.0), max_events: 10)),
@@ -333,7 +325,7 @@ fn metered(memory_mb: u32, arch: &str) -> Document {
 fn gb_seconds_are_rounded_up_to_the_millisecond() {
     // The first invocation is cold: 200 + 100.4 = 300.4 ms -> 301 ms billed; the other
     // 99 are warm: 100.4 -> 101 ms. 301 + 99 x 101 = 10,300 ms.
-    let r = run(&metered(128, "X86"));
+    let r = run_ok(&metered(128, "X86"));
     let f = comp(&r, "f");
     assert_eq!(f.usage["requests"].amount, 100.0);
     let gb = f.usage["gb_seconds"].amount;
@@ -342,7 +334,7 @@ fn gb_seconds_are_rounded_up_to_the_millisecond() {
     assert!(!f.usage.contains_key("arm_gb_seconds"));
 
     // Arm at 1 GB: the same 10.3 s on the Arm meter.
-    let r = run(&metered(1024, "Arm"));
+    let r = run_ok(&metered(1024, "Arm"));
     let f = comp(&r, "f");
     let gb = f.usage["arm_gb_seconds"].amount;
     assert!((gb - 10.3).abs() < 1e-9, "{gb}");
@@ -353,7 +345,7 @@ fn gb_seconds_are_rounded_up_to_the_millisecond() {
 fn timeouts_fail_and_bill_the_timeout() {
     // Handler 5 s against a 1 s timeout: every attempt times out after 1 s and is
     // billed 1 s (+ 200 ms init the first time); 3 attempts, then on-failure.
-    let r = run(&doc(r#"(
+    let r = run_ok(&doc(r#"(
         scenario: (duration: "400s"),
         components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 1.0), max_events: 1)),

@@ -3,17 +3,8 @@
 //! comments; synchronous (polled) calls are covered by unit tests in
 //! `src/sim/aws/container.rs`, since their callers are other kinds.
 
-use super::common::{close, comp, doc, run};
+use super::common::{close, comp, doc, run, usage};
 use spillway::sim::Report;
-
-/// Hourly usage of a component's meter.
-fn usage(r: &Report, name: &str, meter: &str) -> f64 {
-    comp(r, name)
-        .usage
-        .get(meter)
-        .unwrap_or_else(|| panic!("{name} has no meter {meter}"))
-        .amount
-}
 
 /// The `replicas` gauge of a component: time-average per bucket.
 fn replicas(r: &Report, name: &str) -> Vec<f64> {
@@ -70,12 +61,12 @@ fn keda_scales_up_after_polling_stabilisation_and_provisioning_then_down_after_c
     // replica-seconds; 0.25 vCPU and 0.5 GB each
     exact(
         "vcpu_hours",
-        usage(&r, "svc", "vcpu_hours"),
+        usage(comp(&r, "svc"), "vcpu_hours").0,
         4650.0 * 0.25 / 3600.0,
     );
     exact(
         "gb_hours",
-        usage(&r, "svc", "gb_hours"),
+        usage(comp(&r, "svc"), "gb_hours").0,
         4650.0 * 0.5 / 3600.0,
     );
     close(
@@ -130,7 +121,7 @@ fn utilisation_scaling_grows_geometrically_to_max_replicas_under_heavy_load() {
     // billed: 1 x 30 + 2 x 60 + 4 x 60 + 5 x 150 = 1,140 replica-seconds
     exact(
         "vcpu_hours",
-        usage(&r, "svc", "vcpu_hours"),
+        usage(comp(&r, "svc"), "vcpu_hours").0,
         1140.0 * 0.25 / 3600.0,
     );
 }
@@ -162,7 +153,7 @@ fn keda_scales_from_zero_on_the_first_message_and_back_to_zero() {
     // two replicas billed from 30 s to 420 s
     exact(
         "vcpu_hours",
-        usage(&r, "svc", "vcpu_hours"),
+        usage(comp(&r, "svc"), "vcpu_hours").0,
         2.0 * 390.0 * 0.25 / 3600.0,
     );
 }
@@ -178,8 +169,8 @@ fn fixed_fleet_bills_replicas_times_size_times_hours() {
         ],
         connections: [(from: "p", to: "svc")],
     )"#));
-    exact("vcpu_hours", usage(&r, "svc", "vcpu_hours"), 0.5);
-    exact("gb_hours", usage(&r, "svc", "gb_hours"), 1.0);
+    exact("vcpu_hours", usage(comp(&r, "svc"), "vcpu_hours").0, 0.5);
+    exact("gb_hours", usage(comp(&r, "svc"), "gb_hours").0, 1.0);
     let s = comp(&r, "svc");
     assert_eq!(s.extra["scale_ups"], 0.0);
     assert_eq!(replicas(&r, "svc").iter().copied().fold(0.0, f64::max), 2.0);
@@ -210,7 +201,7 @@ fn saturated_fleet_serves_replicas_times_concurrency_over_service_time() {
     );
     exact(
         "vcpu_hours",
-        usage(&r, "svc", "vcpu_hours"),
+        usage(comp(&r, "svc"), "vcpu_hours").0,
         3.0 * 0.25 * 300.0 / 3600.0,
     );
 }
@@ -261,7 +252,7 @@ fn s3_bills_one_put_per_object_and_notifies_downstream() {
             (from: "notified", to: "handler")],
     )"#));
     for b in ["raw", "notified"] {
-        exact("put_requests", usage(&r, b, "put_requests"), 1000.0);
+        exact("put_requests", usage(comp(&r, b), "put_requests").0, 1000.0);
         let c = comp(&r, b);
         assert_eq!(c.extra["objects"], 1000.0);
         assert_eq!(c.extra["bytes_stored"], 1_024_000.0);
@@ -298,10 +289,10 @@ fn ses_logs_and_analytics_meter_emails_and_gigabytes() {
         ],
         connections: [(from: "p", to: "mail"), (from: "p", to: "logs"), (from: "p", to: "lake")],
     )"#));
-    exact("emails", usage(&r, "mail", "emails"), 1000.0);
+    exact("emails", usage(comp(&r, "mail"), "emails").0, 1000.0);
     let gb = 1000.0 * 2048.0 / 1_073_741_824.0;
-    exact("gb_ingested", usage(&r, "logs", "gb_ingested"), gb);
-    exact("gb_scanned", usage(&r, "lake", "gb_scanned"), gb);
+    exact("gb_ingested", usage(comp(&r, "logs"), "gb_ingested").0, gb);
+    exact("gb_scanned", usage(comp(&r, "lake"), "gb_scanned").0, gb);
     assert_eq!(comp(&r, "logs").extra["bytes_stored"], 2_048_000.0);
     assert!(!comp(&r, "logs").extra.contains_key("objects"));
     assert_eq!(r.ledger.producers["p"].delivered, 3000);
@@ -325,7 +316,11 @@ fn ses_sending_rate_refuses_above_rate_times_time_plus_burst() {
     let accepted = m.counters.completions;
     assert!((60..=61).contains(&accepted), "accepted {accepted}");
     assert_eq!(m.counters.rejected, 600 - accepted);
-    exact("emails", usage(&r, "mail", "emails"), accepted as f64);
+    exact(
+        "emails",
+        usage(comp(&r, "mail"), "emails").0,
+        accepted as f64,
+    );
     assert_eq!(r.ledger.producers["p"].rejected, 600 - accepted);
 }
 
@@ -361,7 +356,7 @@ fn failed_sink_writes_are_retried_by_the_producer() {
     assert_eq!(row.delivered + row.rejected + row.in_flight, row.produced);
     exact(
         "gb_ingested",
-        usage(&r, "logs", "gb_ingested"),
+        usage(comp(&r, "logs"), "gb_ingested").0,
         row.delivered as f64 * 1024.0 / 1_073_741_824.0,
     );
 }

@@ -6,24 +6,8 @@
 //! first, so every batch the queue hands over afterwards is refused (Throttled) and
 //! counts as an unsuccessful receive.
 
-use super::common::{close, comp, doc, run};
+use super::common::{close, comp, doc, extra, run, usage};
 use spillway::sim::Report;
-
-fn extra(r: &Report, name: &str, key: &str) -> f64 {
-    comp(r, name)
-        .extra
-        .get(key)
-        .copied()
-        .unwrap_or_else(|| panic!("{name} has no extra `{key}`"))
-}
-
-fn usage(r: &Report, name: &str, meter: &str) -> (f64, f64) {
-    let u = comp(r, name)
-        .usage
-        .get(meter)
-        .unwrap_or_else(|| panic!("{name} has no meter `{meter}`"));
-    (u.amount, u.from_retries)
-}
 
 /// Three messages at t = 1, 2, 3 s into a queue whose consumer always fails.
 fn always_failing(
@@ -59,8 +43,8 @@ fn visibility_timeout_redelivers_exactly_that_long_after_each_receive() {
     // a millisecond earlier message 1's tenth receive has not happened yet (27).
     let r = always_failing("91s", "visibility_timeout: \"10s\"", "", "");
     let q = comp(&r, "q");
-    assert_eq!(extra(&r, "q", "receives"), 28.0);
-    assert_eq!(extra(&r, "q", "redeliveries"), 25.0);
+    assert_eq!(extra(comp(&r, "q"), "receives"), 28.0);
+    assert_eq!(extra(comp(&r, "q"), "redeliveries"), 25.0);
     assert_eq!(q.counters.failures, 28, "every receive was unsuccessful");
     assert_eq!(q.counters.completions, 0);
     assert_eq!(comp(&r, "bad").counters.rejected, 28);
@@ -69,15 +53,15 @@ fn visibility_timeout_redelivers_exactly_that_long_after_each_receive() {
         "nothing is lost without a redrive policy"
     );
     let r = always_failing("90.999s", "visibility_timeout: \"10s\"", "", "");
-    assert_eq!(extra(&r, "q", "receives"), 27.0);
+    assert_eq!(extra(comp(&r, "q"), "receives"), 27.0);
 
     // Cost of the 91 s run by hand (1 KiB messages, one ReceiveMessage per message):
     // 3 SendMessage + 28 receives (25 of them redeliveries, billed as retries) + no
     // deletes + empty receives: 10 pollers long-polling 20 s, ticks at 20, 40, 60 and
     // 80 s; one poller received in each of those spans, so 9 empty receives per tick.
     let r = always_failing("91s", "visibility_timeout: \"10s\"", "", "");
-    assert_eq!(extra(&r, "q", "empty_receives"), 36.0);
-    let (amount, retries) = usage(&r, "q", "requests");
+    assert_eq!(extra(comp(&r, "q"), "empty_receives"), 36.0);
+    let (amount, retries) = usage(comp(&r, "q"), "requests");
     assert!(
         (amount - (3.0 + 28.0 + 36.0)).abs() < 1e-9,
         "requests {amount}"
@@ -98,20 +82,24 @@ fn max_receive_count_moves_to_the_dead_letter_queue_after_exactly_that_many_rece
         r#"(from: "q", to: "dlq", kind: DeadLetter),"#,
     );
     let q = comp(&r, "q");
-    assert_eq!(extra(&r, "q", "receives"), 12.0, "4 receives x 3 messages");
-    assert_eq!(extra(&r, "q", "moved_to_dlq"), 3.0);
+    assert_eq!(
+        extra(comp(&r, "q"), "receives"),
+        12.0,
+        "4 receives x 3 messages"
+    );
+    assert_eq!(extra(comp(&r, "q"), "moved_to_dlq"), 3.0);
     assert_eq!(q.counters.dead_lettered, 3);
     assert_eq!(q.counters.failures, 12);
     let d = comp(&r, "dlq");
     assert_eq!(d.counters.arrivals, 3);
-    assert_eq!(extra(&r, "dlq", "dead_letters"), 3.0);
-    assert_eq!(extra(&r, "dlq", "reason_throttled"), 3.0);
-    assert_eq!(extra(&r, "dlq", "from_q"), 3.0);
+    assert_eq!(extra(comp(&r, "dlq"), "dead_letters"), 3.0);
+    assert_eq!(extra(comp(&r, "dlq"), "reason_throttled"), 3.0);
+    assert_eq!(extra(comp(&r, "dlq"), "from_q"), 3.0);
     assert_eq!(
         d.queue_depth.max, 3,
         "the DLQ holds them as visible messages"
     );
-    assert_eq!(usage(&r, "dlq", "requests").0, 0.0);
+    assert_eq!(usage(comp(&r, "dlq"), "requests").0, 0.0);
     assert_eq!(r.ledger.producers["p"].in_flight, 3);
 
     // With a DeadLetterQueue component instead, the ledger shows them dead-lettered,
@@ -130,9 +118,9 @@ fn max_receive_count_moves_to_the_dead_letter_queue_after_exactly_that_many_rece
             (from: "q", to: "dlq", kind: DeadLetter),
         ],
     )"#));
-    assert_eq!(extra(&r, "q", "receives"), 60.0);
+    assert_eq!(extra(comp(&r, "q"), "receives"), 60.0);
     assert_eq!(r.ledger.producers["p"].dead_lettered, 20);
-    assert_eq!(extra(&r, "dlq", "reason_throttled"), 20.0);
+    assert_eq!(extra(comp(&r, "dlq"), "reason_throttled"), 20.0);
 }
 
 #[test]
@@ -150,7 +138,7 @@ fn retention_expiry_counts_as_lost() {
     )"#));
     let q = comp(&r, "q");
     assert_eq!(q.counters.expired, 70);
-    assert_eq!(extra(&r, "q", "expired_retention"), 70.0);
+    assert_eq!(extra(comp(&r, "q"), "expired_retention"), 70.0);
     assert_eq!(r.ledger.producers["p"].expired, 70);
     assert_eq!(r.ledger.producers["p"].in_flight, 30);
     let age = q.series.gauges["oldest_age_s"].last().copied().unwrap();
@@ -193,8 +181,8 @@ fn fifo_poison_message_blocks_its_group_until_moved_to_the_dlq() {
             (from: "q", to: "dlq", kind: DeadLetter),
         ],
     )"#));
-    assert_eq!(extra(&r, "q", "receives"), 80.0 + 3.0 + 5.0);
-    assert_eq!(extra(&r, "q", "moved_to_dlq"), 1.0);
+    assert_eq!(extra(comp(&r, "q"), "receives"), 80.0 + 3.0 + 5.0);
+    assert_eq!(extra(comp(&r, "q"), "moved_to_dlq"), 1.0);
     assert_eq!(r.ledger.producers["poison"].dead_lettered, 1);
     assert_eq!(r.ledger.producers["a_later"].delivered, 5);
     assert_eq!(r.ledger.producers["b"].delivered, 80);
@@ -236,7 +224,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
     )"#));
-    assert_eq!(extra(&r, "q", "batches"), 10.0);
+    assert_eq!(extra(comp(&r, "q"), "batches"), 10.0);
     assert_eq!(r.ledger.producers["p"].delivered, 30);
     let lat = &r.end_to_end[0].latency_ms;
     assert!((lat.mean - 3000.0).abs() < 1e-6, "{lat:?}");
@@ -252,7 +240,7 @@ fn batch_window_waits_for_a_full_batch_up_to_the_window() {
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
     )"#));
-    assert_eq!(extra(&r, "q", "batches"), 100.0);
+    assert_eq!(extra(comp(&r, "q"), "batches"), 100.0);
     let lat = &r.end_to_end[0].latency_ms;
     assert!(lat.max <= 90.0 + 1e-6, "{lat:?}");
 }
@@ -274,7 +262,7 @@ fn standard_queue_feeding_a_station_behaves_like_m_m_1() {
     let q = comp(&r, "q");
     let s = comp(&r, "s");
     assert_eq!(q.counters.completions, q.counters.arrivals);
-    assert_eq!(extra(&r, "q", "redeliveries"), 0.0);
+    assert_eq!(extra(comp(&r, "q"), "redeliveries"), 0.0);
     assert_eq!(q.queue_depth.max, 0, "nothing waits in the queue");
     close(
         "station wait",
@@ -320,8 +308,8 @@ fn request_meter_counts_64_kib_chunks_deletes_and_empty_receives() {
         ],
         connections: [(from: "p", to: "q"), (from: "q", to: "done")],
     )"#));
-    assert_eq!(extra(&r, "q", "empty_receives"), 29.0);
-    assert_eq!(usage(&r, "q", "fifo_requests"), (54.0, 0.0));
+    assert_eq!(extra(comp(&r, "q"), "empty_receives"), 29.0);
+    assert_eq!(usage(comp(&r, "q"), "fifo_requests"), (54.0, 0.0));
     assert!(!comp(&r, "q").usage.contains_key("requests"));
 }
 

@@ -2,21 +2,7 @@
 //! hot keys, ordered consumption that blocks on failure, per-key throttling, buffer
 //! flushes and the billable usage they report.
 
-use super::common::{close, comp, doc, run};
-use spillway::sim::ComponentReport;
-
-fn extra(c: &ComponentReport, name: &str) -> f64 {
-    *c.extra
-        .get(name)
-        .unwrap_or_else(|| panic!("no extra `{name}` in {:?}", c.extra))
-}
-
-fn usage(c: &ComponentReport, meter: &str) -> f64 {
-    c.usage
-        .get(meter)
-        .unwrap_or_else(|| panic!("no meter `{meter}` in {:?}", c.usage.keys()))
-        .amount
-}
+use super::common::{close, comp, doc, extra, run, usage};
 
 const GB: f64 = 1_073_741_824.0;
 
@@ -247,7 +233,7 @@ fn dynamodb_throttles_a_hot_partition_key_at_1000_wcu() {
         23_000.0,
         0.02,
     );
-    assert_eq!(usage(t, "wru"), accepted as f64);
+    assert_eq!(usage(t, "wru").0, accepted as f64);
     // every accepted write goes on to the sink after single-digit milliseconds
     let sink = comp(&r, "sink").counters.arrivals;
     assert!(sink <= accepted && sink + 50 >= accepted, "sink {sink}");
@@ -271,8 +257,8 @@ fn dynamodb_provisioned_table_bills_capacity_hours_and_caps_writes() {
         (15_249..=15_250).contains(&accepted),
         "accepted {accepted}, expected 250/s x 60 s + 250"
     );
-    close("wcu_hours", usage(t, "wcu_hours"), 500.0 / 60.0, 1e-9);
-    close("rcu_hours", usage(t, "rcu_hours"), 100.0 / 60.0, 1e-9);
+    close("wcu_hours", usage(t, "wcu_hours").0, 500.0 / 60.0, 1e-9);
+    close("rcu_hours", usage(t, "rcu_hours").0, 100.0 / 60.0, 1e-9);
     assert!(!t.usage.contains_key("wru"));
 }
 
@@ -327,7 +313,7 @@ fn firehose_flushes_on_size_at_high_rate() {
     // 10 KiB is two 5 KB steps: billed exactly
     close(
         "gb_ingested",
-        usage(fh, "gb_ingested"),
+        usage(fh, "gb_ingested").0,
         5120.0 * 10240.0 / GB,
         1e-12,
     );
@@ -356,7 +342,7 @@ fn firehose_flushes_on_interval_at_low_rate() {
     // each 1,000-byte record is billed as 5 KB (5,120 bytes)
     close(
         "gb_ingested",
-        usage(fh, "gb_ingested"),
+        usage(fh, "gb_ingested").0,
         600.0 * 5120.0 / GB,
         1e-12,
     );
@@ -410,10 +396,10 @@ fn stream_costs_by_hand() {
     };
     let r = run(&kinesis("KinesisStream(shards: 2)", 30_000.0));
     let ks = comp(&r, "ks");
-    assert_eq!(usage(ks, "put_units"), 200.0);
+    assert_eq!(usage(ks, "put_units").0, 200.0);
     close(
         "shard_hours",
-        usage(ks, "shard_hours"),
+        usage(ks, "shard_hours").0,
         2.0 * 12.0 / 3600.0,
         1e-9,
     );
@@ -422,11 +408,11 @@ fn stream_costs_by_hand() {
     // once, by the one consumer); one stream-hour per hour.
     let r = run(&kinesis("KinesisStream(on_demand: true)", 1500.0));
     let ks = comp(&r, "ks");
-    close("gb_in", usage(ks, "gb_in"), 100.0 * 2048.0 / GB, 1e-12);
-    close("gb_out", usage(ks, "gb_out"), 100.0 * 1500.0 / GB, 1e-12);
+    close("gb_in", usage(ks, "gb_in").0, 100.0 * 2048.0 / GB, 1e-12);
+    close("gb_out", usage(ks, "gb_out").0, 100.0 * 1500.0 / GB, 1e-12);
     close(
         "stream_hours",
-        usage(ks, "stream_hours"),
+        usage(ks, "stream_hours").0,
         12.0 / 3600.0,
         1e-9,
     );
@@ -445,7 +431,7 @@ fn stream_costs_by_hand() {
     assert_eq!(t.counters.completions, 60_000);
     close(
         "broker_hours",
-        usage(t, "broker_hours"),
+        usage(t, "broker_hours").0,
         3.0 * 12.0 / 3600.0,
         1e-9,
     );

@@ -23,6 +23,17 @@ pub fn run(doc: &Document) -> Report {
     r
 }
 
+/// Run a document to its end; besides the ledger balancing, every live message must be
+/// held by some behaviour (none leaks).
+pub fn run_ok(doc: &Document) -> Report {
+    let r = run(doc);
+    assert!(
+        r.ledger.live_messages_accounted,
+        "a behaviour leaks messages"
+    );
+    r
+}
+
 /// Set the duration so that about `arrivals` events arrive at `rate_per_s`.
 pub fn lengthen(doc: &mut Document, arrivals: f64, rate_per_s: f64) {
     doc.scenario.duration = Duration::from_secs_f64(arrivals / rate_per_s).unwrap();
@@ -45,4 +56,23 @@ pub fn close(what: &str, got: f64, want: f64, tol: f64) {
         rel * 100.0,
         tol * 100.0
     );
+}
+
+/// A kind-specific total of a component (`extra` in the report).
+#[track_caller]
+pub fn extra(c: &ComponentReport, key: &str) -> f64 {
+    c.extra
+        .get(key)
+        .copied()
+        .unwrap_or_else(|| panic!("no extra `{key}` in {:?}", c.extra))
+}
+
+/// A component's billable usage of a meter: (amount, the part caused by retries).
+#[track_caller]
+pub fn usage(c: &ComponentReport, meter: &str) -> (f64, f64) {
+    let u = c
+        .usage
+        .get(meter)
+        .unwrap_or_else(|| panic!("no meter `{meter}` in {:?}", c.usage.keys()));
+    (u.amount, u.from_retries)
 }

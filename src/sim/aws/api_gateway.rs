@@ -323,11 +323,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::model::{Arrivals, NS_PER_MS, NS_PER_S, Retry, from_ron_str};
-    use crate::sim::Simulation;
-    use crate::sim::basic::ProducerB;
-    use crate::sim::engine::{EventTypeRt, Link, Outputs};
-    use crate::sim::sample::ArrivalGen;
+    use crate::model::{NS_PER_MS, NS_PER_S, from_ron_str};
+    use crate::sim::aws::testkit::{assemble, link, outputs, producer};
 
     /// Answers call number k after `script[k].0` ns with status `script[k].1`; keeps
     /// (and delivers) the message on success, hands it back otherwise.
@@ -391,61 +388,30 @@ mod tests {
             (40 * NS_PER_S, CallStatus::Ok), // 504 at 29 s; the callee still keeps it
             (40 * NS_PER_S, CallStatus::Failed(FailReason::Error)), // 504, then lost
         ];
-        let producer = ProducerB {
-            arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s: 1.0 }).unwrap(),
-            mix: vec![(0, 1.0)],
-            remaining: Some(5),
-            keys: None,
-            resend: crate::sim::resend::SdkResender::new(
-                Retry::default(),
-                crate::sim::basic::RESEND,
-            ),
-        };
         let built = compile(&p).unwrap();
-        let behaviours: Vec<Box<dyn Behaviour>> = vec![
-            Box::new(producer),
-            built.behaviour,
-            Box::new(Mock {
-                script,
-                next: 0,
-                waiting: Vec::new(),
-                pending: 0,
-            }),
-        ];
-        let metrics = vec![
-            ComponentMetrics::new(0),
-            built.metrics,
-            ComponentMetrics::new(0),
-        ];
-        let link = |target| Link {
-            target,
-            weight: 1.0,
-            latency: None,
-            filter: None,
+        let mock = Mock {
+            script,
+            next: 0,
+            waiting: Vec::new(),
+            pending: 0,
         };
-        let outputs = vec![
-            Outputs {
-                delivery: vec![0],
-                ..Outputs::default()
-            },
-            Outputs {
-                delivery: vec![1],
-                ..Outputs::default()
-            },
-            Outputs::default(),
-        ];
-        let types = vec![EventTypeRt {
-            size: Sampler::new(&crate::model::Dist::Constant(100.0)).unwrap(),
-            attrs: Vec::new(),
-        }];
-        let mut sim = Simulation::assemble(
+        let mut sim = assemble(
             &doc,
-            1,
-            behaviours,
-            metrics,
-            outputs,
+            vec![
+                (
+                    Box::new(producer(1.0, 5)),
+                    ComponentMetrics::new(0),
+                    outputs(vec![0], vec![]),
+                ),
+                (built.behaviour, built.metrics, outputs(vec![1], vec![])),
+                (
+                    Box::new(mock),
+                    ComponentMetrics::new(0),
+                    outputs(vec![], vec![]),
+                ),
+            ],
             vec![link(1), link(2)],
-            types,
+            100.0,
             Vec::new(),
         );
         sim.run();

@@ -5,17 +5,20 @@
 
 use std::collections::BTreeMap;
 
+use super::delivery::{self, Deliveries, Route};
 use crate::model::aws::EventBus;
 use crate::model::{NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
-use crate::sim::engine::{Behaviour, Ctx, FailReason, Outcome};
+use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
-use crate::sim::station::{TokenBucket, backoff_ns};
+use crate::sim::station::TokenBucket;
 use crate::sim::{MsgId, SimTime};
 
 const DISPATCH: u32 = 1;
 const SEND: u32 = 2;
+/// Deliveries of a bus have no lanes.
+const NO_LANE: u32 = u32::MAX;
 
 /// EventBridge bills custom events in 64 KB chunks (read as KiB).
 const EVENT_CHUNK: u64 = 64 * 1024;
@@ -53,35 +56,16 @@ impl Pacer {
     }
 }
 
-/// One target: a delivery link with its retry policy and dead-letter queue.
-struct Target {
-    link: u32,
-    retry: Retry,
-    max_age: SimTime,
-    dlq: Option<u32>,
-}
-
-/// What the bus knows about a delivery it is making (indexed by message id; written at
-/// each send, so it is current whenever the message comes back refused).
-#[derive(Clone, Copy, Default)]
-struct Track {
-    target: u32,
-    put_at: SimTime,
-    attempts: u32,
-    dead: bool,
-}
-
 struct EventBusB {
     put: TokenBucket,
     pacer: Pacer,
     latency: Sampler,
-    targets: Vec<Target>,
+    /// The targets with their retry policies.
+    del: Deliveries<Retry>,
     /// Per rule: the link whose filter is the rule's pattern, and its targets.
     rules: Vec<(u32, Vec<u32>)>,
     meter: usize,
-    track: Vec<Track>,
     scratch: Vec<u32>,
-    held: u64,
     matched: u64,
     unmatched: u64,
     invocations: u64,
@@ -89,19 +73,6 @@ struct EventBusB {
 }
 
 impl EventBusB {
-    fn track(&mut self, id: MsgId) -> &mut Track {
-        let i = id as usize;
-        if self.track.len() <= i {
-            self.track.resize(i + 1, Track::default());
-        }
-        &mut self.track[i]
-    }
-
-    fn set_depth(&self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        ctx.metrics().depth.set(now, self.held);
-    }
-
     /// The bus latency or a backoff is over: take an invocation slot.
     fn dispatch(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
@@ -115,36 +86,9 @@ impl EventBusB {
     }
 
     fn send(&mut self, id: MsgId, ctx: &mut Ctx) {
-        self.held -= 1;
-        self.set_depth(ctx);
-        let now = ctx.now();
-        let tr = self.track(id);
-        tr.attempts += 1;
-        let (target, first, put_at) = (tr.target, tr.attempts == 1, tr.put_at);
+        let tr = self.del.attempt(id, ctx);
         self.invocations += 1;
-        if first {
-            ctx.metrics().residence.record(now - put_at);
-            ctx.msg(id).sends = 0;
-        }
-        ctx.send_on(self.targets[target as usize].link, id);
-    }
-
-    /// Retries are over for this delivery: the target's DLQ, else the bus's own
-    /// dead-letter links, else dropped.
-    fn give_up(&mut self, id: MsgId, reason: FailReason, ctx: &mut Ctx) {
-        self.held -= 1;
-        self.set_depth(ctx);
-        let tr = self.track(id);
-        tr.dead = true;
-        let target = tr.target as usize;
-        match self.targets[target].dlq {
-            Some(dlq) => {
-                ctx.msg(id).reason = reason;
-                ctx.metrics().counters.dead_lettered += 1;
-                ctx.send_to(dlq, id);
-            }
-            None => ctx.give_up(id, reason),
-        }
+        ctx.send_on(self.del.routes[tr.route as usize].link, id);
     }
 }
 
@@ -160,10 +104,7 @@ impl Behaviour for EventBusB {
         }
         let chunks = u64::from(ctx.msg(id).size).div_ceil(EVENT_CHUNK).max(1);
         ctx.metrics().charge(self.meter, chunks as f64);
-        let msg = ctx.msg(id);
-        msg.arrived = now;
-        msg.attempt = 0;
-        msg.reason = FailReason::None;
+        delivery::accept(ctx.msg(id), now);
         let mut hits = std::mem::take(&mut self.scratch);
         hits.clear();
         for (pattern, targets) in &self.rules {
@@ -173,30 +114,17 @@ impl Behaviour for EventBusB {
         }
         if hits.is_empty() {
             self.unmatched += 1;
-            ctx.metrics().counters.filtered += 1;
-            ctx.end_message(id, Outcome::Filtered);
-            self.scratch = hits;
-            return;
-        }
-        self.matched += 1;
-        let m = ctx.metrics();
-        m.counters.completions += 1;
-        m.bucket_completion();
-        let last = hits.len() - 1;
-        for (k, &t) in hits.iter().enumerate() {
-            let c = if k == last { id } else { ctx.copy_message(id) };
-            *self.track(c) = Track {
-                target: t,
-                put_at: now,
-                attempts: 0,
-                dead: false,
-            };
-            self.held += 1;
-            let d = ctx.sample_ms_as_ns(&self.latency);
-            ctx.schedule(d, DISPATCH, u64::from(c));
+            delivery::filter_out(id, ctx);
+        } else {
+            self.matched += 1;
+            let latency = &self.latency;
+            self.del.fan_out(id, &hits, now, ctx, |c, _, ctx| {
+                let d = ctx.sample_ms_as_ns(latency);
+                ctx.schedule(d, DISPATCH, u64::from(c));
+                NO_LANE
+            });
         }
         self.scratch = hits;
-        self.set_depth(ctx);
     }
 
     fn wants_bounces(&self) -> bool {
@@ -204,32 +132,7 @@ impl Behaviour for EventBusB {
     }
 
     fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: u32, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let tr = *self.track(id);
-        if tr.dead {
-            // the dead-letter queue itself refused: nowhere left to go
-            ctx.metrics().counters.failed += 1;
-            ctx.end_message(id, Outcome::Failed);
-            return;
-        }
-        self.held += 1;
-        let m = ctx.metrics();
-        m.counters.failures += 1;
-        m.bucket_error();
-        let t = &self.targets[tr.target as usize];
-        if tr.attempts >= t.retry.max_attempts {
-            self.give_up(id, reason, ctx);
-            return;
-        }
-        let delay = backoff_ns(&t.retry, tr.attempts, ctx.rng());
-        if now.saturating_add(delay) >= tr.put_at.saturating_add(t.max_age) {
-            // the next attempt would come after the maximum event age
-            self.give_up(id, FailReason::Expired, ctx);
-            return;
-        }
-        ctx.metrics().counters.retries += 1;
-        ctx.schedule(delay, DISPATCH, u64::from(id));
-        self.set_depth(ctx);
+        self.del.bounced(id, reason, DISPATCH, ctx);
     }
 
     fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
@@ -242,7 +145,7 @@ impl Behaviour for EventBusB {
     }
 
     fn held(&self) -> u64 {
-        self.held
+        self.del.held()
     }
 
     fn warm_up_ended(&mut self, _now: SimTime) {
@@ -272,19 +175,12 @@ pub(crate) fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
         BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (k, li) in env.delivery.iter().enumerate() {
-        let dlq = match &li.conn.dead_letter {
-            Some(d) => Some(
-                env.component_index(d)
-                    .ok_or_else(|| format!("dead_letter names unknown component `{d}`"))?,
-            ),
-            None => None,
-        };
-        targets.push(Target {
-            link: li.link,
-            retry: li.conn.retry.clone().unwrap_or_else(|| p.retry.clone()),
-            max_age: li.conn.max_event_age.unwrap_or(p.max_event_age).ns,
-            dlq,
-        });
+        targets.push(Route::new(
+            li,
+            li.conn.retry.clone().unwrap_or_else(|| p.retry.clone()),
+            Some(li.conn.max_event_age.unwrap_or(p.max_event_age).ns),
+            env,
+        )?);
         let key = if li.conn.rule.is_empty() {
             format!("\u{0}{}", li.link)
         } else {
@@ -336,12 +232,10 @@ pub(crate) fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
             put: TokenBucket::new(p.put_events_per_s, p.put_events_per_s.max(1.0)),
             pacer: Pacer::new(p.invocations_per_s, p.invocations_per_s),
             latency,
-            targets,
+            del: Deliveries::new(targets),
             rules: compiled,
             meter,
-            track: Vec::new(),
             scratch: Vec::new(),
-            held: 0,
             matched: 0,
             unmatched: 0,
             invocations: 0,

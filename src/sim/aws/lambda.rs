@@ -693,10 +693,10 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::model::{Dist, Duration, Routing, from_ron_str};
-    use crate::sim::Simulation;
+    use crate::model::{Dist, Duration, from_ron_str};
+    use crate::sim::aws::testkit::{assemble, link, outputs};
     use crate::sim::basic::SinkB;
-    use crate::sim::engine::{EventTypeRt, Link, Outcome, Outputs};
+    use crate::sim::engine::Outcome;
 
     /// What the caller saw of one call: (reply time, token, status, returned, processed).
     type Seen = (SimTime, u64, CallStatus, usize, u32);
@@ -753,45 +753,27 @@ mod tests {
         .unwrap();
         let (b, m) = LambdaB::new(f, 0, limit).unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let behaviours: Vec<Box<dyn Behaviour>> = vec![
-            Box::new(Caller {
-                script,
-                log: Arc::clone(&log),
-            }),
-            Box::new(b),
-            Box::new(SinkB),
-        ];
-        let link = |target| Link {
-            target,
-            weight: 1.0,
-            latency: None,
-            filter: None,
+        let caller = Caller {
+            script,
+            log: Arc::clone(&log),
         };
-        let outputs = vec![
-            Outputs {
-                delivery: vec![0],
-                failure: Vec::new(),
-                routing: Routing::FanOut,
-            },
-            Outputs {
-                delivery: vec![1],
-                failure: Vec::new(),
-                routing: Routing::FanOut,
-            },
-            Outputs::default(),
-        ];
-        let types = vec![EventTypeRt {
-            size: Sampler::Constant(100.0),
-            attrs: Vec::new(),
-        }];
-        let mut sim = Simulation::assemble(
+        let mut sim = assemble(
             &doc,
-            1,
-            behaviours,
-            vec![ComponentMetrics::new(0), m, ComponentMetrics::new(0)],
-            outputs,
+            vec![
+                (
+                    Box::new(caller),
+                    ComponentMetrics::new(0),
+                    outputs(vec![0], vec![]),
+                ),
+                (Box::new(b), m, outputs(vec![1], vec![])),
+                (
+                    Box::new(SinkB),
+                    ComponentMetrics::new(0),
+                    outputs(vec![], vec![]),
+                ),
+            ],
             vec![link(1), link(2)],
-            types,
+            100.0,
             vec![(limit, 0)],
         );
         sim.run();

@@ -4,6 +4,7 @@
 
 pub(crate) mod api_gateway;
 pub(crate) mod container;
+pub(crate) mod delivery;
 pub(crate) mod dynamodb;
 pub(crate) mod eventbridge;
 pub(crate) mod firehose;
@@ -14,3 +15,5 @@ pub(crate) mod sns;
 pub(crate) mod sqs;
 pub(crate) mod step_functions;
 pub(crate) mod stream;
+#[cfg(test)]
+pub(crate) mod testkit;

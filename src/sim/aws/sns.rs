@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::delivery::{self, Bounced, Deliveries, RetryPolicy, Route};
 use crate::model::aws::SnsTopic;
 use crate::model::{ComponentKind, NS_PER_S, Retry};
 use crate::sim::build::{BuildEnv, Built};
-use crate::sim::engine::{Behaviour, Ctx, FailReason, Outcome};
+use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
-use crate::sim::station::backoff_ns;
 use crate::sim::{MsgId, SimTime};
 
 const DISPATCH: u32 = 1;
@@ -40,15 +40,11 @@ pub(crate) enum Policy {
     Custom(Retry),
 }
 
-impl Policy {
-    /// Delay before retry number `retry` (1 = first retry), or `None` when the policy
-    /// allows no more. The backoff phase of the managed policy grows geometrically from
-    /// 1 s to 20 s over its 10 retries (AWS says "exponential" without the curve).
-    pub(crate) fn delay_ns<R: rand::Rng + ?Sized>(
-        &self,
-        retry: u32,
-        rng: &mut R,
-    ) -> Option<SimTime> {
+/// Delay before retry number `retry` (1 = first retry), or `None` when the policy
+/// allows no more. The backoff phase of the managed policy grows geometrically from
+/// 1 s to 20 s over its 10 retries (AWS says "exponential" without the curve).
+impl RetryPolicy for Policy {
+    fn delay_ns<R: rand::Rng + ?Sized>(&self, retry: u32, rng: &mut R) -> Option<SimTime> {
         match self {
             Policy::Managed => match retry {
                 0 => None,
@@ -62,9 +58,7 @@ impl Policy {
                 _ => None,
             },
             Policy::Http => (1..=3).contains(&retry).then_some(20 * NS_PER_S),
-            Policy::Custom(r) => {
-                (retry >= 1 && retry < r.max_attempts).then(|| backoff_ns(r, retry, rng))
-            }
+            Policy::Custom(r) => (retry >= 1).then(|| r.delay_ns(retry, rng)).flatten(),
         }
     }
 }
@@ -101,25 +95,6 @@ impl Bucket {
     }
 }
 
-struct Sub {
-    link: u32,
-    target: u32,
-    policy: Policy,
-    max_age: Option<SimTime>,
-    dlq: Option<u32>,
-    /// Standard topics: the per-delivery meter of the protocol (none for SQS/Lambda).
-    meter: Option<usize>,
-}
-
-#[derive(Clone, Copy, Default)]
-struct Track {
-    sub: u32,
-    put_at: SimTime,
-    attempts: u32,
-    lane: u32,
-    dead: bool,
-}
-
 /// FIFO: deliveries of one message group to one subscription, in order.
 #[derive(Default)]
 struct Lane {
@@ -141,34 +116,23 @@ struct SnsB {
     group_rate: f64,
     groups: BTreeMap<u32, Bucket>,
     latency: Sampler,
-    subs: Vec<Sub>,
+    /// The subscriptions with their delivery policies.
+    del: Deliveries<Policy>,
+    /// Standard topics: per subscription, the per-delivery meter of its protocol (none
+    /// for SQS/Lambda).
+    sub_meters: Vec<Option<usize>>,
     lanes: Vec<Lane>,
     lane_of: BTreeMap<(u32, u32), u32>,
     m_publish: usize,
     m_publish_gb: usize,
     m_delivery: usize,
     m_delivery_gb: usize,
-    track: Vec<Track>,
     scratch: Vec<u32>,
-    held: u64,
     filtered_out: u64,
     deliveries: u64,
 }
 
 impl SnsB {
-    fn track(&mut self, id: MsgId) -> &mut Track {
-        let i = id as usize;
-        if self.track.len() <= i {
-            self.track.resize(i + 1, Track::default());
-        }
-        &mut self.track[i]
-    }
-
-    fn set_depth(&self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        ctx.metrics().depth.set(now, self.held);
-    }
-
     /// Bill one delivery attempt (a retry when it is not the first).
     fn bill_delivery(&mut self, id: MsgId, sub: usize, first: bool, ctx: &mut Ctx) {
         let size = f64::from(ctx.msg(id).size);
@@ -183,26 +147,24 @@ impl SnsB {
         if self.fifo {
             charge(self.m_delivery, 1.0);
             charge(self.m_delivery_gb, size / GB);
-        } else if let Some(i) = self.subs[sub].meter {
+        } else if let Some(i) = self.sub_meters[sub] {
             charge(i, 1.0);
         }
     }
 
     /// Standard topic: send a delivery (first attempt or retry).
     fn send_standard(&mut self, id: MsgId, ctx: &mut Ctx) {
-        self.held -= 1;
-        self.set_depth(ctx);
-        let now = ctx.now();
-        let tr = self.track(id);
-        tr.attempts += 1;
-        let (sub, first, put_at) = (tr.sub as usize, tr.attempts == 1, tr.put_at);
+        let sub = self.attempt(id, ctx);
+        ctx.send_on(self.del.routes[sub].link, id);
+    }
+
+    /// A delivery leaves for an attempt: count and bill it; returns its subscription.
+    fn attempt(&mut self, id: MsgId, ctx: &mut Ctx) -> usize {
+        let tr = self.del.attempt(id, ctx);
+        let sub = tr.route as usize;
         self.deliveries += 1;
-        self.bill_delivery(id, sub, first, ctx);
-        if first {
-            ctx.metrics().residence.record(now - put_at);
-            ctx.msg(id).sends = 0;
-        }
-        ctx.send_on(self.subs[sub].link, id);
+        self.bill_delivery(id, sub, tr.attempts == 1, ctx);
+        sub
     }
 
     /// FIFO: send the head of a lane if it may go.
@@ -225,24 +187,13 @@ impl SnsB {
         let Some(&(id, _)) = self.lanes[lane as usize].queue.front() else {
             return;
         };
-        self.held -= 1;
-        self.set_depth(ctx);
-        let now = ctx.now();
-        let tr = self.track(id);
-        tr.attempts += 1;
-        let (sub, first, put_at) = (tr.sub as usize, tr.attempts == 1, tr.put_at);
-        self.deliveries += 1;
-        self.bill_delivery(id, sub, first, ctx);
-        if first {
-            ctx.metrics().residence.record(now - put_at);
-            ctx.msg(id).sends = 0;
-        }
+        let sub = self.attempt(id, ctx);
         let l = &mut self.lanes[lane as usize];
         l.busy = true;
         l.in_transit = true;
         l.seq = l.seq.wrapping_add(1);
         let seq = l.seq;
-        ctx.send_to(self.subs[sub].target, id);
+        ctx.send_to(self.del.routes[sub].target, id);
         ctx.schedule(1, ACK, u64::from(lane) | (u64::from(seq) << 32));
     }
 
@@ -253,25 +204,6 @@ impl SnsB {
         l.busy = false;
         l.in_transit = false;
         self.lane_next(lane, ctx);
-    }
-
-    fn give_up(&mut self, id: MsgId, reason: FailReason, ctx: &mut Ctx) {
-        self.held -= 1;
-        self.set_depth(ctx);
-        let tr = self.track(id);
-        tr.dead = true;
-        let (sub, lane) = (tr.sub as usize, tr.lane);
-        match self.subs[sub].dlq {
-            Some(dlq) => {
-                ctx.msg(id).reason = reason;
-                ctx.metrics().counters.dead_lettered += 1;
-                ctx.send_to(dlq, id);
-            }
-            None => ctx.give_up(id, reason),
-        }
-        if lane != NO_LANE {
-            self.pop_lane(lane, ctx);
-        }
     }
 
     fn admit(&mut self, id: MsgId, now: SimTime, ctx: &mut Ctx) -> bool {
@@ -312,58 +244,42 @@ impl Behaviour for SnsB {
             m.charge(self.m_publish, size.div_ceil(PUBLISH_CHUNK).max(1) as f64);
         }
         let msg = ctx.msg(id);
-        msg.arrived = now;
-        msg.attempt = 0;
-        msg.reason = FailReason::None;
         let key = msg.key;
+        delivery::accept(msg, now);
         let mut hits = std::mem::take(&mut self.scratch);
         hits.clear();
-        for (k, s) in self.subs.iter().enumerate() {
+        for (k, s) in self.del.routes.iter().enumerate() {
             if ctx.link_matches(s.link, id) {
                 hits.push(u32::try_from(k).unwrap_or(u32::MAX));
             }
         }
-        self.filtered_out += (self.subs.len() - hits.len()) as u64;
+        self.filtered_out += (self.del.routes.len() - hits.len()) as u64;
         if hits.is_empty() {
-            ctx.metrics().counters.filtered += 1;
-            ctx.end_message(id, Outcome::Filtered);
+            delivery::filter_out(id, ctx);
             self.scratch = hits;
             return;
         }
-        let m = ctx.metrics();
-        m.counters.completions += 1;
-        m.bucket_completion();
-        let last = hits.len() - 1;
-        for (k, &s) in hits.iter().enumerate() {
-            let c = if k == last { id } else { ctx.copy_message(id) };
-            let d = ctx.sample_ms_as_ns(&self.latency);
-            self.held += 1;
-            let lane = if self.fifo {
-                let next = u32::try_from(self.lanes.len()).unwrap_or(u32::MAX);
-                let lane = *self.lane_of.entry((s, key)).or_insert(next);
-                if lane == next {
-                    self.lanes.push(Lane::default());
-                }
-                let l = &mut self.lanes[lane as usize];
-                let ready = now.saturating_add(d).max(l.last_ready);
-                l.last_ready = ready;
-                l.queue.push_back((c, ready));
-                ctx.schedule_at(ready, READY, u64::from(lane));
-                lane
-            } else {
+        let (fifo, latency, lanes, lane_of) =
+            (self.fifo, &self.latency, &mut self.lanes, &mut self.lane_of);
+        self.del.fan_out(id, &hits, now, ctx, |c, s, ctx| {
+            let d = ctx.sample_ms_as_ns(latency);
+            if !fifo {
                 ctx.schedule(d, DISPATCH, u64::from(c));
-                NO_LANE
-            };
-            *self.track(c) = Track {
-                sub: s,
-                put_at: now,
-                attempts: 0,
-                lane,
-                dead: false,
-            };
-        }
+                return NO_LANE;
+            }
+            let next = u32::try_from(lanes.len()).unwrap_or(u32::MAX);
+            let lane = *lane_of.entry((s, key)).or_insert(next);
+            if lane == next {
+                lanes.push(Lane::default());
+            }
+            let l = &mut lanes[lane as usize];
+            let ready = now.saturating_add(d).max(l.last_ready);
+            l.last_ready = ready;
+            l.queue.push_back((c, ready));
+            ctx.schedule_at(ready, READY, u64::from(lane));
+            lane
+        });
         self.scratch = hits;
-        self.set_depth(ctx);
     }
 
     fn wants_bounces(&self) -> bool {
@@ -371,35 +287,19 @@ impl Behaviour for SnsB {
     }
 
     fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: u32, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let tr = *self.track(id);
-        if tr.dead {
-            // the dead-letter queue itself refused: nowhere left to go
-            ctx.metrics().counters.failed += 1;
-            ctx.end_message(id, Outcome::Failed);
-            return;
+        match self.del.bounced(id, reason, RETRY, ctx) {
+            Bounced::Dead => {}
+            Bounced::Retrying(tr) => {
+                if tr.lane != NO_LANE {
+                    self.lanes[tr.lane as usize].in_transit = false;
+                }
+            }
+            Bounced::GaveUp(tr) => {
+                if tr.lane != NO_LANE {
+                    self.pop_lane(tr.lane, ctx);
+                }
+            }
         }
-        self.held += 1;
-        if tr.lane != NO_LANE {
-            self.lanes[tr.lane as usize].in_transit = false;
-        }
-        let m = ctx.metrics();
-        m.counters.failures += 1;
-        m.bucket_error();
-        let sub = &self.subs[tr.sub as usize];
-        let Some(delay) = sub.policy.delay_ns(tr.attempts, ctx.rng()) else {
-            self.give_up(id, reason, ctx);
-            return;
-        };
-        if let Some(age) = sub.max_age
-            && now.saturating_add(delay) >= tr.put_at.saturating_add(age)
-        {
-            self.give_up(id, FailReason::Expired, ctx);
-            return;
-        }
-        ctx.metrics().counters.retries += 1;
-        ctx.schedule(delay, RETRY, u64::from(id));
-        self.set_depth(ctx);
     }
 
     fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
@@ -407,7 +307,7 @@ impl Behaviour for SnsB {
             DISPATCH => self.send_standard((data & 0xffff_ffff) as MsgId, ctx),
             RETRY => {
                 let id = (data & 0xffff_ffff) as MsgId;
-                let lane = self.track(id).lane;
+                let lane = self.del.track(id).lane;
                 if lane == NO_LANE {
                     self.send_standard(id, ctx);
                 } else {
@@ -428,7 +328,7 @@ impl Behaviour for SnsB {
     }
 
     fn held(&self) -> u64 {
-        self.held
+        self.del.held()
     }
 
     fn warm_up_ended(&mut self, _now: SimTime) {
@@ -461,6 +361,7 @@ pub(crate) fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
     };
     let mut protocol_meters: Vec<(&'static str, usize)> = Vec::new();
     let mut subs = Vec::with_capacity(env.delivery.len());
+    let mut sub_meters = Vec::with_capacity(env.delivery.len());
     for li in &env.delivery {
         let managed = matches!(
             li.target_kind,
@@ -488,21 +389,13 @@ pub(crate) fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
             }),
             _ => None,
         };
-        let dlq = match &li.conn.dead_letter {
-            Some(d) => Some(
-                env.component_index(d)
-                    .ok_or_else(|| format!("dead_letter names unknown component `{d}`"))?,
-            ),
-            None => None,
-        };
-        subs.push(Sub {
-            link: li.link,
-            target: li.target,
+        subs.push(Route::new(
+            li,
             policy,
-            max_age: li.conn.max_event_age.map(|d| d.ns),
-            dlq,
-            meter,
-        });
+            li.conn.max_event_age.map(|d| d.ns),
+            env,
+        )?);
+        sub_meters.push(meter);
     }
     Ok(Built {
         behaviour: Box::new(SnsB {
@@ -512,16 +405,15 @@ pub(crate) fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
             group_rate: p.fifo_group_per_s,
             groups: BTreeMap::new(),
             latency,
-            subs,
+            del: Deliveries::new(subs),
+            sub_meters,
             lanes: Vec::new(),
             lane_of: BTreeMap::new(),
             m_publish,
             m_publish_gb,
             m_delivery,
             m_delivery_gb,
-            track: Vec::new(),
             scratch: Vec::new(),
-            held: 0,
             filtered_out: 0,
             deliveries: 0,
         }),

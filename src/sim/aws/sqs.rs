@@ -1290,11 +1290,10 @@ mod tests {
     //! assembled by hand around it.
 
     use super::*;
-    use crate::model::{Arrivals, ComponentKind, Dist, Retry, Routing, from_ron_str};
-    use crate::sim::basic::{DeadLetterB, ProducerB};
-    use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
+    use crate::model::{ComponentKind, from_ron_str};
+    use crate::sim::aws::testkit::{assemble, link, outputs, producer};
+    use crate::sim::basic::DeadLetterB;
     use crate::sim::report::Report;
-    use crate::sim::sample::{ArrivalGen, Sampler};
 
     const DONE: u32 = 1;
 
@@ -1352,28 +1351,6 @@ mod tests {
         }
     }
 
-    fn producer(rate_per_s: f64, n: u64) -> Box<dyn Behaviour> {
-        Box::new(ProducerB {
-            arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s }).unwrap(),
-            mix: vec![(0, 1.0)],
-            remaining: Some(n),
-            keys: None,
-            resend: crate::sim::resend::SdkResender::new(
-                Retry::default(),
-                crate::sim::basic::RESEND,
-            ),
-        })
-    }
-
-    fn link(target: u32) -> Link {
-        Link {
-            target,
-            weight: 1.0,
-            latency: None,
-            filter: None,
-        }
-    }
-
     /// ok (0) and poison (1) producers -> queue (2) -> scripted consumer (3), with a
     /// dead-letter queue (4). `ok` / `bad` = (rate per s, events).
     fn scripted_run(
@@ -1402,50 +1379,36 @@ mod tests {
         };
         let c = consumer(p, 2, 3, &doc.components[3].kind).unwrap();
         let (q, qm) = queue(p, vec![c], vec![false; 5], NS_PER_S);
-        let behaviours: Vec<Box<dyn Behaviour>> = vec![
-            producer(ok.0, ok.1),
-            producer(bad.0, bad.1),
-            Box::new(q),
-            Box::new(Scripted {
-                slots,
-                run_ns: run_ms * 1_000_000,
-                poison: 1,
-                held: Vec::new(),
-            }),
-            Box::new(DeadLetterB::new(5)),
-        ];
-        let metrics = vec![
-            ComponentMetrics::new(0),
-            ComponentMetrics::new(0),
-            qm,
-            ComponentMetrics::new(0),
-            ComponentMetrics::new(0),
-        ];
-        let out = |delivery: Vec<u32>, failure: Vec<u32>| Outputs {
-            delivery,
-            failure,
-            routing: Routing::FanOut,
+        let scripted = Scripted {
+            slots,
+            run_ns: run_ms * 1_000_000,
+            poison: 1,
+            held: Vec::new(),
         };
-        let outputs = vec![
-            out(vec![0], vec![]),
-            out(vec![1], vec![]),
-            out(vec![2], vec![3]),
-            out(vec![], vec![]),
-            out(vec![], vec![]),
-        ];
-        let links = vec![link(2), link(2), link(3), link(4)];
-        let types = vec![EventTypeRt {
-            size: Sampler::new(&Dist::Constant(1024.0)).unwrap(),
-            attrs: Vec::new(),
-        }];
-        let mut sim = Simulation::assemble(
+        let none = ComponentMetrics::new;
+        let mut sim = assemble(
             &doc,
-            1,
-            behaviours,
-            metrics,
-            outputs,
-            links,
-            types,
+            vec![
+                (
+                    Box::new(producer(ok.0, ok.1)),
+                    none(0),
+                    outputs(vec![0], vec![]),
+                ),
+                (
+                    Box::new(producer(bad.0, bad.1)),
+                    none(0),
+                    outputs(vec![1], vec![]),
+                ),
+                (Box::new(q), qm, outputs(vec![2], vec![3])),
+                (Box::new(scripted), none(0), outputs(vec![], vec![])),
+                (
+                    Box::new(DeadLetterB::new(5)),
+                    none(0),
+                    outputs(vec![], vec![]),
+                ),
+            ],
+            vec![link(2), link(2), link(3), link(4)],
+            1024.0,
             Vec::new(),
         );
         sim.run();

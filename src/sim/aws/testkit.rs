@@ -1,0 +1,64 @@
+//! Pieces for unit tests that assemble a small simulation by hand around a scripted
+//! component (a callee or a caller that no kind of the model behaves like).
+#![allow(clippy::unwrap_used)]
+
+use crate::model::{Arrivals, Document, Retry, Routing};
+use crate::sim::basic::ProducerB;
+use crate::sim::engine::{Behaviour, EventTypeRt, Link, Outputs, Simulation};
+use crate::sim::metrics::ComponentMetrics;
+use crate::sim::sample::{ArrivalGen, Sampler};
+
+/// A link to `target` of weight 1, without latency or filter.
+pub(crate) fn link(target: u32) -> Link {
+    Link {
+        target,
+        weight: 1.0,
+        latency: None,
+        filter: None,
+    }
+}
+
+/// A component's delivery and failure links (fan-out).
+pub(crate) fn outputs(delivery: Vec<u32>, failure: Vec<u32>) -> Outputs {
+    Outputs {
+        delivery,
+        failure,
+        routing: Routing::FanOut,
+    }
+}
+
+/// A producer of `n` events at a constant `rate_per_s`, of event type 0, that does not
+/// retry beyond the default policy.
+pub(crate) fn producer(rate_per_s: f64, n: u64) -> ProducerB {
+    ProducerB {
+        arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s }).unwrap(),
+        mix: vec![(0, 1.0)],
+        remaining: Some(n),
+        keys: None,
+        resend: crate::sim::resend::SdkResender::new(Retry::default(), crate::sim::basic::RESEND),
+    }
+}
+
+/// The simulation of `doc` (seed 1) with these behaviours and wiring, one event type of
+/// `size` bytes, and the shared `pools` (limit, in use).
+pub(crate) fn assemble(
+    doc: &Document,
+    parts: Vec<(Box<dyn Behaviour>, ComponentMetrics, Outputs)>,
+    links: Vec<Link>,
+    size: f64,
+    pools: Vec<(u64, u64)>,
+) -> Simulation {
+    let mut behaviours = Vec::with_capacity(parts.len());
+    let mut metrics = Vec::with_capacity(parts.len());
+    let mut outs = Vec::with_capacity(parts.len());
+    for (b, m, o) in parts {
+        behaviours.push(b);
+        metrics.push(m);
+        outs.push(o);
+    }
+    let types = vec![EventTypeRt {
+        size: Sampler::Constant(size),
+        attrs: Vec::new(),
+    }];
+    Simulation::assemble(doc, 1, behaviours, metrics, outs, links, types, pools)
+}
