@@ -1,5 +1,5 @@
 //! Parameter help for the inspector, generated from the README's tables by
-//! `scripts/gen_param_help.py`: do not edit by hand, edit the README and rerun it.
+//! `.ci/gen_param_help.py`: do not edit by hand, edit the README and rerun it.
 
 /// Help for one parameter: its kind (or `Document`, `Connection`), its name
 /// (`autoscale.` / `scenario.` prefixed for nested tables), default and meaning.

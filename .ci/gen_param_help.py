@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate src/gui/param_help.rs from the README's parameter tables.
 
-Run from the repository root: python3 scripts/gen_param_help.py
+Run from the repository root: python3 .ci/gen_param_help.py
 The editor's inspector shows these as tooltips and defaults; regenerate after editing
 the README's "File format" or "AWS components" tables.
 """
@@ -83,7 +83,7 @@ for line in lines:
 
 out = [
     "//! Parameter help for the inspector, generated from the README's tables by",
-    "//! `scripts/gen_param_help.py`: do not edit by hand, edit the README and rerun it.",
+    "//! `.ci/gen_param_help.py`: do not edit by hand, edit the README and rerun it.",
     "",
     "/// Help for one parameter: its kind (or `Document`, `Connection`), its name",
     "/// (`autoscale.` / `scenario.` prefixed for nested tables), default and meaning.",
