@@ -3,6 +3,8 @@
 
 pub mod canvas;
 pub mod commands;
+pub mod layout;
+pub mod look;
 
 use std::path::PathBuf;
 

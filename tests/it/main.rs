@@ -14,6 +14,8 @@ mod cli;
 mod common;
 mod consistency;
 mod examples;
+#[cfg(feature = "gui")]
+mod gui_canvas;
 mod layering;
 mod property;
 mod queueing;
