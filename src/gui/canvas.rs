@@ -156,6 +156,9 @@ enum Gesture {
 #[derive(Clone, Copy, Debug)]
 struct Input {
     pressed: bool,
+    /// Where the button went down (with slow frames, the pointer may have moved on
+    /// within the same frame).
+    press_origin: Option<Pos2>,
     released: bool,
     down: bool,
     pos: Option<Pos2>,
@@ -288,6 +291,7 @@ impl Canvas {
         }
         let input = ui.input(|i| Input {
             pressed: i.pointer.primary_pressed(),
+            press_origin: i.pointer.press_origin(),
             released: i.pointer.primary_released(),
             down: i.pointer.primary_down(),
             pos: i.pointer.interact_pos().or(i.pointer.latest_pos()),
@@ -324,9 +328,10 @@ impl Canvas {
 
         // 3. gestures
         if input.pressed
-            && inside
             && !dnd
-            && let Some(p) = pointer
+            && let Some(p) = input.press_origin.or(pointer)
+            && rect.contains(p)
+            && ui.ctx().layer_id_at(p) == Some(ui.layer_id())
         {
             self.begin(p, input.modifiers, xform(rect, &meta));
         }
@@ -386,6 +391,21 @@ impl Canvas {
             m.pan = pan;
             m.zoom = zoom;
             m.save(ui);
+        }
+        if matches!(self.gesture, Gesture::Idle)
+            && inside
+            && let Some(p) = pointer
+            && let Some(hit) = self.node_at(x.pos_in_graph(p), 0.0)
+            && let Some(n) = self.nodes.get(&hit).and_then(|&i| self.graph.node(i))
+        {
+            let look = n.payload().0.clone();
+            let _ = response.clone().on_hover_ui_at_pointer(|ui| {
+                ui.strong(&look.name);
+                ui.label(format!("{} · {}", look.kind_label, look.summary));
+                if look.name != look.id {
+                    ui.weak(format!("id: {}", look.id));
+                }
+            });
         }
         let hovering_payload = response.dnd_hover_payload::<Component>().is_some();
         self.overlays(
@@ -810,7 +830,7 @@ impl Canvas {
                 StrokeKind::Inside,
             );
         }
-        let mut hint = "Drag: move · drag ● or Alt+drag: connect · Shift+drag: box select · \
+        let mut hint = "Drag: move · drag from a node's right-edge dot or Alt+drag: connect · Shift+drag: box select · \
                         drag empty space or scroll: pan · Ctrl+scroll: zoom"
             .to_owned();
         match &self.gesture {
@@ -830,7 +850,7 @@ impl Canvas {
                                 Stroke::new(2.0, vis.selection.bg_fill),
                                 StrokeKind::Outside,
                             );
-                            r.left_center()
+                            x.pos_in_screen(rect_boundary(tc, c - tc))
                         }
                         _ => p,
                     };
@@ -1021,6 +1041,37 @@ impl DisplayNode<NodeData, EdgeData, Directed, DefaultIx> for NodeShape {
     }
 }
 
+/// The outline of a node of `group` filling `r` (screen), for its body, shadow and
+/// selection glow.
+fn silhouette(group: Group, r: Rect, z: f32, fill: Color32, stroke: Stroke) -> Shape {
+    let radius = match group {
+        Group::Router => {
+            let k = r.height() / 4.0;
+            let pts = vec![
+                pos2(r.left() + k, r.top()),
+                pos2(r.right() - k, r.top()),
+                pos2(r.right(), r.center().y),
+                pos2(r.right() - k, r.bottom()),
+                pos2(r.left() + k, r.bottom()),
+                pos2(r.left(), r.center().y),
+            ];
+            return Shape::convex_polygon(pts, fill, stroke);
+        }
+        Group::Producer => r.height() / 2.0,
+        Group::Queue => 5.0 * z,
+        Group::Compute => 12.0 * z,
+        Group::Storage => 8.0 * z,
+        Group::DeadLetter => 4.0 * z,
+    };
+    Shape::Rect(egui::epaint::RectShape::new(
+        r,
+        radius,
+        fill,
+        stroke,
+        StrokeKind::Inside,
+    ))
+}
+
 /// The point where a ray from the node's centre in direction `dir` leaves its rectangle.
 fn rect_boundary(center: Pos2, dir: Vec2) -> Pos2 {
     let (hw, hh) = (NODE_W / 2.0, NODE_H / 2.0);
@@ -1072,72 +1123,49 @@ fn node_shapes(
     let stroke = Stroke::new(if hovered { 2.4 } else { 1.4 } * z, accent);
     let mut out = Vec::with_capacity(16);
 
-    // selection glow and drop shadow
+    // selection glow and drop shadow, in the node's own silhouette
     if selected {
-        out.push(Shape::rect_filled(
+        out.push(silhouette(
+            look.group,
             r.expand(5.0 * z),
-            12.0 * z,
+            z,
             vis.selection.bg_fill.gamma_multiply(0.45),
+            Stroke::NONE,
         ));
     }
-    out.push(Shape::rect_filled(
+    out.push(silhouette(
+        look.group,
         r.translate(vec2(2.0, 3.0) * z),
-        10.0 * z,
+        z,
         Color32::from_black_alpha(if dark { 70 } else { 28 }),
+        Stroke::NONE,
     ));
 
     let (inset_l, inset_r, dy) = match look.group {
         Group::Producer => {
-            out.push(Shape::Rect(egui::epaint::RectShape::new(
-                r,
-                r.height() / 2.0,
-                fill,
-                stroke,
-                StrokeKind::Inside,
-            )));
+            out.push(silhouette(look.group, r, z, fill, stroke));
             (12.0, 16.0, 0.0)
         }
         Group::Router => {
-            let k = r.height() / 4.0;
-            let pts = vec![
-                pos2(r.left() + k, r.top()),
-                pos2(r.right() - k, r.top()),
-                pos2(r.right(), r.center().y),
-                pos2(r.right() - k, r.bottom()),
-                pos2(r.left() + k, r.bottom()),
-                pos2(r.left(), r.center().y),
-            ];
-            out.push(Shape::convex_polygon(pts, fill, stroke));
+            out.push(silhouette(look.group, r, z, fill, stroke));
             (14.0, 18.0, 0.0)
         }
         Group::Queue => {
-            out.push(Shape::Rect(egui::epaint::RectShape::new(
-                r,
-                5.0 * z,
-                fill,
-                stroke,
-                StrokeKind::Inside,
-            )));
+            out.push(silhouette(look.group, r, z, fill, stroke));
             for k in 1..=3 {
-                let xk = r.right() - (6.0 + 6.0 * k as f32) * z;
+                let xk = r.right() - (5.0 + 4.5 * k as f32) * z;
                 out.push(Shape::line_segment(
                     [
                         pos2(xk, r.top() + 12.0 * z),
                         pos2(xk, r.bottom() - 12.0 * z),
                     ],
-                    Stroke::new(2.0 * z, accent.gamma_multiply(0.8)),
+                    Stroke::new(1.6 * z, accent.gamma_multiply(0.8)),
                 ));
             }
-            (10.0, 30.0, 0.0)
+            (10.0, 22.0, 0.0)
         }
         Group::Compute => {
-            out.push(Shape::Rect(egui::epaint::RectShape::new(
-                r,
-                12.0 * z,
-                fill,
-                stroke,
-                StrokeKind::Inside,
-            )));
+            out.push(silhouette(look.group, r, z, fill, stroke));
             (10.0, 12.0, 0.0)
         }
         Group::Storage => {
@@ -1187,17 +1215,18 @@ fn node_shapes(
         }
     };
     if selected {
-        out.push(Shape::rect_stroke(
+        out.push(silhouette(
+            look.group,
             r.expand(3.0 * z),
-            10.0 * z,
+            z,
+            Color32::TRANSPARENT,
             Stroke::new(2.0 * z, vis.selection.stroke.color),
-            StrokeKind::Outside,
         ));
     }
 
     // badge with the glyph
-    let b = 38.0 * z;
-    let bc = pos2(r.left() + (inset_l + 19.0) * z, c.y + dy * z);
+    let b = 36.0 * z;
+    let bc = pos2(r.left() + (inset_l + 18.0) * z, c.y + dy * z);
     let badge = Rect::from_center_size(bc, vec2(b, b));
     if look.group == Group::Producer {
         out.push(Shape::circle_filled(bc, b / 2.0, accent));
@@ -1223,7 +1252,7 @@ fn node_shapes(
         let width = r.right() - inset_r * z - left;
         let name = text(ctx, &look.name, 14.0 * z, vis.strong_text_color(), width);
         let kind = text(ctx, look.kind_label, 10.5 * z, vis.weak_text_color(), width);
-        let summary = text(ctx, &look.summary, 12.0 * z, vis.text_color(), width);
+        let summary = text(ctx, &look.summary, 11.5 * z, vis.text_color(), width);
         let gap = 1.5 * z;
         let total = name.size().y + kind.size().y + summary.size().y + 2.0 * gap;
         let mut y = c.y + dy * z - total / 2.0;

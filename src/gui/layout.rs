@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{Document, LinkKind};
 
 /// Horizontal distance between layers, in graph units.
-pub const X_STEP: f32 = 220.0;
+pub const X_STEP: f32 = 260.0;
 /// Vertical distance between components of one layer, in graph units.
 pub const Y_STEP: f32 = 120.0;
 

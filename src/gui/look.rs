@@ -11,7 +11,7 @@ use crate::model::aws::{ApiType, CapacityMode, Workflow};
 use crate::model::{Account, Arrivals, ComponentKind, Condition, Connection, Duration, LinkKind};
 
 /// Width of a node on the canvas, in graph units (pixels at zoom 1).
-pub const NODE_W: f32 = 176.0;
+pub const NODE_W: f32 = 200.0;
 /// Height of a node on the canvas, in graph units.
 pub const NODE_H: f32 = 64.0;
 
@@ -114,7 +114,7 @@ pub fn num(v: f64) -> String {
     if !v.is_finite() {
         return "?".to_owned();
     }
-    if (v - v.round()).abs() < 1e-9 {
+    if (v - v.round()).abs() < 1e-9 || v.abs() >= 100.0 {
         format!("{}", v.round() as i64)
     } else if v.abs() >= 10.0 {
         format!("{v:.1}")
@@ -238,14 +238,15 @@ pub fn summary(kind: &ComponentKind, account: &Account) -> String {
             num(f.buffer_mb),
             duration(f.buffer_interval)
         ),
-        K::S3Bucket(s) | K::Ses(s) | K::LogGroup(s) | K::Analytics(s) => match &s.rate_limit {
-            Some(t) => format!(
-                "{} ms, max {}/s",
-                num(s.latency_ms.mean()),
-                num(t.rate_per_s)
-            ),
-            None => format!("{} ms", num(s.latency_ms.mean())),
-        },
+        K::S3Bucket(s) | K::Ses(s) | K::LogGroup(s) | K::Analytics(s) => {
+            let ms = s.latency_ms.mean();
+            match (&s.rate_limit, ms > 0.0) {
+                (Some(t), true) => format!("{} ms, max {}/s", num(ms), num(t.rate_per_s)),
+                (Some(t), false) => format!("max {}/s", num(t.rate_per_s)),
+                (None, true) => format!("{} ms", num(ms)),
+                (None, false) => "no limit".to_owned(),
+            }
+        }
     }
 }
 
@@ -475,6 +476,7 @@ mod tests {
         assert_eq!(num(2.5), "2.5");
         assert_eq!(num(0.25), "0.25");
         assert_eq!(num(12.345), "12.3");
+        assert_eq!(num(672.6), "673");
         assert_eq!(duration(Duration::from_secs(30)), "30 s");
         assert_eq!(duration(Duration::from_ms(250)), "250 ms");
         assert_eq!(duration(Duration::from_secs(300)), "5 min");

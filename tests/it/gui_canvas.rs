@@ -140,7 +140,7 @@ fn dragging_the_handle_to_a_dead_letter_queue_makes_a_dead_letter_link() {
     h.run_steps(2);
     let work = at(&h, "work");
     let zoom_w = at(&h, "end").x - work.x; // 260 units on screen
-    let handle = work + vec2(88.0 * zoom_w / 260.0, 0.0);
+    let handle = work + vec2(spillway::gui::look::NODE_W / 2.0 * zoom_w / 260.0, 0.0);
     let dlq = at(&h, "dlq");
     drag(&mut h, handle, dlq, Modifiers::NONE);
     let s = h.state();
