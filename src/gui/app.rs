@@ -3,7 +3,7 @@
 //! return [`Action`]s; both are carried out after the frame is drawn, commands by the
 //! one [`Editor::apply`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
@@ -1124,41 +1124,9 @@ fn file_stem(name: &str) -> String {
     if s.is_empty() { "design".to_owned() } else { s }
 }
 
-/// Left-to-right layered layout.
-// TODO(merge): replace with `crate::gui::layout::auto_layout` from the canvas branch.
+/// Left-to-right layered layout (the canvas's).
 fn auto_layout(doc: &Document) -> BTreeMap<String, [f32; 2]> {
-    let ids: Vec<&str> = doc.components.iter().map(|c| c.id.as_str()).collect();
-    let mut layer: BTreeMap<&str, usize> = ids.iter().map(|id| (*id, 0)).collect();
-    // longest path from a source, bounded so cycles terminate
-    for _ in 0..ids.len() {
-        let mut changed = false;
-        for k in &doc.connections {
-            let (Some(&a), Some(&b)) = (layer.get(k.from.as_str()), layer.get(k.to.as_str()))
-            else {
-                continue;
-            };
-            if b < a + 1 && a < ids.len() {
-                layer.insert(k.to.as_str(), a + 1);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if !seen.insert(id) {
-            continue;
-        }
-        let l = layer.get(id).copied().unwrap_or(0);
-        let row = rows.entry(l).or_insert(0);
-        out.insert(id.to_owned(), [l as f32 * 240.0, *row as f32 * 130.0]);
-        *row += 1;
-    }
-    out
+    crate::gui::layout::auto_layout(doc)
 }
 
 /// Open the editor window and block until it is closed.

@@ -13,6 +13,8 @@ pub mod commands;
 pub mod fields;
 pub mod files;
 pub mod inspector;
+pub mod layout;
+pub mod look;
 pub mod palette;
 pub mod param_help;
 pub mod problems;

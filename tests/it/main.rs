@@ -16,6 +16,8 @@ mod consistency;
 mod examples;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_canvas;
 mod layering;
 mod property;
 mod queueing;
