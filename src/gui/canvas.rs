@@ -1162,7 +1162,7 @@ fn node_shapes(
                     Stroke::new(1.6 * z, accent.gamma_multiply(0.8)),
                 ));
             }
-            (10.0, 22.0, 0.0)
+            (9.0, 21.0, 0.0)
         }
         Group::Compute => {
             out.push(silhouette(look.group, r, z, fill, stroke));
@@ -1225,8 +1225,8 @@ fn node_shapes(
     }
 
     // badge with the glyph
-    let b = 36.0 * z;
-    let bc = pos2(r.left() + (inset_l + 18.0) * z, c.y + dy * z);
+    let b = 34.0 * z;
+    let bc = pos2(r.left() + (inset_l + 17.0) * z, c.y + dy * z);
     let badge = Rect::from_center_size(bc, vec2(b, b));
     if look.group == Group::Producer {
         out.push(Shape::circle_filled(bc, b / 2.0, accent));
@@ -1248,7 +1248,7 @@ fn node_shapes(
 
     // name, kind, summary
     if z >= 0.35 {
-        let left = badge.right() + 8.0 * z;
+        let left = badge.right() + 7.0 * z;
         let width = r.right() - inset_r * z - left;
         let name = text(ctx, &look.name, 14.0 * z, vis.strong_text_color(), width);
         let kind = text(ctx, look.kind_label, 10.5 * z, vis.weak_text_color(), width);

@@ -11,7 +11,7 @@ use crate::model::aws::{ApiType, CapacityMode, Workflow};
 use crate::model::{Account, Arrivals, ComponentKind, Condition, Connection, Duration, LinkKind};
 
 /// Width of a node on the canvas, in graph units (pixels at zoom 1).
-pub const NODE_W: f32 = 200.0;
+pub const NODE_W: f32 = 186.0;
 /// Height of a node on the canvas, in graph units.
 pub const NODE_H: f32 = 64.0;
 
