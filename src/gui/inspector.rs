@@ -223,6 +223,10 @@ fn connection_ui(
         filter
             .entry("event_types")
             .or_insert_with(|| Value::Array(Vec::new()));
+        // shown even when empty, so a filter can gain attribute conditions
+        filter
+            .entry("attributes")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
     let changed = f.object_ui(ui, "", m);
     if changed {
