@@ -139,6 +139,7 @@ pub fn render(r: &Value) -> String {
             "p99.9",
             "residence ms",
             "retries",
+            "refused",
             "lost",
             "dead-lettered",
             "filtered",
@@ -156,9 +157,9 @@ pub fn render(r: &Value) -> String {
                     "-".to_owned()
                 }
             };
-            // filtered events were not wanted, which is not a loss
-            let lost =
-                num(&c["rejected"]) + num(&c["dropped"]) + num(&c["expired"]) + num(&c["failed"]);
+            // refusals are counted per attempt (the sender may retry them); filtered
+            // events were not wanted: neither is a loss here
+            let lost = num(&c["dropped"]) + num(&c["expired"]) + num(&c["failed"]);
             rows.push(vec![
                 name.clone(),
                 c["kind"].as_str().unwrap_or("").to_owned(),
@@ -178,6 +179,7 @@ pub fn render(r: &Value) -> String {
                 lat("sojourn_ms", "p999"),
                 lat("residence_ms", "mean"),
                 fmt_count(num(&c["retries"])),
+                fmt_count(num(&c["rejected"])),
                 fmt_count(lost),
                 fmt_count(num(&c["dead_lettered"])),
                 fmt_count(num(&c["filtered"])),

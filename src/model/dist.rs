@@ -411,7 +411,7 @@ impl Arrivals {
                 out.push(format!("{name} must be a finite rate >= 0, got {v}"));
             } else if v > 1e9 {
                 out.push(format!(
-                    "{name} of {v}/s is beyond what a simulation can run (max 1e9/s)"
+                    "{name} of {v:e}/s is beyond what a simulation can run (max 1e9/s)"
                 ));
             }
         };

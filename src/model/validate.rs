@@ -73,6 +73,12 @@ impl fmt::Display for Problem {
 /// take hours, so it is refused up front rather than left to hang.
 pub const MAX_EXPECTED_ARRIVALS: f64 = 1e10;
 
+/// "a Sink", "an ApiGateway": the kind name with its indefinite article.
+fn article(kind: &str) -> String {
+    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {kind}", if vowel { "an" } else { "a" })
+}
+
 /// Check a document and return every problem, errors first, in a stable order.
 /// What is wrong with a retry policy, each message naming the policy's `field` (e.g.
 /// `"retry"`, `"sdk_retry"`); shared by every kind with a retry policy.
@@ -468,7 +474,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             push(
                 Severity::Error,
                 s(),
-                format!("a {} accepts no input", k.kind_name()),
+                format!("{} accepts no input", article(k.kind_name())),
             );
         }
         if let Some(k) = from {
@@ -479,8 +485,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             Severity::Error,
                             s(),
                             format!(
-                                "a {} sends nothing on; it cannot have outgoing links",
-                                k.kind_name()
+                                "{} sends nothing on; it cannot have outgoing links",
+                                article(k.kind_name())
                             ),
                         );
                     }
@@ -491,8 +497,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             Severity::Error,
                             s(),
                             format!(
-                                "a {} cannot dead-letter; only components with retries can",
-                                k.kind_name()
+                                "{} cannot dead-letter; only components with retries can",
+                                article(k.kind_name())
                             ),
                         );
                     }

@@ -16,6 +16,10 @@ mod common;
 mod consistency;
 mod examples;
 mod exports;
+#[cfg(feature = "gui")]
+mod gui;
+#[cfg(feature = "gui")]
+mod gui_canvas;
 mod layering;
 mod property;
 mod queueing;

@@ -1,0 +1,386 @@
+//! The editor driven like a user would, headless with egui_kittest (no GPU): the real
+//! app with a temporary config directory, queried by accessible labels.
+
+use std::path::Path;
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use spillway::gui::files::{self, ConfigDir};
+use spillway::gui::{Action, AppOptions, SpillwayApp};
+use spillway::model::{self, ComponentKind, Duration};
+
+fn app_in(dir: &Path, file: Option<std::path::PathBuf>) -> SpillwayApp {
+    SpillwayApp::new(AppOptions {
+        file,
+        config: Some(ConfigDir::new(dir.join("config"))),
+        dialogs: false,
+    })
+}
+
+fn harness(app: SpillwayApp) -> Harness<'static, SpillwayApp> {
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut SpillwayApp| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+/// A harness on a new, empty design.
+fn empty(dir: &Path) -> Harness<'static, SpillwayApp> {
+    let mut h = harness(app_in(dir, None));
+    h.state_mut().show_start = false;
+    h.state_mut().request(Action::New);
+    h.run_steps(3);
+    assert!(h.state().editor.doc.components.is_empty());
+    h
+}
+
+fn visibility_timeout(app: &SpillwayApp) -> Duration {
+    match &app.editor.doc.components[0].kind {
+        ComponentKind::SqsQueue(q) => q.visibility_timeout,
+        k => panic!("not a queue: {k:?}"),
+    }
+}
+
+fn add_queue(h: &mut Harness<'static, SpillwayApp>) {
+    h.get_by_label("SQS queue").click();
+    h.run_steps(3);
+}
+
+#[test]
+fn first_start_opens_an_example_and_offers_the_start_screen() {
+    let dir = tempfile_dir();
+    let h = harness(app_in(dir.path(), None));
+    assert_eq!(
+        h.state().editor.doc,
+        files::example(files::FIRST_EXAMPLE).unwrap()
+    );
+    assert!(h.state().show_start);
+    h.get_by_label("order-fanout.ron");
+    assert!(h.state().title().contains("Order fan-out"));
+}
+
+#[test]
+fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    let app = h.state();
+    assert_eq!(app.editor.doc.components.len(), 1);
+    assert_eq!(app.editor.doc.components[0].id, "queue");
+    assert!(app.selection.components.contains("queue"));
+    assert!(app.editor.dirty && app.title().starts_with("* "));
+    assert_eq!(visibility_timeout(app), Duration::from_secs(30));
+
+    // type a new visibility timeout in the inspector: applied when the field is left
+    let field = h.get_by_label("visibility timeout");
+    field.focus();
+    h.run_steps(2);
+    for _ in 0..3 {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text("45s");
+    h.run_steps(2);
+    assert_eq!(
+        visibility_timeout(h.state()),
+        Duration::from_secs(30),
+        "not while typing"
+    );
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(45));
+    assert_eq!(h.state().editor.undo_label(), Some("Edit queue"));
+
+    // undo and redo with the keyboard
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(30));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(45));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(45));
+}
+
+#[test]
+fn an_invalid_duration_is_shown_and_not_applied() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    h.get_by_label("visibility timeout").focus();
+    h.run_steps(2);
+    for _ in 0..3 {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text("soon");
+    h.run_steps(2);
+    h.get_by_label("invalid");
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(30));
+    assert_eq!(h.state().editor.undo_label(), Some("Add SQS queue"));
+}
+
+#[test]
+fn problems_panel_lists_a_dangling_component_and_selects_it_on_click() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    h.state_mut().selection = Default::default();
+    h.run_steps(2);
+    let problem = h.get_by_label_contains("receives nothing");
+    problem.click();
+    h.run_steps(2);
+    assert!(h.state().selection.components.contains("queue"));
+}
+
+#[test]
+fn save_and_reopen_give_the_identical_document_and_remember_the_file() {
+    let dir = tempfile_dir();
+    let file = dir.path().join("my design.ron");
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    h.get_by_label("Lambda function").click();
+    h.run_steps(3);
+    h.state_mut().request(Action::SaveTo(file.clone()));
+    h.run_steps(2);
+    let saved = h.state().editor.doc.clone();
+    assert!(!h.state().editor.dirty);
+    assert!(!h.state().title().starts_with('*'));
+    assert_eq!(model::load(&file).unwrap(), saved);
+
+    // reopen from the command line
+    let h2 = harness(app_in(dir.path(), Some(file.clone())));
+    assert_eq!(h2.state().editor.doc, saved);
+    assert_eq!(h2.state().editor.path.as_deref(), Some(file.as_path()));
+    // and with no file given, the last design opens
+    let h3 = harness(app_in(dir.path(), None));
+    assert_eq!(h3.state().editor.doc, saved);
+    assert_eq!(h3.state().settings.recent.first(), Some(&file));
+}
+
+#[test]
+fn a_broken_file_shows_its_error_and_keeps_the_current_design() {
+    let dir = tempfile_dir();
+    let bad = dir.path().join("bad.ron");
+    std::fs::write(
+        &bad,
+        "(name: \"x\", components: [(id: \"a\", kind: Nope())])",
+    )
+    .unwrap();
+    let mut h = harness(app_in(dir.path(), None));
+    h.state_mut().show_start = false;
+    let before = h.state().editor.doc.clone();
+    h.state_mut().request(Action::OpenPath(bad));
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc, before);
+    h.get_by_label_contains("line 1");
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    assert!(!h.state().modal_open());
+}
+
+#[test]
+fn copy_and_paste_insert_the_components_with_fresh_ids() {
+    let dir = tempfile_dir();
+    let mut h = harness(app_in(dir.path(), None));
+    h.state_mut().show_start = false;
+    let n = h.state().editor.doc.components.len();
+    let m = h.state().editor.doc.connections.len();
+    // select the two billing components, which are connected
+    h.state_mut().selection.components = ["billing-q".to_owned(), "billing".to_owned()]
+        .into_iter()
+        .collect();
+    h.run_steps(1);
+    h.event(egui::Event::Copy);
+    h.run_steps(2);
+    let text = h.state().clipboard.clone().expect("copied");
+    h.event(egui::Event::Paste(text));
+    h.run_steps(3);
+    let doc = &h.state().editor.doc;
+    assert_eq!(doc.components.len(), n + 2);
+    assert_eq!(doc.connections.len(), m + 1);
+    assert!(doc.component("billing-q-2").is_some() && doc.component("billing-2").is_some());
+    assert_eq!(h.state().editor.undo_label(), Some("Paste 2 components"));
+    // the pasted copy is selected; Ctrl+D duplicates it once more
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc.components.len(), n + 4);
+    // Delete removes the selection
+    h.key_press(Key::Delete);
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc.components.len(), n + 2);
+}
+
+#[test]
+fn unsaved_work_is_not_discarded_without_asking() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(3);
+    h.get_by_label("Unsaved changes");
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc.components.len(), 1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(3);
+    h.get_by_label("Discard").click();
+    h.run_steps(3);
+    assert!(h.state().editor.doc.components.is_empty());
+    assert!(!h.state().editor.dirty);
+}
+
+#[test]
+fn autosaved_work_is_offered_at_the_next_start() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    h.state_mut().autosave(1000.0);
+    let work = h.state().editor.doc.clone();
+    drop(h); // a crash: no clean exit
+    let mut h2 = harness(app_in(dir.path(), None));
+    h2.get_by_label("Recover unsaved work?");
+    h2.get_by_label("Recover").click();
+    h2.run_steps(3);
+    assert_eq!(h2.state().editor.doc, work);
+    assert!(h2.state().editor.dirty);
+    // a clean exit removes the recovery file
+    h2.state_mut().exit();
+    assert!(
+        ConfigDir::new(dir.path().join("config"))
+            .read_recovery()
+            .is_none()
+    );
+}
+
+#[test]
+fn templates_and_nudges_are_one_undo_step_each() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    h.state_mut().request(Action::Template(1));
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc.components.len(), 3);
+    assert_eq!(h.state().editor.doc.connections.len(), 2);
+    let before = h.state().editor.doc.layout.clone();
+    h.key_press(Key::ArrowRight);
+    h.run_steps(2);
+    let after = &h.state().editor.doc.layout;
+    for (id, p) in &before {
+        assert!((after[id][0] - p[0] - 10.0).abs() < 1e-3);
+    }
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().editor.doc.layout, before);
+}
+
+#[test]
+fn every_example_round_trips_through_save_and_load() {
+    let dir = tempfile_dir();
+    for (name, _) in files::EXAMPLES {
+        let doc = files::example(name).unwrap();
+        let p = dir.path().join(name);
+        model::save(&doc, &p).unwrap();
+        assert_eq!(model::load(&p).unwrap(), doc, "{name}");
+    }
+}
+
+/// A temporary directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempfile_dir() -> TempDir {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let p = std::env::temp_dir().join(format!(
+        "spillway-gui-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&p).unwrap();
+    TempDir(p)
+}
+
+#[test]
+fn every_palette_kind_is_added_and_inspected_without_error() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    let entries = spillway::gui::palette::ENTRIES;
+    for e in entries {
+        // no tooltip of the previous entry over this one
+        h.remove_cursor();
+        let button = || egui::accesskit::Role::Button;
+        h.run_steps(1);
+        h.get_by_role_and_label(button(), e.label).click();
+        // more than egui's double-click time between clicks
+        h.run_steps(25);
+        assert!(
+            h.query_by_label_contains("not applied").is_none(),
+            "{}",
+            e.label
+        );
+        assert!(
+            h.query_by_label_contains("cannot show").is_none(),
+            "{}",
+            e.label
+        );
+    }
+    let ids: Vec<_> = h
+        .state()
+        .editor
+        .doc
+        .components
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(ids.len(), entries.len(), "{ids:?}");
+    // one click, one undo step
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(h.state().editor.doc.components.len(), entries.len() - 1);
+}
+
+#[test]
+fn a_selected_connection_shows_its_fields_and_edits_them() {
+    let dir = tempfile_dir();
+    let mut h = harness(app_in(dir.path(), None));
+    h.state_mut().show_start = false;
+    // orders -> billing-q carries a filter policy in the example
+    let i = h
+        .state()
+        .editor
+        .doc
+        .connections
+        .iter()
+        .position(|k| k.from == "orders" && k.to == "billing-q")
+        .unwrap();
+    h.state_mut().selection.only_connection(i);
+    h.run_steps(3);
+    h.get_by_label("Connection");
+    h.get_by_label("filter");
+    // give the link a latency: "set" on latency ms
+    let before = h.state().editor.doc.connections[i].clone();
+    assert!(before.latency_ms.is_none());
+    let rows = h.get_all_by_label("set").count();
+    assert!(rows >= 1);
+    h.get_all_by_label("set").next().unwrap().click();
+    h.run_steps(3);
+    let after = &h.state().editor.doc.connections[i];
+    assert_ne!(after, &before);
+    assert_eq!(after.filter, before.filter, "the filter is kept");
+}
