@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::{EXIT_INVALID, load, simulate, table};
+use super::{EXIT_INVALID, load, simulate};
 use crate::cost;
-use crate::export::{Format, asyncapi, dot, markdown, mermaid, svg};
-use crate::model::{self, Document, Severity, write_atomic};
+use crate::export::{self, Format};
+use crate::model::{self, Document, Severity};
 
 /// Options of `spillway export`.
 #[derive(Debug, clap::Args)]
@@ -32,9 +32,15 @@ pub struct ExportArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
-    /// Leave the legend out of the SVG diagram.
+    /// Leave the legend out of the diagram (svg, png).
     #[arg(long)]
     pub no_legend: bool,
+    /// Leave the diagram's background transparent instead of white (svg, png).
+    #[arg(long)]
+    pub transparent: bool,
+    /// PNG pixels per diagram unit, from 0.25 to 8 (2 is sharp on high-density screens).
+    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    pub scale: f32,
     /// No progress bar and no "wrote" lines.
     #[arg(long, short)]
     pub quiet: bool,
@@ -67,27 +73,9 @@ fn results(
     simulate(doc, &book, !quiet && std::io::stderr().is_terminal())
 }
 
-/// The file name `stem` + `suffix` beside `path` (`spec.md` -> `spec-cost.svg`).
-fn beside(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".to_owned());
-    path.with_file_name(format!("{stem}{suffix}"))
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// Run `spillway export`.
 pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let format = args.format;
-    if format == Format::Png {
-        bail!("PNG export is not available yet; export svg and rasterise it (e.g. `rsvg-convert`)");
-    }
     let doc = load(&args.file)?;
     if args.with_results && !format.shows_results() {
         eprintln!("note: --with-results adds nothing to {format}; exporting the design only");
@@ -99,118 +87,26 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
         } else {
             (None, None)
         };
-    let report = report.as_ref();
-    // (target, bytes); a `None` target is standard output
-    let mut outputs: Vec<(Option<PathBuf>, Vec<u8>)> = Vec::new();
-    let out = args.output.as_deref();
-    match format {
-        Format::Svg => outputs.push((
-            out.map(Path::to_path_buf),
-            svg::render(
-                &doc,
-                &svg::SvgOptions {
-                    legend: !args.no_legend,
-                    ..svg::SvgOptions::default()
-                },
-            )
-            .into_bytes(),
-        )),
-        Format::Mermaid => outputs.push((
-            out.map(Path::to_path_buf),
-            mermaid::render(&doc).into_bytes(),
-        )),
-        Format::Dot => outputs.push((out.map(Path::to_path_buf), dot::render(&doc).into_bytes())),
-        Format::Markdown => {
-            let mut files = markdown::Attachments::default();
-            if let Some(path) = out {
-                let diagram = beside(path, ".svg");
-                files.diagram_svg = Some(file_name(&diagram));
-                outputs.push((
-                    Some(diagram),
-                    svg::render(&doc, &svg::SvgOptions::default()).into_bytes(),
-                ));
-                if let Some(r) = report {
-                    let (tp, cost) = markdown::charts(&doc, r);
-                    let tp_path = beside(path, "-throughput.svg");
-                    let cost_path = beside(path, "-cost.svg");
-                    files.throughput_svg = Some(file_name(&tp_path));
-                    files.cost_svg = Some(file_name(&cost_path));
-                    outputs.push((Some(tp_path), tp.into_bytes()));
-                    outputs.push((Some(cost_path), cost.into_bytes()));
-                }
-            }
-            outputs.insert(
-                0,
-                (
-                    out.map(Path::to_path_buf),
-                    markdown::render(&doc, report, &files).into_bytes(),
-                ),
-            );
-        }
-        Format::AsyncApi => match out {
-            None => outputs.push((None, asyncapi::render_all(&doc, report).into_bytes())),
-            Some(dir) => {
-                if dir.is_file() {
-                    bail!(
-                        "asyncapi writes one file per application into a directory, and {} is a file",
-                        dir.display()
-                    );
-                }
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create directory {}", dir.display()))?;
-                for (id, d) in asyncapi::documents(&doc, report) {
-                    let mut text = serde_json::to_string_pretty(&d)?;
-                    text.push('\n');
-                    outputs.push((
-                        Some(dir.join(format!("{id}.asyncapi.json"))),
-                        text.into_bytes(),
-                    ));
-                }
-            }
-        },
-        Format::Csv => {
-            let r = report.context("no report")?;
-            outputs.push((
-                out.map(Path::to_path_buf),
-                table::csv_texts(r).series.into_bytes(),
-            ));
-        }
-        Format::Json => {
-            let r = report.context("no report")?;
-            let mut text = serde_json::to_string_pretty(r)?;
-            text.push('\n');
-            outputs.push((out.map(Path::to_path_buf), text.into_bytes()));
-        }
-        Format::Png => {}
-    }
-    if !args.force {
-        for (target, _) in &outputs {
-            if let Some(p) = target.as_ref().filter(|p| p.exists()) {
-                bail!("{} exists; use --force to overwrite it", p.display());
-            }
+    let opts = export::Options {
+        legend: !args.no_legend,
+        transparent: args.transparent,
+        scale: args.scale,
+    };
+    let outputs = export::outputs(&doc, format, args.output.as_deref(), report.as_ref(), &opts)?;
+    for p in export::write_outputs(format, &outputs, args.force)? {
+        if !args.quiet {
+            eprintln!("wrote {}", p.display());
         }
     }
-    for (target, bytes) in &outputs {
-        match target {
-            Some(p) => {
-                write_atomic(p, bytes)?;
-                if !args.quiet {
-                    eprintln!("wrote {}", p.display());
-                }
-            }
-            None => {
-                let mut stdout = std::io::stdout().lock();
-                if format.is_binary() && stdout.is_terminal() {
-                    bail!(
-                        "refusing to write binary {format} to a terminal; use -o FILE or redirect"
-                    );
-                }
-                stdout
-                    .write_all(bytes)
-                    .context("cannot write to standard output")?;
-                stdout.flush().context("cannot write to standard output")?;
-            }
+    for o in outputs.iter().filter(|o| o.path.is_none()) {
+        let mut stdout = std::io::stdout().lock();
+        if format.is_binary() && stdout.is_terminal() {
+            bail!("refusing to write binary {format} to a terminal; use -o FILE or redirect");
         }
+        stdout
+            .write_all(&o.bytes)
+            .context("cannot write to standard output")?;
+        stdout.flush().context("cannot write to standard output")?;
     }
     if let Some(why) = halted {
         eprintln!("error: the run was {why}");

@@ -265,16 +265,5 @@ fn simulate(
         bail!("the simulation stopped unexpectedly");
     }
     let halted = reports.iter().find_map(|r| r.halted.clone());
-    let values = reports
-        .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r)?;
-            let c = cost::estimate(r, &doc.cost, book);
-            if let serde_json::Value::Object(m) = &mut v {
-                m.insert("cost".to_owned(), serde_json::to_value(c)?);
-            }
-            Ok(v)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((sim::combine_json(values), halted))
+    Ok((cost::report_json(&reports, &doc.cost, book)?, halted))
 }

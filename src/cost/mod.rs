@@ -334,6 +334,31 @@ pub struct CostReport {
     pub unpriced: Vec<String>,
 }
 
+/// The `spillway.report/1` JSON of one or more replications, each with its [`estimate`]
+/// under `cost`, combined as `spillway run --json` prints it (mean and 95% half-width
+/// per number when there are several).
+///
+/// # Errors
+/// Only if a report cannot be turned into JSON (a bug).
+pub fn report_json(
+    reports: &[Report],
+    settings: &CostSettings,
+    book: &PriceBook,
+) -> serde_json::Result<serde_json::Value> {
+    let values = reports
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r)?;
+            let c = estimate(r, settings, book);
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("cost".to_owned(), serde_json::to_value(c)?);
+            }
+            Ok(v)
+        })
+        .collect::<serde_json::Result<Vec<_>>>()?;
+    Ok(crate::sim::combine_json(values))
+}
+
 /// Price a run's usage.
 #[must_use]
 pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> CostReport {

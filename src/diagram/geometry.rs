@@ -523,10 +523,19 @@ fn overlaps(c: Pos, size: [f32; 2], lo: Pos, hi: Pos) -> bool {
         && c[1] - size[1] / 2.0 < hi[1]
 }
 
-/// Move each label along its edge (and, failing that, off it) until it covers no box
-/// and no label placed before it.
+/// Move each label along its edge (and, failing that, off it) until it covers no box,
+/// no arrowhead or edge start and no label placed before it.
 fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
     let mut taken: Vec<(Pos, Pos)> = nodes.iter().map(|n| (n.min(), n.max())).collect();
+    // keep every arrowhead and every edge's start in sight
+    for e in edges.iter() {
+        let (start, end) = (e.path[0], e.path[3]);
+        taken.push(([end[0] - 6.0, end[1] - 6.0], [end[0] + 6.0, end[1] + 6.0]));
+        taken.push((
+            [start[0] - 2.0, start[1] - 2.0],
+            [start[0] + 2.0, start[1] + 2.0],
+        ));
+    }
     for e in edges.iter_mut() {
         let size = label_size(&e.label);
         if size[0] == 0.0 {
@@ -537,11 +546,22 @@ fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
             .map(|t| bezier(&e.path, *t))
             .collect();
         let mid = bezier(&e.path, 0.5);
-        for off in [1.0f32, -1.0, 2.0, -2.0] {
-            candidates.push([mid[0], mid[1] + off * (size[1] / 2.0 + 4.0)]);
-        }
-        for off in [1.0f32, -1.0] {
-            candidates.push([mid[0] + off * (size[0] / 2.0 + 4.0), mid[1]]);
+        // then off the edge: rings of positions around its middle, nearest first
+        let (hx, hy) = (size[0] / 2.0 + 4.0, size[1] / 2.0 + 4.0);
+        for ring in 1..=4 {
+            let r = ring as f32;
+            for (dx, dy) in [
+                (0.0, 1.0),
+                (0.0, -1.0),
+                (-1.0, 0.0),
+                (1.0, 0.0),
+                (-1.0, 1.0),
+                (1.0, -1.0),
+                (-1.0, -1.0),
+                (1.0, 1.0),
+            ] {
+                candidates.push([mid[0] + dx * hx * r, mid[1] + dy * hy * r]);
+            }
         }
         let free = |c: Pos| {
             !taken.iter().any(|(lo, hi)| {

@@ -248,8 +248,63 @@ fn results_formats_simulate() {
 }
 
 #[test]
-fn png_is_not_available_yet() {
-    let out = run(&["export", "examples/mm1.ron", "-f", "png"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG export is not available"));
+fn png_is_the_svg_rasterised_at_the_chosen_scale() {
+    let dir = temp_dir("png");
+    let one = dir.join("one.png");
+    let two = dir.join("two.png");
+    for (path, scale) in [(&one, "1"), (&two, "2")] {
+        let out = run(&[
+            "export",
+            "examples/insurance-quotes.ron",
+            "-f",
+            "png",
+            "--scale",
+            scale,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let a = png_size(&std::fs::read(&one).unwrap());
+    let b = png_size(&std::fs::read(&two).unwrap());
+    assert!(a.0 > 600 && a.1 > 200, "{a:?}");
+    assert_eq!(b, (a.0 * 2, a.1 * 2));
+    // refused without --force, and a bad scale names the range
+    let again = run(&[
+        "export",
+        "examples/insurance-quotes.ron",
+        "-f",
+        "png",
+        "-o",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let bad = run(&[
+        "export",
+        "examples/mm1.ron",
+        "-f",
+        "png",
+        "--scale",
+        "50",
+        "-o",
+        dir.join("big.png").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("from 0.25 to 8"));
+    assert!(!dir.join("big.png").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
 }

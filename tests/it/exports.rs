@@ -2,7 +2,7 @@
 //! of the AsyncAPI documents, geometry without overlaps, DOT accepted by Graphviz.
 
 use spillway::diagram;
-use spillway::export::{asyncapi, dot, markdown, mermaid, svg};
+use spillway::export::{self, Format, asyncapi, dot, markdown, mermaid, png, svg};
 use spillway::model::Document;
 
 use crate::common::example;
@@ -235,12 +235,82 @@ fn svg_is_well_formed_text() {
 }
 
 #[test]
+fn usvg_reads_the_svg_of_every_example_at_its_declared_size() {
+    for (n, doc) in all_examples() {
+        let s = svg::render(&doc, &svg::SvgOptions::default());
+        let tree = png::parse_svg(&s).unwrap_or_else(|e| panic!("{n}: {e}"));
+        let d = diagram::layout(&doc);
+        let size = tree.size();
+        assert!(
+            size.width() > 300.0 && size.height() > 150.0,
+            "{n}: {size:?}"
+        );
+        // every box lies inside the picture
+        for node in &d.nodes {
+            let hi = node.max();
+            assert!(
+                hi[0] <= size.width() && hi[1] <= size.height(),
+                "{n}: {}",
+                node.id
+            );
+        }
+    }
+}
+
+#[test]
+fn png_decodes_with_the_expected_size_and_background() {
+    for n in SNAPSHOT_EXAMPLES {
+        let doc = example(&format!("{n}.ron"));
+        let text = svg::render(&doc, &svg::SvgOptions::default());
+        let (w, h) = png::size(&text, 1.5).unwrap();
+        for transparent in [false, true] {
+            let opts = export::Options {
+                scale: 1.5,
+                transparent,
+                ..export::Options::default()
+            };
+            let out = export::outputs(&doc, Format::Png, None, None, &opts).unwrap();
+            assert_eq!(out.len(), 1);
+            let bytes = &out[0].bytes;
+            let pic = resvg::tiny_skia::Pixmap::decode_png(bytes).unwrap();
+            assert_eq!((pic.width(), pic.height()), (w, h), "{n}");
+            let tree = png::parse_svg(&text).unwrap();
+            assert_eq!(w, (tree.size().width() * 1.5).ceil() as u32);
+            // the top-left corner is background: white, or nothing
+            let corner = pic.pixel(1, 1).unwrap();
+            if transparent {
+                assert_eq!(corner.alpha(), 0, "{n}");
+            } else {
+                assert_eq!((corner.red(), corner.alpha()), (255, 255), "{n}");
+            }
+            // and something is drawn: many dark pixels (text, outlines)
+            let dark = pic
+                .pixels()
+                .iter()
+                .filter(|p| p.alpha() > 200 && p.red() < 80)
+                .count();
+            assert!(dark > 2_000, "{n}: {dark} dark pixels");
+            assert_eq!(
+                &export::outputs(&doc, Format::Png, None, None, &opts).unwrap()[0].bytes,
+                bytes,
+                "{n}: PNG not deterministic"
+            );
+        }
+    }
+}
+
+#[test]
 fn graphviz_accepts_the_dot_of_every_example() {
     if std::process::Command::new("dot")
         .arg("-V")
         .output()
         .is_err()
     {
+        // .ci/run installs Graphviz, so CI never skips this
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Graphviz `dot` is missing on CI"
+        );
         eprintln!("note: Graphviz `dot` is not installed; skipping the DOT rendering check");
         return;
     }
