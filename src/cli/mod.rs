@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cost;
 use crate::model::{self, Document, Duration, Severity};
-use crate::sim::{self, Progress};
+use crate::sim::Progress;
 
 /// Exit code for invalid input.
 pub const EXIT_INVALID: u8 = 1;
@@ -235,8 +235,8 @@ fn simulate(
         .duration
         .ns
         .saturating_mul(u64::from(doc.scenario.replications.max(1)));
-    let reports = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| sim::run_replications(doc, Some(&progress)));
+    let result = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| crate::export::simulate(doc, book, Some(&progress)));
         let started = Instant::now();
         let mut bar: Option<indicatif::ProgressBar> = None;
         while !worker.is_finished() {
@@ -259,11 +259,10 @@ fn simulate(
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        worker.join().unwrap_or_else(|_| Ok(Vec::new()))
-    })?;
-    if reports.is_empty() {
-        bail!("the simulation stopped unexpectedly");
+        worker.join()
+    });
+    match result {
+        Ok(r) => Ok(r?),
+        Err(_) => bail!("the simulation stopped unexpectedly"),
     }
-    let halted = reports.iter().find_map(|r| r.halted.clone());
-    Ok((cost::report_json(&reports, &doc.cost, book)?, halted))
 }

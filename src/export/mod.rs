@@ -215,6 +215,50 @@ pub enum ExportError {
     /// A file could not be written.
     #[error(transparent)]
     Write(#[from] FileError),
+    /// The design has errors, so it cannot be simulated for its results.
+    #[error("the design cannot be simulated: {0}")]
+    Invalid(String),
+    /// The simulation could not be built.
+    #[error(transparent)]
+    Build(#[from] crate::sim::BuildError),
+    /// The simulation was cancelled before it finished.
+    #[error("the simulation was cancelled")]
+    Cancelled,
+}
+
+/// Simulate `doc` with its scenario (every replication, as `spillway run` does) for the
+/// formats that show results, and return the combined report with its cost
+/// ([`crate::cost::report_json`]) and, when a replication halted itself, why.
+///
+/// `progress` reports the simulated time done and can cancel the run.
+///
+/// # Errors
+/// [`ExportError::Invalid`] naming the first error of [`crate::model::validate`] (and how
+/// many there are), [`ExportError::Build`], [`ExportError::Cancelled`] when `progress` was
+/// cancelled.
+pub fn simulate(
+    doc: &Document,
+    book: &crate::cost::PriceBook,
+    progress: Option<&crate::sim::Progress>,
+) -> Result<(Value, Option<String>), ExportError> {
+    use crate::model::Severity;
+    let errors: Vec<_> = crate::model::validate(doc)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    if let Some(first) = errors.first() {
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return Err(ExportError::Invalid(format!("{first}{more}")));
+    }
+    let reports = crate::sim::run_replications(doc, progress)?;
+    if progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed)) {
+        return Err(ExportError::Cancelled);
+    }
+    let halted = reports.iter().find_map(|r| r.halted.clone());
+    Ok((crate::cost::report_json(&reports, &doc.cost, book)?, halted))
 }
 
 /// The file name `stem` + `suffix` beside `path` (`spec.md` -> `spec-cost.svg`).

@@ -11,12 +11,14 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use super::canvas::Canvas;
 use super::clip;
 use super::commands::{Command, Editor, Selection};
+use super::export::{self as export_ui, ExportDialog};
 use super::files::{self, ConfigDir, EXAMPLES, Settings};
 use super::inspector::Inspector;
 use super::palette::Palette;
 use super::problems::ProblemsPanel;
 use super::shortcuts::{SHORTCUTS, shortcut_text};
 use super::templates::{self, TEMPLATES};
+use crate::export::Format;
 use crate::model::{self, Document};
 
 /// How often unsaved work is copied to the recovery file, in seconds.
@@ -53,6 +55,8 @@ pub enum Action {
     SaveAs,
     /// Save to this file.
     SaveTo(PathBuf),
+    /// Open the export dialog (for this format; None: the last one).
+    Export(Option<Format>),
     /// Undo the last step.
     Undo,
     /// Redo the last undone step.
@@ -129,6 +133,8 @@ pub struct SpillwayApp {
     pub show_start: bool,
     /// Where the design came from when it has no file (an example's name).
     pub origin: String,
+    /// File > Export.
+    pub export: ExportDialog,
     config: Option<ConfigDir>,
     dialogs: bool,
     modal: Option<Modal>,
@@ -164,6 +170,7 @@ impl SpillwayApp {
             clipboard: None,
             show_start: false,
             origin: "new design".to_owned(),
+            export: ExportDialog::default(),
             config: opts.config,
             dialogs: opts.dialogs,
             modal: None,
@@ -361,6 +368,11 @@ impl SpillwayApp {
             Action::SaveTo(p) => {
                 self.save_to(&p);
             }
+            Action::Export(f) => {
+                self.export.dialogs = self.dialogs;
+                self.export
+                    .show(f, &self.editor.doc, self.editor.path.as_deref());
+            }
             Action::Undo => {
                 self.status = match self.editor.undo() {
                     Some(l) => format!("Undid {l}"),
@@ -553,13 +565,14 @@ impl SpillwayApp {
                 (command, Key::S, Action::Save),
                 (command, Key::N, Action::New),
                 (command, Key::O, Action::Open),
+                (command, Key::E, Action::Export(None)),
             ] {
                 if i.consume_shortcut(&KeyboardShortcut::new(m, k)) {
                     acts.push(a);
                 }
             }
         });
-        if self.modal.is_none() && !ctx.egui_wants_keyboard_input() {
+        if !self.modal_open() && !ctx.egui_wants_keyboard_input() {
             ctx.input_mut(|i| {
                 for (m, k, a) in [
                     (cmd_shift, Key::Z, Action::Redo),
@@ -657,6 +670,14 @@ impl SpillwayApp {
         }
         self.start_ui(&ctx);
         self.modal_ui(&ctx);
+        if let Some(s) = self.export.ui(
+            &ctx,
+            &self.editor.doc,
+            self.editor.revision,
+            self.editor.path.as_deref(),
+        ) {
+            self.status = s;
+        }
 
         for cmd in std::mem::take(&mut self.commands) {
             self.apply(&cmd);
@@ -748,6 +769,21 @@ impl SpillwayApp {
             if Self::item(ui, "Save As...", &shortcut_text(ui.ctx(), "Save As...")) {
                 self.request(Action::SaveAs);
             }
+            ui.separator();
+            if Self::item(ui, "Export...", &shortcut_text(ui.ctx(), "Export...")) {
+                self.request(Action::Export(None));
+            }
+            ui.menu_button("Export as", |ui| {
+                for f in Format::ALL {
+                    if ui
+                        .button(format!("{}...", export_ui::title(f)))
+                        .on_hover_text(export_ui::describe(f))
+                        .clicked()
+                    {
+                        self.request(Action::Export(Some(f)));
+                    }
+                }
+            });
             ui.separator();
             if ui.button("Start screen").clicked() {
                 self.show_start = true;
@@ -1094,7 +1130,7 @@ impl SpillwayApp {
     /// Whether a modal dialog is open.
     #[must_use]
     pub fn modal_open(&self) -> bool {
-        self.modal.is_some()
+        self.modal.is_some() || self.export.open
     }
 }
 

@@ -10,6 +10,7 @@ pub mod app;
 pub mod canvas;
 pub mod clip;
 pub mod commands;
+pub mod export;
 pub mod fields;
 pub mod files;
 pub mod inspector;

@@ -6,6 +6,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Open...", "Ctrl+O"),
     ("Save", "Ctrl+S"),
     ("Save As...", "Ctrl+Shift+S"),
+    ("Export...", "Ctrl+E"),
     ("Undo", "Ctrl+Z"),
     ("Redo", "Ctrl+Shift+Z / Ctrl+Y"),
     ("Cut", "Ctrl+X"),

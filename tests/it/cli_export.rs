@@ -16,7 +16,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-const SMALL: &str = r#"(
+pub const SMALL: &str = r#"(
     name: "Small queue",
     scenario: (duration: "2m", warmup: "10s", seed: 3),
     components: [

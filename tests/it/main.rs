@@ -20,6 +20,8 @@ mod exports;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_canvas;
+#[cfg(feature = "gui")]
+mod gui_export;
 mod layering;
 mod property;
 mod queueing;
