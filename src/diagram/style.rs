@@ -85,17 +85,26 @@ impl Group {
         group_shape(self)
     }
 
-    /// Fill colour of the group's boxes (a light tint, dark text reads on it).
+    /// The group's colour: the canvas's badges and frames, and the hue of its fill.
+    #[must_use]
+    pub fn accent(self) -> Rgb {
+        match self {
+            Group::Producers => Rgb(0x3f, 0xa3, 0x4d),
+            Group::Routers => Rgb(0xb0, 0x4f, 0xc8),
+            Group::QueuesStreams => Rgb(0xe0, 0x8a, 0x1e),
+            Group::Compute => Rgb(0x2f, 0x7f, 0xd8),
+            Group::Storage => Rgb(0x1f, 0x9e, 0x9a),
+            Group::DeadLetter => Rgb(0xd6, 0x3b, 0x3b),
+        }
+    }
+
+    /// Fill colour of the group's boxes: a light tint of [`Group::accent`] (one part
+    /// accent to four parts white), so dark text reads on it, on paper too.
     #[must_use]
     pub fn fill(self) -> Rgb {
-        match self {
-            Group::Producers => Rgb(0xd9, 0xe6, 0xf2),
-            Group::Routers => Rgb(0xf6, 0xcf, 0xe3),
-            Group::QueuesStreams => Rgb(0xe2, 0xd6, 0xf5),
-            Group::Compute => Rgb(0xfc, 0xe1, 0xbd),
-            Group::Storage => Rgb(0xd2, 0xec, 0xcb),
-            Group::DeadLetter => Rgb(0xf5, 0xc2, 0xbd),
-        }
+        let Rgb(r, g, b) = self.accent();
+        let tint = |c: u8| u8::try_from((u16::from(c) + 4 * 255) / 5).unwrap_or(u8::MAX);
+        Rgb(tint(r), tint(g), tint(b))
     }
 }
 

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use super::commands::{Command, Selection, unique_id};
 use super::layout;
 use super::look::{self, Group, LinePattern, NODE_H, NODE_W};
+use crate::diagram::{self, PathOp};
 use crate::model::{self, Component, Connection, Document, LinkKind, Severity, Subject};
 
 /// The egui_graphs graph type of the canvas: one alias, used only here.
@@ -76,8 +77,10 @@ pub struct NodeLook {
     pub glyph: &'static str,
     /// One-line summary of the parameters.
     pub summary: String,
-    /// Shape and colour family.
+    /// Colour family.
     pub group: Group,
+    /// Outline (the diagram's, by group).
+    pub shape: diagram::Shape,
 }
 
 /// Node payload of the [`ViewGraph`].
@@ -437,13 +440,16 @@ impl Canvas {
                 continue; // duplicate id: validation reports it
             }
             let p = positions.get(&c.id).copied().unwrap_or([0.0, 0.0]);
+            // the exported diagram's style: an SQS queue used only as a DLQ looks like one
+            let style = diagram::component_style(doc, c);
             let data = NodeData(Arc::new(NodeLook {
                 id: c.id.clone(),
                 name: c.display_name().to_owned(),
-                kind_label: look::kind_label(&c.kind),
-                glyph: look::glyph(&c.kind),
-                summary: look::summary(&c.kind, &doc.account),
-                group: look::group(&c.kind),
+                kind_label: style.kind_label,
+                glyph: style.glyph,
+                summary: diagram::summary(&c.kind),
+                group: style.group,
+                shape: style.shape,
             }));
             let idx = g.add_node_with_location(data, pos2(p[0], p[1]));
             self.nodes.insert(c.id.clone(), idx);
@@ -1041,35 +1047,59 @@ impl DisplayNode<NodeData, EdgeData, Directed, DefaultIx> for NodeShape {
     }
 }
 
-/// The outline of a node of `group` filling `r` (screen), for its body, shadow and
-/// selection glow.
-fn silhouette(group: Group, r: Rect, z: f32, fill: Color32, stroke: Stroke) -> Shape {
-    let radius = match group {
-        Group::Router => {
-            let k = r.height() / 4.0;
-            let pts = vec![
-                pos2(r.left() + k, r.top()),
-                pos2(r.right() - k, r.top()),
-                pos2(r.right(), r.center().y),
-                pos2(r.right() - k, r.bottom()),
-                pos2(r.left() + k, r.bottom()),
-                pos2(r.left(), r.center().y),
-            ];
-            return Shape::convex_polygon(pts, fill, stroke);
+/// The diagram's outline of `shape` around `center` (graph units) with `size`, mapped to
+/// the screen by `to_screen`: the filled body first, then decoration lines (a rim).
+fn outline_shapes(
+    shape: diagram::Shape,
+    center: Pos2,
+    size: Vec2,
+    to_screen: impl Fn(Pos2) -> Pos2,
+    fill: Color32,
+    stroke: Stroke,
+) -> Vec<Shape> {
+    let (min, max) = (center - size / 2.0, center + size / 2.0);
+    diagram::outline(shape, [min.x, min.y], [max.x, max.y])
+        .iter()
+        .enumerate()
+        .map(|(i, ops)| {
+            let (pts, closed) = flatten(ops);
+            let pts: Vec<Pos2> = pts.into_iter().map(&to_screen).collect();
+            if i == 0 && closed {
+                // every body outline of the diagram is convex
+                Shape::convex_polygon(pts, fill, stroke)
+            } else {
+                Shape::line(pts, stroke)
+            }
+        })
+        .collect()
+}
+
+/// The points of an outline, its curves cut into short lines; and whether it is closed.
+fn flatten(ops: &[PathOp]) -> (Vec<Pos2>, bool) {
+    const STEPS: u16 = 8;
+    let mut pts: Vec<Pos2> = Vec::with_capacity(ops.len() * 4);
+    let mut closed = false;
+    let mut last = [0.0, 0.0];
+    for op in ops {
+        match *op {
+            PathOp::MoveTo(p) | PathOp::LineTo(p) => {
+                pts.push(pos2(p[0], p[1]));
+                last = p;
+            }
+            PathOp::CubicTo(a, b, c) => {
+                for k in 1..=STEPS {
+                    let q = diagram::bezier(&[last, a, b, c], f32::from(k) / f32::from(STEPS));
+                    pts.push(pos2(q[0], q[1]));
+                }
+                last = c;
+            }
+            PathOp::Close => closed = true,
         }
-        Group::Producer => r.height() / 2.0,
-        Group::Queue => 5.0 * z,
-        Group::Compute => 12.0 * z,
-        Group::Storage => 8.0 * z,
-        Group::DeadLetter => 4.0 * z,
-    };
-    Shape::Rect(egui::epaint::RectShape::new(
-        r,
-        radius,
-        fill,
-        stroke,
-        StrokeKind::Inside,
-    ))
+    }
+    if closed && pts.len() > 2 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    (pts, closed)
 }
 
 /// The point where a ray from the node's centre in direction `dir` leaves its rectangle.
@@ -1120,128 +1150,76 @@ fn node_shapes(
     let dark = vis.dark_mode;
     let accent = look::accent(look.group);
     let fill = look::body_fill(look.group, dark);
-    let stroke = Stroke::new(if hovered { 2.4 } else { 1.4 } * z, accent);
-    let mut out = Vec::with_capacity(16);
+    let stroke_w = if look.group == Group::DeadLetter {
+        2.4
+    } else {
+        1.4
+    };
+    let stroke = Stroke::new(if hovered { stroke_w + 1.0 } else { stroke_w } * z, accent);
+    let size = vec2(NODE_W, NODE_H);
+    let to_screen = |p: Pos2| ctx.meta.canvas_to_screen_pos(p);
+    let body = |grow: f32, shift: Vec2, fill: Color32, stroke: Stroke| {
+        outline_shapes(
+            look.shape,
+            loc + shift,
+            size + Vec2::splat(2.0 * grow),
+            to_screen,
+            fill,
+            stroke,
+        )
+        .into_iter()
+        .take(1)
+    };
+    let mut out = Vec::with_capacity(20);
 
-    // selection glow and drop shadow, in the node's own silhouette
+    // selection glow and drop shadow, in the node's own outline
     if selected {
-        out.push(silhouette(
-            look.group,
-            r.expand(5.0 * z),
-            z,
+        out.extend(body(
+            5.0,
+            Vec2::ZERO,
             vis.selection.bg_fill.gamma_multiply(0.45),
             Stroke::NONE,
         ));
     }
-    out.push(silhouette(
-        look.group,
-        r.translate(vec2(2.0, 3.0) * z),
-        z,
+    out.extend(body(
+        0.0,
+        vec2(2.0, 3.0),
         Color32::from_black_alpha(if dark { 70 } else { 28 }),
         Stroke::NONE,
     ));
-
-    let (inset_l, inset_r, dy) = match look.group {
-        Group::Producer => {
-            out.push(silhouette(look.group, r, z, fill, stroke));
-            (12.0, 16.0, 0.0)
-        }
-        Group::Router => {
-            out.push(silhouette(look.group, r, z, fill, stroke));
-            (14.0, 18.0, 0.0)
-        }
-        Group::Queue => {
-            out.push(silhouette(look.group, r, z, fill, stroke));
-            for k in 1..=3 {
-                let xk = r.right() - (5.0 + 4.5 * k as f32) * z;
-                out.push(Shape::line_segment(
-                    [
-                        pos2(xk, r.top() + 12.0 * z),
-                        pos2(xk, r.bottom() - 12.0 * z),
-                    ],
-                    Stroke::new(1.6 * z, accent.gamma_multiply(0.8)),
-                ));
-            }
-            (9.0, 21.0, 0.0)
-        }
-        Group::Compute => {
-            out.push(silhouette(look.group, r, z, fill, stroke));
-            (10.0, 12.0, 0.0)
-        }
-        Group::Storage => {
-            let e = 7.0 * z;
-            let rx = vec2(r.width() / 2.0, e);
-            out.push(Shape::ellipse_filled(pos2(c.x, r.bottom() - e), rx, fill));
-            out.push(Shape::ellipse_stroke(pos2(c.x, r.bottom() - e), rx, stroke));
-            out.push(Shape::rect_filled(
-                Rect::from_min_max(pos2(r.left(), r.top() + e), pos2(r.right(), r.bottom() - e)),
-                0.0,
-                fill,
-            ));
-            out.push(Shape::line_segment(
-                [pos2(r.left(), r.top() + e), pos2(r.left(), r.bottom() - e)],
-                stroke,
-            ));
-            out.push(Shape::line_segment(
-                [
-                    pos2(r.right(), r.top() + e),
-                    pos2(r.right(), r.bottom() - e),
-                ],
-                stroke,
-            ));
-            out.push(Shape::ellipse_filled(
-                pos2(c.x, r.top() + e),
-                rx,
-                look::lerp(fill, accent, 0.25),
-            ));
-            out.push(Shape::ellipse_stroke(pos2(c.x, r.top() + e), rx, stroke));
-            (10.0, 12.0, e * 0.7 / z)
-        }
-        Group::DeadLetter => {
-            out.push(Shape::Rect(egui::epaint::RectShape::new(
-                r,
-                4.0 * z,
-                fill,
-                Stroke::new(2.6 * z, accent),
-                StrokeKind::Inside,
-            )));
-            out.push(Shape::rect_stroke(
-                r.shrink(5.0 * z),
-                2.0 * z,
-                Stroke::new(1.0 * z, accent.gamma_multiply(0.7)),
-                StrokeKind::Inside,
-            ));
-            (12.0, 12.0, 0.0)
-        }
-    };
+    out.extend(outline_shapes(
+        look.shape, loc, size, to_screen, fill, stroke,
+    ));
     if selected {
-        out.push(silhouette(
-            look.group,
-            r.expand(3.0 * z),
-            z,
+        out.extend(body(
+            3.0,
+            Vec2::ZERO,
             Color32::TRANSPARENT,
             Stroke::new(2.0 * z, vis.selection.stroke.color),
         ));
     }
+    // room left and right of the text, and a shift down under a cylinder's rim
+    let (inset_l, inset_r, dy) = match look.shape {
+        diagram::Shape::Parallelogram => (14.0, 18.0, 0.0),
+        diagram::Shape::Hexagon => (17.0, 20.0, 0.0),
+        diagram::Shape::Pipe => (12.0, 20.0, 0.0),
+        diagram::Shape::RoundedBox => (10.0, 12.0, 0.0),
+        diagram::Shape::Cylinder => (10.0, 12.0, 6.0),
+        diagram::Shape::Octagon => (12.0, 14.0, 0.0),
+    };
 
     // badge with the glyph
     let b = 34.0 * z;
     let bc = pos2(r.left() + (inset_l + 17.0) * z, c.y + dy * z);
     let badge = Rect::from_center_size(bc, vec2(b, b));
-    if look.group == Group::Producer {
-        out.push(Shape::circle_filled(bc, b / 2.0, accent));
-    } else {
-        out.push(Shape::rect_filled(badge, 7.0 * z, accent));
-    }
+    out.push(Shape::rect_filled(badge, 7.0 * z, accent));
     if z >= 0.3 {
-        let one = look.glyph.chars().count() == 1;
-        let g = text(
-            ctx,
-            look.glyph,
-            if one { 19.0 } else { 12.5 } * z,
-            Color32::WHITE,
-            b,
-        );
+        let glyph_px = match look.glyph.chars().count() {
+            1 => 19.0,
+            2 | 3 => 12.5,
+            _ => 10.0,
+        };
+        let g = text(ctx, look.glyph, glyph_px * z, Color32::WHITE, b);
         let at = bc - g.size() / 2.0;
         out.push(Shape::galley(at, g, Color32::WHITE));
     }
