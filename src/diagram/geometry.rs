@@ -720,9 +720,20 @@ pub fn text_room(shape: Shape, w: f32, h: f32) -> f32 {
         Shape::Hexagon => h * 0.35 * 0.9,
         Shape::Octagon => h * 0.1,
         Shape::RoundedBox | Shape::Cylinder => 0.0,
-        Shape::Pipe => (w * 0.07).min(12.0) * 2.0,
+        // centred left of the right end's rim (see [`text_dx`])
+        Shape::Pipe => (w * 0.07).min(12.0),
     };
     (w - 2.0 * inset - 12.0).max(10.0)
+}
+
+/// Where the text of a shape of width `w` is centred, relative to the box's centre: a
+/// pipe's right end takes room inside the box, so its text sits a little to the left.
+#[must_use]
+pub fn text_dx(shape: Shape, w: f32) -> f32 {
+    match shape {
+        Shape::Pipe => -(w * 0.07).min(12.0),
+        _ => 0.0,
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub mod style;
 
 pub use geometry::{
     Diagram, Edge, NODE_SIZE, Node, PathOp, Pos, bezier, fit_text, layout, outline, positions,
-    text_room, text_width,
+    text_dx, text_room, text_width,
 };
 pub use style::{
     Group, INK, KindStyle, Link, LinkStyle, OUTLINE, Rgb, Shape, Stroke, component_style,

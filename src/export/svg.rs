@@ -208,7 +208,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
             d,
         );
         let room = text_room(n.style.shape, n.size[0], n.size[1]);
-        let cx = n.center[0] + d[0];
+        let cx = n.center[0] + d[0] + diagram::text_dx(n.style.shape, n.size[0]);
         // a cylinder's rim takes the top of the box
         let cy = n.center[1]
             + d[1]
