@@ -384,3 +384,116 @@ fn a_selected_connection_shows_its_fields_and_edits_them() {
     assert_ne!(after, &before);
     assert_eq!(after.filter, before.filter, "the filter is kept");
 }
+
+#[test]
+fn a_half_typed_value_is_applied_when_another_component_is_clicked() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    add_queue(&mut h);
+    let first = h.state().editor.doc.components[0].id.clone();
+    let second = h.state().editor.doc.components[1].id.clone();
+    assert!(h.state().selection.components.contains(&second));
+    h.get_by_label("visibility timeout").focus();
+    h.run_steps(2);
+    for _ in 0..3 {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text("45s");
+    h.run_steps(2);
+    // no Enter: the user clicks the other queue on the canvas
+    let p = h.state().canvas.screen_position(&first).unwrap();
+    h.event(egui::Event::PointerMoved(p));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(3);
+    let app = h.state();
+    assert!(
+        app.selection.components.contains(&first),
+        "{:?}",
+        app.selection
+    );
+    let timeout = |id: &str| match &app.editor.doc.component(id).unwrap().kind {
+        ComponentKind::SqsQueue(q) => q.visibility_timeout,
+        k => panic!("not a queue: {k:?}"),
+    };
+    assert_eq!(
+        timeout(&second),
+        Duration::from_secs(45),
+        "typed value kept"
+    );
+    assert_eq!(
+        timeout(&first),
+        Duration::from_secs(30),
+        "and not given to the other"
+    );
+}
+
+/// The window's close button, for one frame; returns the viewport commands of that frame.
+fn close_window(h: &mut Harness<'static, SpillwayApp>) -> Vec<egui::ViewportCommand> {
+    let root = egui::ViewportId::ROOT;
+    h.input_mut()
+        .viewports
+        .entry(root)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.step();
+    if let Some(v) = h.input_mut().viewports.get_mut(&root) {
+        v.events.clear();
+    }
+    let cmds = h
+        .output()
+        .viewport_output
+        .get(&root)
+        .map(|o| o.commands.clone())
+        .unwrap_or_default();
+    h.run_steps(2);
+    cmds
+}
+
+#[test]
+fn closing_the_window_with_unsaved_work_asks_first() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    // nothing to lose: the window closes
+    assert!(!close_window(&mut h).contains(&egui::ViewportCommand::CancelClose));
+    assert!(!h.state().modal_open());
+
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    assert!(h.state().editor.dirty);
+    let cmds = close_window(&mut h);
+    assert!(
+        cmds.contains(&egui::ViewportCommand::CancelClose),
+        "{cmds:?}"
+    );
+    h.get_by_label("Unsaved changes");
+    // Cancel keeps the work and the window
+    h.get_by_label("Cancel").click();
+    h.run_steps(3);
+    assert!(!h.state().modal_open());
+    assert_eq!(h.state().editor.doc.components.len(), 1);
+    // Discard closes
+    close_window(&mut h);
+    h.get_by_label("Discard").click();
+    let mut closes = false;
+    for _ in 0..3 {
+        h.step();
+        closes |= h
+            .output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .is_some_and(|o| o.commands.contains(&egui::ViewportCommand::Close));
+    }
+    assert!(closes, "the window is closed after Discard");
+    assert!(!h.state().editor.dirty, "discarded on purpose");
+}
