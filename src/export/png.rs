@@ -19,7 +19,8 @@ pub const MAX_SIDE_PX: u32 = 16_384;
 /// The largest picture [`render`] makes, in pixels (about 400 MB of RGBA).
 pub const MAX_PIXELS: u64 = 100_000_000;
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// DejaVu Sans, the text face of exported pictures (the editor uses it as a fallback).
+pub static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Why a PNG could not be made.

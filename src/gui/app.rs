@@ -231,6 +231,7 @@ impl SpillwayApp {
         {
             self.selection.components = components.iter().map(|(c, _)| c.id.clone()).collect();
             self.selection.connections.clear();
+            self.canvas.request_reveal(&components[0].0.id);
         }
         self.selection.retain_existing(&self.editor.doc);
         self.status = cmd.label();
@@ -1182,6 +1183,13 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
             .with_title("Spillway"),
         ..Default::default()
     };
-    eframe::run_native("Spillway", options, Box::new(|_cc| Ok(Box::new(app))))
-        .map_err(|e| e.to_string())
+    eframe::run_native(
+        "Spillway",
+        options,
+        Box::new(|cc| {
+            super::look::install_fonts(&cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| e.to_string())
 }

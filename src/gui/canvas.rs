@@ -197,6 +197,8 @@ pub struct Canvas {
     /// Snap moved and dropped components to a 20-unit grid.
     pub snap: bool,
     fit_requested: bool,
+    /// A component to bring into view on the next frame (one just added).
+    reveal: Option<String>,
     graph: ViewGraph,
     /// (revision, components, connections) the view was built from.
     built: Option<(u64, usize, usize)>,
@@ -219,6 +221,7 @@ impl Default for Canvas {
             status: None,
             snap: false,
             fit_requested: true,
+            reveal: None,
             graph: ViewGraph::new(),
             built: None,
             nodes: BTreeMap::new(),
@@ -243,6 +246,13 @@ impl Canvas {
     /// Zoom to fit the whole design on the next frame.
     pub fn request_fit(&mut self) {
         self.fit_requested = true;
+    }
+
+    /// Pan (keeping the zoom) so that component `id` is in view on the next frame, if
+    /// it is not already: a component added from the palette lands right of the design,
+    /// which may be outside the view.
+    pub fn request_reveal(&mut self, id: &str) {
+        self.reveal = Some(id.to_owned());
     }
 
     /// The command that lays the whole design out again (left to right in flow order),
@@ -389,11 +399,22 @@ impl Canvas {
         }
         if self.fit_requested {
             self.fit_requested = false;
+            self.reveal = None;
             let mut m = MetadataFrame::new(id).load(ui);
             let (pan, zoom) = self.fit(rect.size());
             m.pan = pan;
             m.zoom = zoom;
             m.save(ui);
+        } else if let Some(show) = self.reveal.take()
+            && let Some(c) = self.location(&show)
+        {
+            let node = Rect::from_center_size(x.pos_in_screen(c), vec2(NODE_W, NODE_H) * x.zoom);
+            if !rect.shrink(8.0).contains_rect(node) {
+                let mut m = MetadataFrame::new(id).load(ui);
+                // centre it: screen = graph * zoom + pan + rect.min
+                m.pan = rect.size() / 2.0 - c.to_vec2() * m.zoom;
+                m.save(ui);
+            }
         }
         if matches!(self.gesture, Gesture::Idle)
             && inside

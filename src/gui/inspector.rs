@@ -150,7 +150,9 @@ fn inner_object(v: &mut Value) -> Option<&mut Map<String, Value>> {
 fn component_ui(ui: &mut Ui, f: &mut Fields<'_>, c: &mut Component) -> Option<String> {
     let kind = c.kind.kind_name();
     ui.heading(c.display_name().to_owned());
-    ui.label(RichText::new(kind).weak());
+    // the long name for people, the file's kind name for those who edit RON
+    ui.label(RichText::new(super::look::kind_label(&c.kind)).weak())
+        .on_hover_text(format!("{kind} in the design file"));
     ui.add_space(4.0);
     f.salt = format!("component/{}", c.id);
     f.kind = kind.to_owned();

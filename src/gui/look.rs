@@ -15,6 +15,24 @@ pub const NODE_W: f32 = diagram::NODE_SIZE[0];
 /// Height of a node on the canvas, in graph units: the diagram's.
 pub const NODE_H: f32 = diagram::NODE_SIZE[1];
 
+/// Add DejaVu Sans (bundled for the exported pictures) after egui's own fonts, for the
+/// characters they lack: arrows (`→`), `≠` in filter labels, and the like.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "dejavu".to_owned(),
+        std::sync::Arc::new(egui::FontData::from_static(crate::export::png::REGULAR)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("dejavu".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}
+
 /// An egui colour from a diagram colour.
 #[must_use]
 pub fn color(c: Rgb) -> Color32 {

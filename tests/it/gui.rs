@@ -44,7 +44,8 @@ fn visibility_timeout(app: &SpillwayApp) -> Duration {
 }
 
 fn add_queue(h: &mut Harness<'static, SpillwayApp>) {
-    h.get_by_label("SQS queue").click();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "SQS queue")
+        .click();
     h.run_steps(3);
 }
 
