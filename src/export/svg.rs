@@ -99,6 +99,28 @@ const TITLE_H: f32 = 40.0;
 const MARGIN: f32 = 20.0;
 const LEGEND_ROW_H: f32 = 26.0;
 
+/// A legend entry's text, right of its sample at `at`.
+fn legend_label(out: &mut String, at: Pos, text: &str) {
+    let _ = writeln!(
+        out,
+        r#"    <text x="{}" y="{}" font-size="11" fill="{}">{}</text>"#,
+        f(at[0] + 42.0),
+        f(at[1] + 15.0),
+        INK.hex(),
+        xml(text)
+    );
+}
+
+/// The `stroke-dasharray` attribute of a link style (with a leading space), or nothing
+/// for a solid line.
+fn dash_attr(st: &diagram::LinkStyle) -> String {
+    if st.dash_px.is_empty() {
+        return String::new();
+    }
+    let v: Vec<String> = st.dash_px.iter().map(|x| f(*x)).collect();
+    format!(r#" stroke-dasharray="{}""#, v.join(" "))
+}
+
 /// Draw a diagram already laid out.
 #[must_use]
 pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
@@ -170,12 +192,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
     for e in &dg.edges {
         let st = diagram::link_style(e.kind);
         let p = |q: Pos| format!("{} {}", f(q[0] + d[0]), f(q[1] + d[1]));
-        let dash = if st.dash_px.is_empty() {
-            String::new()
-        } else {
-            let v: Vec<String> = st.dash_px.iter().map(|x| f(*x)).collect();
-            format!(r#" stroke-dasharray="{}""#, v.join(" "))
-        };
+        let dash = dash_attr(&st);
         let _ = writeln!(
             out,
             r#"    <path d="M{} C{} {} {}" fill="none" stroke="{}" stroke-width="{}"{dash} stroke-linecap="round"/>"#,
@@ -319,14 +336,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
                 &g.fill().hex(),
                 [0.0, 0.0],
             );
-            let _ = writeln!(
-                out,
-                r#"    <text x="{}" y="{}" font-size="11" fill="{}">{}</text>"#,
-                f(x + 42.0),
-                f(y + 15.0),
-                INK.hex(),
-                xml(g.label())
-            );
+            legend_label(&mut out, [x, y], g.label());
         }
         for (k, kind) in [
             LinkKind::Delivery,
@@ -341,12 +351,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
             }
             let st = diagram::link_style(*kind);
             let [x, y] = slot();
-            let dash = if st.dash_px.is_empty() {
-                String::new()
-            } else {
-                let v: Vec<String> = st.dash_px.iter().map(|x| f(*x)).collect();
-                format!(r#" stroke-dasharray="{}""#, v.join(" "))
-            };
+            let dash = dash_attr(&st);
             let _ = writeln!(
                 out,
                 r#"    <line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"{dash} stroke-linecap="round"/>"#,
@@ -357,14 +362,7 @@ pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
                 st.colour.hex(),
                 f(st.width_px)
             );
-            let _ = writeln!(
-                out,
-                r#"    <text x="{}" y="{}" font-size="11" fill="{}">{}</text>"#,
-                f(x + 42.0),
-                f(y + 15.0),
-                INK.hex(),
-                xml(st.label)
-            );
+            legend_label(&mut out, [x, y], st.label);
         }
         out.push_str("  </g>\n");
     }

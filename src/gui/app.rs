@@ -1145,8 +1145,8 @@ impl eframe::App for SpillwayApp {
     }
 }
 
-/// A file name from a design's name.
-fn file_stem(name: &str) -> String {
+/// A file name stem for a design's name: lowercase letters and digits, `-` between.
+pub(crate) fn file_stem(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {

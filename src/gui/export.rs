@@ -132,19 +132,7 @@ fn stem(doc: &Document, design: Option<&Path>) -> String {
     if let Some(s) = design.and_then(Path::file_stem) {
         return s.to_string_lossy().into_owned();
     }
-    let s: String = doc
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches('-').to_owned();
-    if s.is_empty() { "design".to_owned() } else { s }
+    super::app::file_stem(&doc.name)
 }
 
 /// The file (folder for AsyncAPI) name of `stem` exported as `format`.

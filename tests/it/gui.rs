@@ -43,6 +43,18 @@ fn visibility_timeout(app: &SpillwayApp) -> Duration {
     }
 }
 
+/// Replace the "30s" of the inspector's visibility timeout field by `text`, without
+/// leaving the field.
+fn retype_visibility_timeout(h: &mut Harness<'static, SpillwayApp>, text: &str) {
+    h.get_by_label("visibility timeout").focus();
+    h.run_steps(2);
+    for _ in 0..3 {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text(text);
+    h.run_steps(2);
+}
+
 fn add_queue(h: &mut Harness<'static, SpillwayApp>) {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "SQS queue")
         .click();
@@ -75,14 +87,7 @@ fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo(
     assert_eq!(visibility_timeout(app), Duration::from_secs(30));
 
     // type a new visibility timeout in the inspector: applied when the field is left
-    let field = h.get_by_label("visibility timeout");
-    field.focus();
-    h.run_steps(2);
-    for _ in 0..3 {
-        h.key_press(Key::Backspace);
-    }
-    h.get_by_label("visibility timeout").type_text("45s");
-    h.run_steps(2);
+    retype_visibility_timeout(&mut h, "45s");
     assert_eq!(
         visibility_timeout(h.state()),
         Duration::from_secs(30),
@@ -112,13 +117,7 @@ fn an_invalid_duration_is_shown_and_not_applied() {
     let dir = tempfile_dir();
     let mut h = empty(dir.path());
     add_queue(&mut h);
-    h.get_by_label("visibility timeout").focus();
-    h.run_steps(2);
-    for _ in 0..3 {
-        h.key_press(Key::Backspace);
-    }
-    h.get_by_label("visibility timeout").type_text("soon");
-    h.run_steps(2);
+    retype_visibility_timeout(&mut h, "soon");
     h.get_by_label("invalid");
     h.key_press(Key::Enter);
     h.run_steps(3);
@@ -395,13 +394,7 @@ fn a_half_typed_value_is_applied_when_another_component_is_clicked() {
     let first = h.state().editor.doc.components[0].id.clone();
     let second = h.state().editor.doc.components[1].id.clone();
     assert!(h.state().selection.components.contains(&second));
-    h.get_by_label("visibility timeout").focus();
-    h.run_steps(2);
-    for _ in 0..3 {
-        h.key_press(Key::Backspace);
-    }
-    h.get_by_label("visibility timeout").type_text("45s");
-    h.run_steps(2);
+    retype_visibility_timeout(&mut h, "45s");
     // no Enter: the user clicks the other queue on the canvas
     let p = h.state().canvas.screen_position(&first).unwrap();
     h.event(egui::Event::PointerMoved(p));
