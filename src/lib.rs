@@ -9,6 +9,8 @@
 //!     ^
 //!   cost   (price book, usage -> USD per component, month, million events)
 //!     ^
+//!   insight (result tables, queueing theory, bottleneck text, run comparison)
+//!     ^
 //!   cli / gui
 //! ```
 //!
@@ -20,5 +22,6 @@ pub mod cli;
 pub mod cost;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod insight;
 pub mod model;
 pub mod sim;

@@ -237,18 +237,7 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         bail!("the simulation stopped unexpectedly");
     }
     let halted: Vec<&str> = reports.iter().filter_map(|r| r.halted.as_deref()).collect();
-    let values = reports
-        .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r)?;
-            let c = cost::estimate(r, &doc.cost, &book);
-            if let serde_json::Value::Object(m) = &mut v {
-                m.insert("cost".to_owned(), serde_json::to_value(c)?);
-            }
-            Ok(v)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let value = sim::combine_json(values);
+    let value = crate::insight::table::results_value(&reports, &doc, &book)?;
     if let Some(dir) = &args.csv {
         table::write_csv(&value, dir)?;
     }

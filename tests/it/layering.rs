@@ -4,7 +4,7 @@
 fn core_layers_do_not_name_the_gui() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut checked = 0;
-    let mut dirs: Vec<std::path::PathBuf> = ["model", "sim", "cost", "cli"]
+    let mut dirs: Vec<std::path::PathBuf> = ["model", "sim", "cost", "insight", "cli"]
         .iter()
         .map(|l| root.join(l))
         .collect();

@@ -19,5 +19,6 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_canvas;
 mod layering;
+mod live;
 mod property;
 mod queueing;
