@@ -18,6 +18,8 @@ mod examples;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_canvas;
+#[cfg(feature = "gui")]
+mod gui_run;
 mod layering;
 mod live;
 mod property;
