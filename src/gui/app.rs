@@ -800,6 +800,12 @@ impl SpillwayApp {
                         });
                     ui.separator();
                 }
+                if active {
+                    ui.label(
+                        RichText::new("Locked while the design runs: stop the run to edit it.")
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
                 ui.add_enabled_ui(!active, |ui| {
                     let cmds = self.inspector.ui(ui, &self.editor.doc, &self.selection);
                     self.commands.extend(cmds);

@@ -672,6 +672,10 @@ impl Runner {
             if let Phase::Failed(why) = &self.phase {
                 ui.colored_label(ui.visuals().error_fg_color, why);
             }
+            if let Some(r) = &run.results {
+                ui.separator();
+                ui.label(RichText::new(&r.headline).strong());
+            }
         });
     }
 }
