@@ -58,7 +58,7 @@ fn main() {
     let ctx = egui::Context::default();
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));
     let mut t = 0.0;
-    let mut frame = |app: &mut SpillwayApp, t: f64| {
+    let frame = |app: &mut SpillwayApp, t: f64| {
         let input = egui::RawInput {
             screen_rect: Some(screen),
             time: Some(t),

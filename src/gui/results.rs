@@ -21,6 +21,9 @@ struct Partial {
     e2e: Vec<Vec<String>>,
 }
 
+/// Component rows, end-to-end rows, and whether they are final.
+pub type Rows<'a> = (&'a [Vec<String>], &'a [Vec<String>], bool);
+
 /// State of the results views.
 #[derive(Default)]
 pub struct ResultsPanel {
@@ -107,11 +110,7 @@ impl ResultsPanel {
     }
 
     /// The component rows shown now: the final results, else the live snapshot's.
-    pub fn rows<'a>(
-        &'a mut self,
-        run: &'a Run,
-        book: &crate::cost::PriceBook,
-    ) -> Option<(&'a [Vec<String>], &'a [Vec<String>], bool)> {
+    pub fn rows<'a>(&'a mut self, run: &'a Run, book: &crate::cost::PriceBook) -> Option<Rows<'a>> {
         if let Some(r) = &run.results {
             return Some((&r.rows, &r.e2e_rows, true));
         }
@@ -313,7 +312,7 @@ impl ResultsPanel {
             return;
         };
         let key = (Arc::as_ptr(&cur) as usize, Arc::as_ptr(&base) as usize);
-        if !self.delta.as_ref().is_some_and(|(a, b, _)| (*a, *b) == key) {
+        if self.delta.as_ref().is_none_or(|(a, b, _)| (*a, *b) != key) {
             self.delta = Some((key.0, key.1, delta::compare(&base.value, &cur.value)));
         }
         ui.horizontal(|ui| {

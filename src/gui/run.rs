@@ -277,7 +277,6 @@ impl Run {
     ///
     /// # Panics
     /// Never: a poisoned lock (a panicked worker) still gives its data.
-    #[must_use]
     pub fn charts(&self) -> std::sync::RwLockReadGuard<'_, ChartStore> {
         self.shared
             .charts
@@ -1040,7 +1039,7 @@ impl Worker<'_> {
             }
         }
 
-        let cdfs: Option<(Vec<Vec<PlotPoint>>, Vec<(String, Vec<PlotPoint>)>)> = cdf.then(|| {
+        let cdfs: Option<Cdfs> = cdf.then(|| {
             let per: Vec<Vec<PlotPoint>> = (0..names.len())
                 .map(|i| {
                     sim.residence(i)
@@ -1159,6 +1158,9 @@ impl Worker<'_> {
         }))
     }
 }
+
+/// Per-component CDFs and the end-to-end ones.
+type Cdfs = (Vec<Vec<PlotPoint>>, Vec<(String, Vec<PlotPoint>)>);
 
 fn to_points(v: &[[f64; 2]]) -> Vec<PlotPoint> {
     v.iter().map(|p| PlotPoint::new(p[0], p[1])).collect()

@@ -12,7 +12,7 @@ use crate::sim::Report;
 /// (`a >= c`) or `c` is 0.
 #[must_use]
 pub fn erlang_c(c: u32, a: f64) -> Option<f64> {
-    if c == 0 || !(a >= 0.0) || a >= f64::from(c) {
+    if c == 0 || a.is_nan() || a < 0.0 || a >= f64::from(c) {
         return None;
     }
     // Erlang B by its recursion (stable for large c), then C from B

@@ -210,18 +210,18 @@ pub fn explain(
             text,
         });
     }
-    if saturations.is_empty() {
-        if let Some((name, u, i)) = &busiest {
-            out.push(Finding {
-                component: Some(name.clone()),
-                at_s: Some(*i as f64 * b),
-                text: format!(
-                    "No pool saturated; the busiest was {name} at {:.0}% utilisation around {}",
-                    u * 100.0,
-                    clock(*i as f64 * b)
-                ),
-            });
-        }
+    if saturations.is_empty()
+        && let Some((name, u, i)) = &busiest
+    {
+        out.push(Finding {
+            component: Some(name.clone()),
+            at_s: Some(*i as f64 * b),
+            text: format!(
+                "No pool saturated; the busiest was {name} at {:.0}% utilisation around {}",
+                u * 100.0,
+                clock(*i as f64 * b)
+            ),
+        });
     }
 
     // backlogs at queues that did not come up above
