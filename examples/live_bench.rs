@@ -126,4 +126,30 @@ fn main() {
         times[n - 1]
     );
     let _ = std::fs::remove_dir_all(&dir);
+    drop(app);
+
+    // each AWS example at its default duration, from Run to the results table
+    for name in [
+        "order-fanout.ron",
+        "kinesis-pipeline.ron",
+        "insurance-quotes.ron",
+        "inventory.ron",
+        "poison-messages.ron",
+    ] {
+        let mut app = SpillwayApp::new(AppOptions::default());
+        app.open_example(name);
+        frame(&mut app, t);
+        let started = Instant::now();
+        app.request(Action::Run);
+        while app.runner.results().is_none() && started.elapsed() < Duration::from_secs(120) {
+            t += 0.016;
+            frame(&mut app, t);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        println!(
+            "{name}: Run to results in {:.2} s of wall time ({:?})",
+            started.elapsed().as_secs_f64(),
+            app.runner.phase
+        );
+    }
 }

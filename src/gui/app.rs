@@ -142,6 +142,7 @@ pub struct SpillwayApp {
     /// Animate dots along the links during a run.
     pub dots: bool,
     overlay_of: Option<(usize, bool)>,
+    live_panel_shown: bool,
     /// The open design and its history.
     pub editor: Editor,
     /// What is selected (GUI state, not saved).
@@ -194,6 +195,7 @@ impl SpillwayApp {
             bottom: BottomTab::Problems,
             dots: true,
             overlay_of: None,
+            live_panel_shown: false,
             editor: Editor::new(Document::default(), None),
             selection: Selection::default(),
             canvas: Canvas::new(),
@@ -697,7 +699,22 @@ impl SpillwayApp {
         if !self.runner.phase.is_active() {
             self.runner.follow(&self.editor.doc);
         }
+        let was = self.runner.phase.clone();
         self.runner.poll();
+        if was != self.runner.phase {
+            match &self.runner.phase {
+                run::Phase::Finished => {
+                    self.status = "Run finished: see the Results, Insight and Compare tabs; the design can be edited again".to_owned();
+                }
+                run::Phase::Failed(why) => self.status = format!("The run failed: {why}"),
+                run::Phase::Stopped => {
+                    self.status =
+                        "Run stopped: its figures so far stay; the design can be edited again"
+                            .to_owned()
+                }
+                _ => {}
+            }
+        }
         let active = self.runner.phase.is_active();
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -733,10 +750,16 @@ impl SpillwayApp {
             });
         };
         let has_run = self.runner.current.is_some();
+        let live_panel = self.bottom != BottomTab::Problems;
+        if live_panel != self.live_panel_shown {
+            // the canvas changes size: show the whole design again
+            self.live_panel_shown = live_panel;
+            self.canvas.request_fit();
+        }
         if self.bottom == BottomTab::Problems {
             egui::Panel::bottom("problems")
                 .resizable(true)
-                .default_size(120.0)
+                .default_size(110.0)
                 .min_size(60.0)
                 .show(ui, |ui| {
                     tab_row(ui, &mut self.bottom, has_run);
@@ -750,7 +773,7 @@ impl SpillwayApp {
         } else {
             egui::Panel::bottom("live-panel")
                 .resizable(true)
-                .default_size(430.0)
+                .default_size(340.0)
                 .min_size(160.0)
                 .show(ui, |ui| {
                     tab_row(ui, &mut self.bottom, has_run);

@@ -39,11 +39,13 @@ pub fn color(i: usize) -> Color32 {
 }
 
 /// Height of one chart in the panel, points.
-const CHART_H: f32 = 170.0;
+const CHART_H: f32 = 125.0;
 
 /// The charts panel's own state: which components are picked.
 #[derive(Default)]
 pub struct ChartsPanel {
+    /// Show legends in the charts (click an entry to hide its series).
+    pub legends: bool,
     /// Components (display names) whose series are drawn.
     pub picked: BTreeSet<String>,
     /// The run the default pick was made for (its document name and size).
@@ -51,11 +53,20 @@ pub struct ChartsPanel {
 }
 
 /// A plot over simulated time, x axis as a clock, linked with the other time plots.
-fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32) -> Plot<'a> {
-    Plot::new(id)
-        .width(width)
+fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a> {
+    let p = Plot::new(id);
+    let p = if legend {
+        p.legend(
+            Legend::default()
+                .position(Corner::LeftTop)
+                .text_style(egui::TextStyle::Small)
+                .background_alpha(0.6),
+        )
+    } else {
+        p
+    };
+    p.width(width)
         .height(CHART_H)
-        .legend(Legend::default().position(Corner::LeftTop))
         .link_axis("live-time", [true, false])
         .link_cursor("live-time", [true, false])
         .x_axis_formatter(|m, _| clock(m.value))
@@ -196,7 +207,11 @@ impl ChartsPanel {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(170.0);
-                ui.label(RichText::new("Components").strong());
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Components").strong());
+                    ui.checkbox(&mut self.legends, "legends")
+                        .on_hover_text("Legends in the charts; click an entry to hide its series");
+                });
                 ui.label(
                     RichText::new("Selecting on the canvas overrides this list")
                         .weak()
@@ -229,7 +244,7 @@ impl ChartsPanel {
         });
     }
 
-    #[allow(clippy::too_many_lines, clippy::unused_self)]
+    #[allow(clippy::too_many_lines)]
     fn charts_ui(
         &self,
         ui: &mut Ui,
@@ -254,19 +269,19 @@ impl ChartsPanel {
             .show(ui, |ui| {
                 ui.vertical(|ui| {
                     title(ui, "Throughput (completions per second)");
-                    time_plot("thr", "events/s", w).show(ui, |p| {
+                    time_plot("thr", "events/s", w, self.legends).show(ui, |p| {
                         lines(p, store, base, shown, |c| &c.throughput, false);
                     });
                 });
                 ui.vertical(|ui| {
                     title(ui, "Backlog: events waiting (time-average per bucket)");
-                    time_plot("depth", "events", w).show(ui, |p| {
+                    time_plot("depth", "events", w, self.legends).show(ui, |p| {
                         lines(p, store, base, shown, |c| &c.depth, false);
                     });
                 });
                 ui.vertical(|ui| {
                     title(ui, "Age of the oldest message (queues)");
-                    time_plot("age", "s", w).show(ui, |p| {
+                    time_plot("age", "s", w, self.legends).show(ui, |p| {
                         lines(p, store, base, shown, |c| &c.oldest_age, false);
                     });
                 });
@@ -276,7 +291,7 @@ impl ChartsPanel {
                         ui,
                         "Latency at the component: p99 solid, p95 dashed, p50 dotted",
                     );
-                    time_plot("lat", "ms", w).show(ui, |p| {
+                    time_plot("lat", "ms", w, self.legends).show(ui, |p| {
                         for &(i, name) in shown {
                             if let Some(b) = base.and_then(|b| b.component(name)) {
                                 p.line(line(
@@ -288,6 +303,9 @@ impl ChartsPanel {
                             }
                             if let Some(cs) = store.components.get(i) {
                                 p.line(line(format!("{name} p99"), &cs.p99, color(i), false));
+                                if shown.len() > 2 {
+                                    continue;
+                                }
                                 p.line(
                                     Line::new(format!("{name} p95"), &cs.p95[..])
                                         .color(color(i))
@@ -306,7 +324,7 @@ impl ChartsPanel {
                 });
                 ui.vertical(|ui| {
                     title(ui, "Errors, retries, refusals, dead letters");
-                    time_plot("err", "per s", w).show(ui, |p| {
+                    time_plot("err", "per s", w, self.legends).show(ui, |p| {
                         for &(i, name) in shown {
                             let Some(cs) = store.components.get(i) else {
                                 continue;
@@ -338,7 +356,7 @@ impl ChartsPanel {
                             usd(monthly)
                         ),
                     );
-                    time_plot("cost", "USD/h", w).show(ui, |p| {
+                    time_plot("cost", "USD/h", w, self.legends).show(ui, |p| {
                         // draw the top band first so lower bands paint over it
                         for (i, cs) in store.components.iter().enumerate().rev() {
                             if any_nonzero(&cs.cost_rate) {
@@ -364,7 +382,7 @@ impl ChartsPanel {
                 ui.vertical(|ui| {
                     let total = store.cost_cumulative.last().map_or(0.0, |p| p.y);
                     title(ui, &format!("Cumulative cost · {} so far", usd(total)));
-                    time_plot("cum", "USD", w).show(ui, |p| {
+                    time_plot("cum", "USD", w, self.legends).show(ui, |p| {
                         if let Some(b) = base {
                             p.line(line(
                                 "baseline".to_owned(),
@@ -383,7 +401,7 @@ impl ChartsPanel {
                 });
                 ui.vertical(|ui| {
                     title(ui, "Latency CDF: end to end (thick) and at components");
-                    cdf_plot("cdf", w).show(ui, |p| {
+                    cdf_plot("cdf", w, self.legends).show(ui, |p| {
                         for (k, (name, pts)) in store.e2e_cdf.iter().enumerate() {
                             if let Some(b) = base
                                 && let Some((_, bp)) = b.e2e_cdf.iter().find(|(n, _)| n == name)
@@ -405,7 +423,7 @@ impl ChartsPanel {
                 });
                 ui.vertical(|ui| {
                     title(ui, "Busy servers / concurrency in use");
-                    time_plot("busy", "in service", w).show(ui, |p| {
+                    time_plot("busy", "in service", w, self.legends).show(ui, |p| {
                         lines(p, store, base, shown, |c| &c.in_flight, true);
                     });
                 });
@@ -415,11 +433,20 @@ impl ChartsPanel {
 }
 
 /// A CDF plot: latency in ms across, fraction of events up.
-fn cdf_plot(id: &str, width: f32) -> Plot<'_> {
-    Plot::new(id)
-        .width(width)
+fn cdf_plot(id: &str, width: f32, legend: bool) -> Plot<'_> {
+    let p = Plot::new(id);
+    let p = if legend {
+        p.legend(
+            Legend::default()
+                .position(Corner::RightBottom)
+                .text_style(egui::TextStyle::Small)
+                .background_alpha(0.6),
+        )
+    } else {
+        p
+    };
+    p.width(width)
         .height(CHART_H)
-        .legend(Legend::default().position(Corner::RightBottom))
         .x_axis_label("ms")
         .y_axis_label("fraction")
         .include_y(0.0)
@@ -572,7 +599,7 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
     let col = color(i);
     ui.add_space(4.0);
     ui.label(RichText::new("Throughput and arrivals").strong());
-    time_plot("insp-thr", "events/s", w)
+    time_plot("insp-thr", "events/s", w, true)
         .height(120.0)
         .show(ui, |p| {
             if let Some(b) = base {
@@ -591,24 +618,26 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             );
         });
     ui.label(RichText::new("Latency p50 / p95 / p99").strong());
-    time_plot("insp-lat", "ms", w).height(120.0).show(ui, |p| {
-        if let Some(b) = base {
-            p.line(line("p99 (baseline)".to_owned(), &b.p99, col, true));
-        }
-        p.line(line("p99".to_owned(), &cs.p99, col, false));
-        p.line(
-            Line::new("p95", &cs.p95[..])
-                .color(col)
-                .style(LineStyle::dashed_dense()),
-        );
-        p.line(
-            Line::new("p50", &cs.p50[..])
-                .color(col)
-                .style(LineStyle::dotted_dense()),
-        );
-    });
+    time_plot("insp-lat", "ms", w, true)
+        .height(120.0)
+        .show(ui, |p| {
+            if let Some(b) = base {
+                p.line(line("p99 (baseline)".to_owned(), &b.p99, col, true));
+            }
+            p.line(line("p99".to_owned(), &cs.p99, col, false));
+            p.line(
+                Line::new("p95", &cs.p95[..])
+                    .color(col)
+                    .style(LineStyle::dashed_dense()),
+            );
+            p.line(
+                Line::new("p50", &cs.p50[..])
+                    .color(col)
+                    .style(LineStyle::dotted_dense()),
+            );
+        });
     ui.label(RichText::new("Backlog and concurrency").strong());
-    time_plot("insp-depth", "events", w)
+    time_plot("insp-depth", "events", w, true)
         .height(120.0)
         .show(ui, |p| {
             if let Some(b) = base {
@@ -623,7 +652,7 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
         });
     if !cs.cdf.is_empty() {
         ui.label(RichText::new("Latency CDF at this component").strong());
-        cdf_plot("insp-cdf", w).height(120.0).show(ui, |p| {
+        cdf_plot("insp-cdf", w, true).height(120.0).show(ui, |p| {
             if let Some(b) = base {
                 p.line(line("baseline".to_owned(), &b.cdf, col, true));
             }

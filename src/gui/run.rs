@@ -211,7 +211,7 @@ pub struct ChartStore {
     pub cost_rate: Vec<PlotPoint>,
     /// Cumulative cost since the start, USD (warm-up included).
     pub cost_cumulative: Vec<PlotPoint>,
-    /// End-to-end latency CDFs: (`producer → consumer`, points).
+    /// End-to-end latency CDFs: (`producer -> consumer`, points).
     pub e2e_cdf: Vec<(String, Vec<PlotPoint>)>,
     /// Buckets appended so far.
     pub buckets: usize,
@@ -1052,7 +1052,7 @@ impl Worker<'_> {
                 .into_iter()
                 .map(|(from, to, s)| {
                     (
-                        format!("{} → {}", names[from], names[to]),
+                        format!("{} -> {}", names[from], names[to]),
                         to_points(&s.cdf_ms(CDF_POINTS)),
                     )
                 })

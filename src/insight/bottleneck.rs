@@ -328,7 +328,7 @@ pub fn headline(report: &Report, cost: &CostReport) -> String {
         .max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99));
     let mut s = match worst {
         Some(e) => format!(
-            "p99 end to end {} ms ({} → {}, p50 {} ms)",
+            "p99 end to end {} ms ({} -> {}, p50 {} ms)",
             super::table::fmt(e.latency_ms.p99),
             e.from,
             e.to,

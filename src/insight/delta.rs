@@ -7,7 +7,7 @@ use serde_json::Value;
 /// One compared quantity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeltaRow {
-    /// Component display name, or `total` / `producer → consumer` for end-to-end rows.
+    /// Component display name, or `total` / `producer -> consumer` for end-to-end rows.
     pub subject: String,
     /// What is compared, with its unit (`p99 ms`, `done/s`, `util`, `$/month`).
     pub quantity: &'static str,
@@ -69,7 +69,7 @@ pub fn compare(baseline: &Value, current: &Value) -> Vec<DeltaRow> {
             e["to"].as_str().unwrap_or(""),
         );
         push(
-            format!("{from} → {to}"),
+            format!("{from} -> {to}"),
             "p99 ms",
             e2e(baseline, from, to),
             f(&e["latency_ms"]["p99"]),
@@ -126,7 +126,7 @@ mod tests {
         let rows = compare(&b, &c);
         assert_eq!(rows[0].subject, "total");
         assert!((rows[0].change().unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(rows[1].subject, "p → s");
+        assert_eq!(rows[1].subject, "p -> s");
         assert!((rows[1].change().unwrap() + 0.5).abs() < 1e-12);
         let util = rows.iter().find(|r| r.quantity == "util").unwrap();
         assert_eq!(util.baseline, None);
