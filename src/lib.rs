@@ -9,6 +9,8 @@
 //!     ^
 //!   cost   (price book, usage -> USD per component, month, million events)
 //!     ^
+//!   insight (result tables, queueing theory, bottleneck text, run comparison)
+//!     ^
 //!   cli / gui
 //! ```
 //!
@@ -22,5 +24,6 @@ pub mod diagram;
 pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod insight;
 pub mod model;
 pub mod sim;

@@ -7,57 +7,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::insight::table::{
+    COMPONENT_COLUMNS, END_TO_END_COLUMNS, component_rows, end_to_end_rows, fmt, fmt_count, num,
+    usd,
+};
 use crate::model::write_atomic;
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(0.0)
-}
-
-/// Format a value with about four significant digits.
-fn fmt(x: f64) -> String {
-    if x == 0.0 {
-        "0".to_owned()
-    } else if x.abs() >= 1000.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 100.0 {
-        format!("{x:.1}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// A count, or a mean count (one decimal) when combined from replications.
-fn fmt_count(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
-}
-
-/// The value at `path` with its 95% half-width when the report has one: `12.34 ±0.05`.
-fn with_ci(root: &Value, path: &[&str]) -> String {
-    let mut v = root;
-    let mut c = root.get("ci95");
-    for p in path {
-        match p.parse::<usize>() {
-            Ok(i) => {
-                v = &v[i];
-                c = c.and_then(|c| c.get(i));
-            }
-            Err(_) => {
-                v = &v[*p];
-                c = c.and_then(|c| c.get(*p));
-            }
-        }
-    }
-    match c.and_then(Value::as_f64) {
-        Some(h) if root.get("ci95").is_some() => format!("{} ±{}", fmt(num(v)), fmt(h)),
-        _ => fmt(num(v)),
-    }
-}
 
 fn render_table(rows: &[Vec<String>], right_from: usize) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -124,94 +78,14 @@ pub fn render(r: &Value) -> String {
     );
     out.push('\n');
 
-    let mut rows = vec![
-        [
-            "component",
-            "kind",
-            "arrivals",
-            "done/s",
-            "util",
-            "queue",
-            "wait ms",
-            "sojourn ms",
-            "p50",
-            "p99",
-            "p99.9",
-            "residence ms",
-            "retries",
-            "refused",
-            "lost",
-            "dead-lettered",
-            "filtered",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    ];
-    if let Some(comps) = r["components"].as_object() {
-        for (name, c) in comps {
-            let p = |k: &'static str| ["components", name.as_str(), k];
-            let lat = |k: &str, q: &str| {
-                if c.get(k).is_some() {
-                    with_ci(r, &["components", name.as_str(), k, q])
-                } else {
-                    "-".to_owned()
-                }
-            };
-            // refusals are counted per attempt (the sender may retry them); filtered
-            // events were not wanted: neither is a loss here
-            let lost = num(&c["dropped"]) + num(&c["expired"]) + num(&c["failed"]);
-            rows.push(vec![
-                name.clone(),
-                c["kind"].as_str().unwrap_or("").to_owned(),
-                fmt_count(num(&c["arrivals"])),
-                with_ci(r, &p("throughput_per_s")),
-                c.get("utilisation")
-                    .map_or("-".to_owned(), |_| with_ci(r, &p("utilisation"))),
-                if c.get("wait_ms").is_some() {
-                    fmt(num(&c["queue_depth"]["mean"]))
-                } else {
-                    "-".to_owned()
-                },
-                lat("wait_ms", "mean"),
-                lat("sojourn_ms", "mean"),
-                lat("sojourn_ms", "p50"),
-                lat("sojourn_ms", "p99"),
-                lat("sojourn_ms", "p999"),
-                lat("residence_ms", "mean"),
-                fmt_count(num(&c["retries"])),
-                fmt_count(num(&c["rejected"])),
-                fmt_count(lost),
-                fmt_count(num(&c["dead_lettered"])),
-                fmt_count(num(&c["filtered"])),
-            ]);
-        }
-    }
+    let mut rows = vec![COMPONENT_COLUMNS.map(str::to_owned).to_vec()];
+    rows.extend(component_rows(r));
     out.push_str(&render_table(&rows, 2));
 
-    if let Some(e2e) = r["end_to_end"].as_array().filter(|a| !a.is_empty()) {
+    if r["end_to_end"].as_array().is_some_and(|a| !a.is_empty()) {
         out.push_str("\nend to end (ms)\n");
-        let mut rows = vec![
-            [
-                "from", "to", "count", "mean", "p50", "p90", "p99", "p99.9", "max",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        ];
-        for (i, e) in e2e.iter().enumerate() {
-            let is = i.to_string();
-            let q = |k: &str| with_ci(r, &["end_to_end", is.as_str(), "latency_ms", k]);
-            rows.push(vec![
-                e["from"].as_str().unwrap_or("").to_owned(),
-                e["to"].as_str().unwrap_or("").to_owned(),
-                fmt_count(num(&e["latency_ms"]["count"])),
-                q("mean"),
-                q("p50"),
-                q("p90"),
-                q("p99"),
-                q("p999"),
-                fmt(num(&e["latency_ms"]["max"])),
-            ]);
-        }
+        let mut rows = vec![END_TO_END_COLUMNS.map(str::to_owned).to_vec()];
+        rows.extend(end_to_end_rows(r));
         out.push_str(&render_table(&rows, 2));
     }
 
@@ -264,21 +138,6 @@ pub fn render(r: &Value) -> String {
         }
     );
     out
-}
-
-/// A dollar amount with about four significant digits.
-fn usd(x: f64) -> String {
-    if x == 0.0 {
-        "$0".to_owned()
-    } else if x.abs() >= 100.0 {
-        format!("${x:.0}")
-    } else if x.abs() >= 0.01 {
-        format!("${x:.2}")
-    } else {
-        // small amounts keep four significant digits
-        let digits = (3 - x.abs().log10().floor() as i32).clamp(2, 12) as usize;
-        format!("${x:.digits$}")
-    }
 }
 
 fn render_cost(r: &Value, cost: &Value, out: &mut String) {

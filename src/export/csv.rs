@@ -6,18 +6,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::insight::table::csv_field as field;
+
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(0.0)
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-#[must_use]
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 /// The three CSV tables of a report.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::canvas::Canvas;
+use super::charts::{self, ChartsPanel};
 use super::clip;
 use super::commands::{Command, Editor, Selection};
 use super::export::{self as export_ui, ExportDialog};
@@ -16,6 +17,8 @@ use super::files::{self, ConfigDir, EXAMPLES, Settings};
 use super::inspector::Inspector;
 use super::palette::Palette;
 use super::problems::ProblemsPanel;
+use super::results::ResultsPanel;
+use super::run::{self, Runner};
 use super::shortcuts::{SHORTCUTS, shortcut_text};
 use super::templates::{self, TEMPLATES};
 use crate::export::Format;
@@ -23,6 +26,10 @@ use crate::model::{self, Document};
 
 /// How often unsaved work is copied to the recovery file, in seconds.
 pub const AUTOSAVE_INTERVAL_S: f64 = 30.0;
+
+/// The status line when an edit is refused during a run.
+pub const LOCKED: &str =
+    "The design is running: stop the run (⏹ Stop) to change it. Moving components is allowed.";
 
 /// Grid step of an arrow-key nudge, in canvas units.
 pub const NUDGE: f32 = 10.0;
@@ -83,6 +90,8 @@ pub enum Action {
     Template(usize),
     /// Switch between dark and light.
     ToggleTheme,
+    /// Start a run (or restart one).
+    Run,
     /// Close the window (asks about unsaved work).
     Quit,
 }
@@ -109,8 +118,35 @@ enum Modal {
     Shortcuts,
 }
 
+/// What the bottom panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BottomTab {
+    /// Validation problems.
+    Problems,
+    /// Charts of the run.
+    Charts,
+    /// The results table.
+    Results,
+    /// Bottleneck explanation and queueing theory.
+    Insight,
+    /// This run against the baseline.
+    Compare,
+}
+
 /// The whole editor.
 pub struct SpillwayApp {
+    /// Live runs: run bar, worker, snapshots, baseline.
+    pub runner: Runner,
+    /// The charts of the run.
+    pub charts: ChartsPanel,
+    /// Results, insight and comparison views.
+    pub results: ResultsPanel,
+    /// What the bottom panel shows.
+    pub bottom: BottomTab,
+    /// Animate dots along the links during a run.
+    pub dots: bool,
+    overlay_of: Option<(usize, bool)>,
+    live_panel_shown: bool,
     /// The open design and its history.
     pub editor: Editor,
     /// What is selected (GUI state, not saved).
@@ -159,6 +195,13 @@ impl SpillwayApp {
             .unwrap_or_default();
         let first_time = settings.recent.is_empty() && settings.last.is_none();
         let mut app = SpillwayApp {
+            runner: Runner::new(),
+            charts: ChartsPanel::new(),
+            results: ResultsPanel::new(),
+            bottom: BottomTab::Problems,
+            dots: true,
+            overlay_of: None,
+            live_panel_shown: false,
             editor: Editor::new(Document::default(), None),
             selection: Selection::default(),
             canvas: Canvas::new(),
@@ -283,6 +326,15 @@ impl SpillwayApp {
     }
 
     fn after_replace(&mut self) {
+        // a run and its baseline belong to the design they ran
+        self.runner.stop();
+        self.runner.current = None;
+        self.runner.baseline = None;
+        self.runner.phase = run::Phase::Idle;
+        self.canvas.live = None;
+        if self.bottom != BottomTab::Problems {
+            self.bottom = BottomTab::Problems;
+        }
         self.selection = Selection::default();
         self.inspector = Inspector::new();
         self.canvas.request_fit();
@@ -313,6 +365,20 @@ impl SpillwayApp {
         }
     }
 
+    /// Whether an action changes what is simulated (refused while a run is going).
+    fn edits(a: &Action) -> bool {
+        matches!(
+            a,
+            Action::Undo
+                | Action::Redo
+                | Action::Delete
+                | Action::Cut
+                | Action::Paste(_)
+                | Action::Duplicate
+                | Action::Template(_)
+        )
+    }
+
     /// Whether an action would throw away unsaved work.
     fn discards(a: &Action) -> bool {
         matches!(
@@ -327,6 +393,10 @@ impl SpillwayApp {
 
     /// Carry out one action.
     pub fn perform(&mut self, ctx: &egui::Context, a: Action) {
+        if self.runner.phase.is_active() && Self::edits(&a) {
+            self.status = LOCKED.to_owned();
+            return;
+        }
         if Self::discards(&a) && self.editor.dirty {
             let then = if a == Action::Quit {
                 Then::Close
@@ -504,6 +574,25 @@ impl SpillwayApp {
                 self.settings.light = !self.settings.light;
                 self.save_settings();
             }
+            Action::Run => {
+                if self.runner.phase.is_active() {
+                    self.runner.stop();
+                }
+                match self
+                    .runner
+                    .start(&self.editor.doc, self.editor.revision, ctx)
+                {
+                    Ok(()) => {
+                        self.status =
+                            "Running: the design is locked until the run ends or is stopped"
+                                .to_owned();
+                        if matches!(self.bottom, BottomTab::Problems) {
+                            self.bottom = BottomTab::Charts;
+                        }
+                    }
+                    Err(e) => self.status = format!("Cannot run: {e}"),
+                }
+            }
             Action::Quit => {
                 self.close_confirmed = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -621,32 +710,109 @@ impl SpillwayApp {
         }
         self.keyboard(&ctx);
 
+        if !self.runner.phase.is_active() {
+            self.runner.follow(&self.editor.doc);
+        }
+        let was = self.runner.phase.clone();
+        self.runner.poll();
+        if was != self.runner.phase {
+            match &self.runner.phase {
+                run::Phase::Finished => {
+                    self.status = "Run finished: see the Results, Insight and Compare tabs; the design can be edited again".to_owned();
+                }
+                run::Phase::Failed(why) => self.status = format!("The run failed: {why}"),
+                run::Phase::Stopped => {
+                    self.status =
+                        "Run stopped: its figures so far stay; the design can be edited again"
+                            .to_owned()
+                }
+                _ => {}
+            }
+        }
+        let active = self.runner.phase.is_active();
+
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| self.menu_ui(ui));
+        });
+        egui::Panel::top("runbar").show(ui, |ui| {
+            ui.add_space(2.0);
+            if self.runner.bar_ui(ui) {
+                self.request(Action::Run);
+            }
+            ui.add_space(2.0);
         });
         egui::Panel::bottom("status")
             .resizable(false)
             .show(ui, |ui| self.status_ui(ui));
-        egui::Panel::bottom("problems")
-            .resizable(true)
-            .default_size(96.0)
-            .min_size(60.0)
-            .show(ui, |ui| {
-                self.problems.ui(
-                    ui,
-                    &self.editor.doc,
-                    self.editor.revision,
-                    &mut self.selection,
-                );
+        let tab_row = |ui: &mut Ui, tab: &mut BottomTab, has_run: bool| {
+            ui.horizontal(|ui| {
+                for (t, label) in [
+                    (BottomTab::Problems, "Problems"),
+                    (BottomTab::Charts, "Charts"),
+                    (BottomTab::Results, "Results"),
+                    (BottomTab::Insight, "Insight"),
+                    (BottomTab::Compare, "Compare"),
+                ] {
+                    let enabled = has_run || t == BottomTab::Problems;
+                    if ui
+                        .add_enabled(enabled, egui::Button::selectable(*tab == t, label))
+                        .clicked()
+                    {
+                        *tab = t;
+                    }
+                }
             });
+        };
+        let has_run = self.runner.current.is_some();
+        let live_panel = self.bottom != BottomTab::Problems;
+        if live_panel != self.live_panel_shown {
+            // the canvas changes size: show the whole design again
+            self.live_panel_shown = live_panel;
+            self.canvas.request_fit();
+        }
+        if self.bottom == BottomTab::Problems {
+            egui::Panel::bottom("problems")
+                .resizable(true)
+                .default_size(110.0)
+                .min_size(60.0)
+                .show(ui, |ui| {
+                    tab_row(ui, &mut self.bottom, has_run);
+                    self.problems.ui(
+                        ui,
+                        &self.editor.doc,
+                        self.editor.revision,
+                        &mut self.selection,
+                    );
+                });
+        } else {
+            egui::Panel::bottom("live-panel")
+                .resizable(true)
+                .default_size(340.0)
+                .min_size(160.0)
+                .show(ui, |ui| {
+                    tab_row(ui, &mut self.bottom, has_run);
+                    ui.separator();
+                    match self.bottom {
+                        BottomTab::Charts => self.charts.ui(ui, &self.runner, &self.selection),
+                        BottomTab::Results => self.results.table_ui(ui, &self.runner),
+                        BottomTab::Insight => {
+                            ResultsPanel::insight_ui(ui, &self.runner, &mut self.selection);
+                        }
+                        BottomTab::Compare => self.results.compare_ui(ui, &mut self.runner),
+                        BottomTab::Problems => {}
+                    }
+                });
+        }
         egui::Panel::left("palette")
             .resizable(true)
             .default_size(190.0)
             .min_size(150.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                let cmds = self.palette.ui(ui, &self.editor.doc);
-                self.commands.extend(cmds);
+                ui.add_enabled_ui(!active, |ui| {
+                    let cmds = self.palette.ui(ui, &self.editor.doc);
+                    self.commands.extend(cmds);
+                });
             });
         egui::Panel::right("inspector")
             .resizable(true)
@@ -654,9 +820,52 @@ impl SpillwayApp {
             .min_size(260.0)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                let cmds = self.inspector.ui(ui, &self.editor.doc, &self.selection);
-                self.commands.extend(cmds);
+                let one = (self.selection.components.len() == 1)
+                    .then(|| self.selection.components.iter().next().cloned())
+                    .flatten();
+                if let Some(id) = one
+                    && self.runner.snapshot().is_some()
+                {
+                    egui::CollapsingHeader::new(RichText::new("Live figures").strong())
+                        .id_salt("live-figures")
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            egui::ScrollArea::vertical()
+                                .id_salt("live-figures-scroll")
+                                .max_height(ui.available_height() * 0.6)
+                                .show(ui, |ui| charts::component_ui(ui, &self.runner, &id));
+                        });
+                    ui.separator();
+                }
+                if active {
+                    ui.label(
+                        RichText::new("Locked while the design runs: stop the run to edit it.")
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                ui.add_enabled_ui(!active, |ui| {
+                    let cmds = self.inspector.ui(ui, &self.editor.doc, &self.selection);
+                    self.commands.extend(cmds);
+                });
             });
+        // the overlay is rebuilt only when a new snapshot arrives
+        let key = self
+            .runner
+            .snapshot()
+            .map(|s| (std::sync::Arc::as_ptr(s) as usize, self.dots));
+        if key != self.overlay_of {
+            self.overlay_of = key;
+            self.canvas.live = self.runner.snapshot().map(|s| {
+                run::overlay(
+                    s,
+                    self.runner
+                        .current
+                        .as_ref()
+                        .map_or(&self.editor.doc, |r| &r.doc),
+                    self.dots,
+                )
+            });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let cmds = self.canvas.ui(
                 ui,
@@ -681,6 +890,11 @@ impl SpillwayApp {
         }
 
         for cmd in std::mem::take(&mut self.commands) {
+            // during a run only positions may change: they are not simulated
+            if self.runner.phase.is_active() && !matches!(cmd, Command::Move(_)) {
+                self.status = LOCKED.to_owned();
+                continue;
+            }
             self.apply(&cmd);
         }
         for a in std::mem::take(&mut self.actions) {
@@ -870,6 +1084,10 @@ impl SpillwayApp {
             if ui.button(label).clicked() {
                 self.request(Action::ToggleTheme);
             }
+            ui.checkbox(&mut self.dots, "Moving dots on links during a run")
+                .on_hover_text(
+                    "Dots flow along each connection, denser where the event rate is higher",
+                );
         });
         ui.menu_button("Insert", |ui| {
             for (i, t) in TEMPLATES.iter().enumerate() {

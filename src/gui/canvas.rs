@@ -190,8 +190,45 @@ impl Xform {
     }
 }
 
+/// Live figures of one component, drawn as a badge under its node during and after a
+/// run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Badge {
+    /// Completions per second in the last bucket.
+    pub throughput: f64,
+    /// Events waiting (last bucket's time average), for components with a buffer.
+    pub depth: Option<f64>,
+    /// Events in service (last bucket's time average).
+    pub in_flight: f64,
+    /// Servers, slots or concurrency (0: none).
+    pub capacity: u64,
+    /// `in_flight / capacity`, when there is a capacity.
+    pub utilisation: Option<f64>,
+    /// Age of the oldest message, s (queues).
+    pub oldest_age_s: Option<f64>,
+    /// Failed attempts, refusals, drops, expiries and losses so far.
+    pub errors: u64,
+    /// Events this component dead-lettered so far.
+    pub dead_letters: u64,
+    /// Events held, for dead-letter queues.
+    pub dlq_held: Option<u64>,
+}
+
+/// What a run draws over the canvas.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LiveOverlay {
+    /// Badges by component id.
+    pub badges: BTreeMap<String, Badge>,
+    /// Per document connection: (from id, to id, events per second).
+    pub links: Vec<(String, String, f64)>,
+    /// Animate dots along the links, denser for higher rates.
+    pub dots: bool,
+}
+
 /// View state of the canvas (pan and zoom live in egui_graphs' metadata).
 pub struct Canvas {
+    /// Live figures of a run, drawn over the graph (none: the plain editor).
+    pub live: Option<LiveOverlay>,
     /// A message for the status line (e.g. why a wiring was refused).
     pub status: Option<String>,
     /// Snap moved and dropped components to a 20-unit grid.
@@ -218,6 +255,7 @@ pub struct Canvas {
 impl Default for Canvas {
     fn default() -> Self {
         Canvas {
+            live: None,
             status: None,
             snap: false,
             fit_requested: true,
@@ -392,6 +430,9 @@ impl Canvas {
         // 5. drops, fit, overlays
         let x = xform(rect, &meta);
         self.drawn = Some(x);
+        if self.live.is_some() {
+            self.live_ui(ui, rect, x, input.time);
+        }
         if let Some(payload) = response.dnd_release_payload::<Component>()
             && let Some(p) = pointer
         {
@@ -824,6 +865,122 @@ impl Canvas {
             lines(GRID, minor);
         }
         lines(GRID * 5.0, major);
+    }
+
+    /// Rates along the links (with moving dots) and a badge under every node.
+    fn live_ui(&self, ui: &Ui, rect: Rect, x: Xform, time: f64) {
+        let Some(live) = &self.live else {
+            return;
+        };
+        let painter = ui.painter_at(rect);
+        let vis = ui.visuals();
+        let z = x.zoom;
+        let font = FontId::proportional((11.5 * z).clamp(9.5, 13.0));
+        let text_col = vis.strong_text_color();
+        let bg = vis.extreme_bg_color.gamma_multiply(0.92);
+        // links: the rate at the middle, dots flowing at a fixed speed, spaced by rate
+        for (from, to, rate) in &live.links {
+            let (Some(a), Some(b)) = (self.location(from), self.location(to)) else {
+                continue;
+            };
+            let p0 = x.pos_in_screen(rect_boundary(a, b - a));
+            let p1 = x.pos_in_screen(rect_boundary(b, a - b));
+            let d = p1 - p0;
+            let len = d.length();
+            if len < 1.0 {
+                continue;
+            }
+            let dir = d / len;
+            if live.dots && *rate > 0.0 {
+                let spacing = (220.0 / rate.sqrt() as f32).clamp(9.0, 160.0) * z.max(0.4);
+                let speed = 70.0 * z.max(0.4);
+                let phase = (time as f32 * speed) % spacing;
+                let mut t = phase;
+                let dot = Color32::from_rgb(255, 196, 0);
+                while t < len {
+                    painter.circle_filled(p0 + dir * t, (2.6 * z).clamp(1.5, 3.5), dot);
+                    t += spacing;
+                }
+            }
+            let label = format!("{}/s", super::run::si(*rate));
+            let mid = p0 + d * 0.5;
+            let g = painter.layout_no_wrap(label, font.clone(), text_col);
+            let r = Rect::from_center_size(mid, g.size()).expand(2.0);
+            painter.rect_filled(r, 3.0, bg);
+            painter.galley(r.min + vec2(2.0, 2.0), g, text_col);
+        }
+        // badges under the nodes
+        for (id, b) in &live.badges {
+            let Some(c) = self.location(id) else {
+                continue;
+            };
+            let nr = screen_rect(x, c);
+            if !rect.intersects(nr.expand(40.0)) {
+                continue;
+            }
+            let mut line1 = format!("{}/s", super::run::si(b.throughput));
+            if b.capacity > 0 {
+                line1.push_str(&format!(" · {:.0}/{} busy", b.in_flight, b.capacity));
+            }
+            if let Some(d) = b.depth.filter(|d| *d >= 0.05) {
+                line1.push_str(&format!(" · {} waiting", super::run::si(d)));
+            }
+            if let Some(a) = b.oldest_age_s.filter(|a| *a >= 0.05) {
+                line1.push_str(&format!(" · oldest {a:.1} s"));
+            }
+            let mut line2 = Vec::new();
+            if b.errors > 0 {
+                line2.push(format!("{} errors", super::run::si(b.errors as f64)));
+            }
+            if b.dead_letters > 0 {
+                line2.push(format!("{} to DLQ", super::run::si(b.dead_letters as f64)));
+            }
+            if let Some(h) = b.dlq_held.filter(|h| *h > 0) {
+                line2.push(format!("{} dead letters", super::run::si(h as f64)));
+            }
+            let g1 = painter.layout_no_wrap(line1, font.clone(), text_col);
+            let warn = Color32::from_rgb(235, 80, 70);
+            let g2 = (!line2.is_empty())
+                .then(|| painter.layout_no_wrap(line2.join(" · "), font.clone(), warn));
+            let w = g1.size().x.max(g2.as_ref().map_or(0.0, |g| g.size().x));
+            let h = g1.size().y + g2.as_ref().map_or(0.0, |g| g.size().y);
+            let bar_h = if b.utilisation.is_some() { 4.0 } else { 0.0 };
+            let top = nr.center_bottom() + vec2(0.0, 3.0 * z.max(0.5));
+            let br = Rect::from_min_size(
+                pos2(top.x - w / 2.0 - 4.0, top.y),
+                vec2(w + 8.0, h + bar_h + 4.0),
+            );
+            let border = b.utilisation.map_or(
+                vis.widgets.noninteractive.bg_stroke.color,
+                super::run::utilisation_color,
+            );
+            painter.rect_filled(br, 4.0, bg);
+            painter.rect_stroke(br, 4.0, Stroke::new(1.2, border), StrokeKind::Inside);
+            if let Some(u) = b.utilisation {
+                // a bar along the top, filled to the utilisation, in its colour
+                let full = Rect::from_min_size(
+                    br.min + vec2(3.0, 2.0),
+                    vec2(br.width() - 6.0, bar_h - 1.0),
+                );
+                painter.rect_filled(full, 1.0, vis.faint_bg_color);
+                let filled = Rect::from_min_size(
+                    full.min,
+                    vec2(full.width() * u.clamp(0.0, 1.0) as f32, full.height()),
+                );
+                painter.rect_filled(filled, 1.0, super::run::utilisation_color(u));
+            }
+            let mut at = br.min + vec2(4.0, 2.0 + bar_h);
+            let g1h = g1.size().y;
+            painter.galley(pos2(br.center().x - g1.size().x / 2.0, at.y), g1, text_col);
+            at.y += g1h;
+            if let Some(g2) = g2 {
+                painter.galley(pos2(br.center().x - g2.size().x / 2.0, at.y), g2, warn);
+            }
+        }
+        if live.dots {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(33));
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod canvas;
+pub mod charts;
 pub mod clip;
 pub mod commands;
 pub mod export;
@@ -19,6 +20,8 @@ pub mod look;
 pub mod palette;
 pub mod param_help;
 pub mod problems;
+pub mod results;
+pub mod run;
 pub mod shortcuts;
 pub mod templates;
 

@@ -334,8 +334,10 @@ impl Simulation {
             }
         }
         let pools = pools.into_iter().map(|(_, limit)| (limit, 0)).collect();
-        Ok(Simulation::assemble(
+        let mut sim = Simulation::assemble(
             doc, seed, behaviours, metrics, outputs, links, event_rt, pools,
-        ))
+        );
+        sim.set_link_connections(link_conn);
+        Ok(sim)
     }
 }

@@ -395,6 +395,8 @@ pub struct Core {
     pub(crate) metrics: Vec<ComponentMetrics>,
     pub(crate) outputs: Vec<Outputs>,
     pub(crate) links: Vec<Link>,
+    /// Per link: messages sent along it (hand-offs and the messages of calls), whole run.
+    pub(crate) link_sent: Vec<u64>,
     pub(crate) ledger: Vec<LedgerRow>,
     pub(crate) e2e: Vec<Vec<EndToEnd>>,
     pub(crate) event_types: Vec<EventTypeRt>,
@@ -616,6 +618,7 @@ impl Ctx<'_> {
     /// Send a message along one link (with the link's latency, if any).
     #[inline]
     fn send(&mut self, link: u32, id: MsgId) {
+        self.core.link_sent[link as usize] += 1;
         let target = self.core.links[link as usize].target;
         let delay = self.link_delay(link);
         self.core.slab.items[id as usize].from = self.me;
@@ -734,6 +737,7 @@ impl Ctx<'_> {
     /// link's latency). The callee answers with [`Ctx::reply`]; the answer arrives as
     /// [`Behaviour::on_reply`]. The messages belong to the call until then.
     pub fn invoke(&mut self, link: u32, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
+        self.core.link_sent[link as usize] += msgs.len() as u64;
         let target = self.core.links[link as usize].target;
         let delay = self.link_delay(link);
         for &id in &msgs {
@@ -1050,6 +1054,9 @@ pub struct Simulation {
     pub(crate) buckets_closed: u64,
     started: bool,
     pub(crate) doc_name: String,
+    /// Per link: the index of its connection in the document.
+    link_conn: Vec<usize>,
+    n_connections: usize,
     live_limit: u64,
     pub(crate) halted: Option<String>,
 }
@@ -1096,6 +1103,7 @@ impl Simulation {
             .collect();
         let end = doc.scenario.duration.ns;
         let bucket = doc.scenario.bucket_width().ns.max(1);
+        let n_links = links.len();
         Simulation {
             core: Core {
                 now: 0,
@@ -1107,6 +1115,7 @@ impl Simulation {
                 rngs,
                 metrics,
                 outputs,
+                link_sent: vec![0; links.len()],
                 links,
                 ledger: vec![LedgerRow::default(); n],
                 e2e: (0..n).map(|_| Vec::new()).collect(),
@@ -1136,6 +1145,8 @@ impl Simulation {
             buckets_closed: 0,
             started: false,
             doc_name: doc.name.clone(),
+            link_conn: (0..n_links).collect(),
+            n_connections: doc.connections.len(),
             live_limit: DEFAULT_LIVE_LIMIT,
             halted: None,
         }
@@ -1183,6 +1194,59 @@ impl Simulation {
     #[must_use]
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Tell the simulation which document connection each engine link stands for (the
+    /// builder skips dangling connections, so the two can differ).
+    pub(crate) fn set_link_connections(&mut self, link_conn: Vec<usize>) {
+        self.link_conn = link_conn;
+    }
+
+    /// Messages sent along each connection of the document so far (whole run, warm-up
+    /// included), indexed like `doc.connections`; a call (e.g. SQS -> Lambda) counts
+    /// each message it carries. Connections the engine left out count 0.
+    #[must_use]
+    pub fn connection_counts(&self) -> Vec<u64> {
+        let mut out = vec![0; self.n_connections];
+        for (l, &c) in self.link_conn.iter().enumerate() {
+            if let Some(o) = out.get_mut(c) {
+                *o += self.core.link_sent[l];
+            }
+        }
+        out
+    }
+
+    /// Servers, slots or concurrency that utilisation is measured against, per component
+    /// in document order (0 where utilisation has no meaning).
+    #[must_use]
+    pub fn capacities(&self) -> Vec<u64> {
+        self.core.metrics.iter().map(|m| m.capacity).collect()
+    }
+
+    /// Time at component `i` per event over all its attempts (the report's
+    /// `residence_ms`), since the end of the warm-up.
+    #[must_use]
+    pub fn residence(&self, i: usize) -> Option<&LatencyStat> {
+        self.core.metrics.get(i).map(|m| &m.residence)
+    }
+
+    /// End-to-end latency by (producer, terminal component), as component indices in
+    /// document order, since the end of the warm-up.
+    #[must_use]
+    pub fn end_to_end(&self) -> Vec<(usize, usize, &LatencyStat)> {
+        let mut out = Vec::new();
+        for (t, list) in self.core.e2e.iter().enumerate() {
+            for e in list {
+                out.push((e.origin as usize, t, &e.stat));
+            }
+        }
+        out
+    }
+
+    /// Width of a time-series bucket in ns.
+    #[must_use]
+    pub fn bucket(&self) -> SimTime {
+        self.bucket
     }
 
     /// Messages alive in the system.

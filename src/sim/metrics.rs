@@ -110,6 +110,37 @@ impl LatencyStat {
         &self.hist
     }
 
+    /// The distribution as at most `max_points` points `[ms, fraction of values <= ms]`
+    /// of its cumulative distribution function, in increasing order (empty when no value
+    /// was recorded). One pass over the histogram's buckets.
+    #[must_use]
+    pub fn cdf_ms(&self, max_points: usize) -> Vec<[f64; 2]> {
+        if self.count == 0 || max_points == 0 {
+            return Vec::new();
+        }
+        let n = self.count as f64;
+        let mut all = Vec::new();
+        if self.zeros > 0 {
+            all.push([0.0, self.zeros as f64 / n]);
+        }
+        let mut seen = self.zeros;
+        for v in self.hist.iter_recorded() {
+            seen += v.count_at_value();
+            let ms = (v.value_iterated_to() as f64 / 1e3).min(self.max_ns as f64 / 1e6);
+            all.push([ms, seen as f64 / n]);
+        }
+        if all.len() <= max_points {
+            return all;
+        }
+        // keep evenly spaced points and always the last (the maximum)
+        let step = all.len() as f64 / max_points as f64;
+        let mut out: Vec<[f64; 2]> = (0..max_points - 1)
+            .map(|i| all[(i as f64 * step) as usize])
+            .collect();
+        out.push(all[all.len() - 1]);
+        out
+    }
+
     /// Summary for the report.
     #[must_use]
     pub fn summary(&self) -> LatencySummary {
@@ -234,6 +265,12 @@ pub struct Series {
     pub in_flight: Vec<f64>,
     /// 99th percentile of the time at the component, of completions in the bucket (ms).
     pub p99_ms: Vec<f64>,
+    /// Median of the same values (ms); for live charts, not in the JSON report.
+    #[serde(skip)]
+    pub p50_ms: Vec<f64>,
+    /// 95th percentile of the same values (ms); for live charts, not in the JSON report.
+    #[serde(skip)]
+    pub p95_ms: Vec<f64>,
     /// Kind-specific gauges (time average per bucket), e.g. `oldest_age_s`, `replicas`.
     #[serde(flatten)]
     pub gauges: std::collections::BTreeMap<String, Vec<f64>>,
@@ -472,8 +509,10 @@ impl ComponentMetrics {
         s.errors_per_s.push(self.bucket_counts[2] as f64 / w_s);
         s.depth.push(self.depth.close_bucket(end, width));
         s.in_flight.push(self.busy.close_bucket(end, width));
-        s.p99_ms
-            .push(bucket_p99_ms(&self.residence.hist, &mut self.bucket_start));
+        let [p50, p95, p99] = bucket_percentiles_ms(&self.residence.hist, &mut self.bucket_start);
+        s.p50_ms.push(p50);
+        s.p95_ms.push(p95);
+        s.p99_ms.push(p99);
         self.bucket_counts = [0; 3];
         for m in &mut self.usage {
             m.advance(end);
@@ -506,19 +545,19 @@ impl ComponentMetrics {
     }
 }
 
-/// 99th percentile (ms) of the values recorded into `now` since `start` was taken; then
-/// `start` becomes a copy of `now`.
-fn bucket_p99_ms(now: &Histogram<u64>, start: &mut Histogram<u64>) -> f64 {
+/// 50th, 95th and 99th percentiles (ms) of the values recorded into `now` since `start`
+/// was taken; then `start` becomes a copy of `now`.
+fn bucket_percentiles_ms(now: &Histogram<u64>, start: &mut Histogram<u64>) -> [f64; 3] {
     if now.len() == start.len() {
-        return 0.0;
+        return [0.0; 3];
     }
     let mut diff = now.clone();
-    let p99 = match diff.subtract(&*start) {
-        Ok(()) => diff.value_at_quantile(0.99) as f64 / 1e3,
-        Err(_) => 0.0,
+    let out = match diff.subtract(&*start) {
+        Ok(()) => [0.5, 0.95, 0.99].map(|q| diff.value_at_quantile(q) as f64 / 1e3),
+        Err(_) => [0.0; 3],
     };
     start.clone_from(now);
-    p99
+    out
 }
 
 #[cfg(test)]
@@ -537,6 +576,29 @@ mod tests {
         assert!((sum.p50 - 500.0).abs() <= 0.5, "{}", sum.p50);
         assert!((sum.p99 - 990.0).abs() <= 1.0, "{}", sum.p99);
         assert_eq!(sum.max, 1000.0);
+    }
+
+    #[test]
+    fn the_cdf_rises_to_one_at_the_maximum() {
+        let mut s = LatencyStat::new();
+        assert!(s.cdf_ms(10).is_empty());
+        for _ in 0..50 {
+            s.record(0);
+        }
+        for ms in 1..=50u64 {
+            s.record(ms * 1_000_000);
+        }
+        let all = s.cdf_ms(1000);
+        assert_eq!(all[0], [0.0, 0.5]);
+        assert!(
+            all.windows(2)
+                .all(|w| w[0][0] < w[1][0] && w[0][1] < w[1][1])
+        );
+        let last = all[all.len() - 1];
+        assert!((last[0] - 50.0).abs() < 1e-9 && (last[1] - 1.0).abs() < 1e-12);
+        let few = s.cdf_ms(5);
+        assert_eq!(few.len(), 5);
+        assert_eq!(few[4], last);
     }
 
     #[test]

@@ -326,6 +326,10 @@ fn every_palette_kind_is_added_and_inspected_without_error() {
         h.remove_cursor();
         let button = || egui::accesskit::Role::Button;
         h.run_steps(1);
+        // the palette scrolls: bring the entry into view first
+        h.get_by_role_and_label(button(), e.label).scroll_to_me();
+        // (scrolling is animated: let it settle)
+        h.run_steps(20);
         h.get_by_role_and_label(button(), e.label).click();
         // more than egui's double-click time between clicks
         h.run_steps(25);

@@ -4,10 +4,12 @@
 fn core_layers_do_not_name_the_gui() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut checked = 0;
-    let mut dirs: Vec<std::path::PathBuf> = ["model", "sim", "cost", "diagram", "export", "cli"]
-        .iter()
-        .map(|l| root.join(l))
-        .collect();
+    let mut dirs: Vec<std::path::PathBuf> = [
+        "model", "sim", "cost", "insight", "diagram", "export", "cli",
+    ]
+    .iter()
+    .map(|l| root.join(l))
+    .collect();
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -22,6 +22,8 @@ mod gui;
 mod gui_canvas;
 #[cfg(feature = "gui")]
 mod gui_export;
+mod gui_run;
 mod layering;
+mod live;
 mod property;
 mod queueing;

@@ -1,0 +1,662 @@
+//! Charts of a run (egui_plot), drawn from the run's [`ChartStore`] without copying it:
+//! every line borrows its points in place for the frame.
+//!
+//! The charts panel shows throughput, backlog, oldest-message age, latency percentiles,
+//! errors / retries / refusals / dead letters, cost (stacked by component, with the
+//! cumulative cost and the monthly projection) and latency CDFs, for the components
+//! picked in its list (or selected on the canvas). The previous run, if kept as the
+//! baseline, is drawn dashed behind the current one. Charts follow the run; drag to pan,
+//! scroll to zoom, double-click to follow again. Legends toggle their series.
+
+use std::collections::BTreeSet;
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotUi};
+
+use super::commands::Selection;
+use super::run::{ChartStore, ComponentSeries, Run, Runner, utilisation_color};
+use crate::insight::bottleneck::clock;
+use crate::insight::table::{fmt, usd};
+
+/// Series colours, by component index.
+const PALETTE: [Color32; 10] = [
+    Color32::from_rgb(31, 119, 180),
+    Color32::from_rgb(255, 127, 14),
+    Color32::from_rgb(44, 160, 44),
+    Color32::from_rgb(214, 39, 40),
+    Color32::from_rgb(148, 103, 189),
+    Color32::from_rgb(140, 86, 75),
+    Color32::from_rgb(227, 119, 194),
+    Color32::from_rgb(127, 127, 127),
+    Color32::from_rgb(188, 189, 34),
+    Color32::from_rgb(23, 190, 207),
+];
+
+/// The colour of component number `i` in every chart.
+#[must_use]
+pub fn color(i: usize) -> Color32 {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Height of one chart in the panel, points.
+const CHART_H: f32 = 125.0;
+
+/// The charts panel's own state: which components are picked.
+#[derive(Default)]
+pub struct ChartsPanel {
+    /// Show legends in the charts (click an entry to hide its series).
+    pub legends: bool,
+    /// Components (display names) whose series are drawn.
+    pub picked: BTreeSet<String>,
+    /// The run the default pick was made for (its document name and size).
+    picked_for: Option<(String, usize)>,
+}
+
+/// A plot over simulated time, x axis as a clock, linked with the other time plots.
+fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a> {
+    let p = Plot::new(id);
+    let p = if legend {
+        p.legend(
+            Legend::default()
+                .position(Corner::LeftTop)
+                .text_style(egui::TextStyle::Small)
+                .background_alpha(0.6),
+        )
+    } else {
+        p
+    };
+    p.width(width)
+        .height(CHART_H)
+        .link_axis("live-time", [true, false])
+        .link_cursor("live-time", [true, false])
+        .x_axis_formatter(|m, _| clock(m.value))
+        .y_axis_label(y_unit)
+        .include_y(0.0)
+        .label_formatter(move |h| {
+            Some(match h {
+                HoverPosition::NearDataPoint {
+                    plot_name,
+                    position: p,
+                    ..
+                } => format!("{plot_name}\n{}  {} {y_unit}", clock(p.x), fmt(p.y)),
+                HoverPosition::Elsewhere { position: p } => {
+                    format!("{}  {} {y_unit}", clock(p.x), fmt(p.y))
+                }
+            })
+        })
+}
+
+fn line<'a>(name: String, pts: &'a [PlotPoint], c: Color32, baseline: bool) -> Line<'a> {
+    let l = Line::new(name, pts).color(if baseline { c.gamma_multiply(0.55) } else { c });
+    if baseline {
+        l.style(LineStyle::dashed_loose()).width(1.2)
+    } else {
+        l.width(1.8)
+    }
+}
+
+fn any_nonzero(pts: &[PlotPoint]) -> bool {
+    pts.iter().any(|p| p.y != 0.0)
+}
+
+/// Draw one series family for the picked components of the current run and the
+/// baseline.
+fn lines<'a>(
+    p: &mut PlotUi<'a>,
+    store: &'a ChartStore,
+    base: Option<&'a ChartStore>,
+    picked: &[(usize, &'a str)],
+    pick: impl Fn(&'a ComponentSeries) -> &'a [PlotPoint],
+    only_nonzero: bool,
+) {
+    for &(i, name) in picked {
+        if let Some(b) = base.and_then(|b| b.component(name)) {
+            let pts = pick(b);
+            if !only_nonzero || any_nonzero(pts) {
+                p.line(line(format!("{name} (baseline)"), pts, color(i), true));
+            }
+        }
+        if let Some(cs) = store.components.get(i) {
+            let pts = pick(cs);
+            if !only_nonzero || any_nonzero(pts) {
+                p.line(line(name.to_owned(), pts, color(i), false));
+            }
+        }
+    }
+}
+
+impl ChartsPanel {
+    /// A new panel.
+    #[must_use]
+    pub fn new() -> Self {
+        ChartsPanel::default()
+    }
+
+    /// The components drawn: the canvas selection when it has components, else the
+    /// picked ones.
+    fn shown<'a>(
+        &self,
+        store: &'a ChartStore,
+        selection: &Selection,
+        ids: &[String],
+    ) -> Vec<(usize, &'a str)> {
+        let selected: Vec<(usize, &str)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| selection.components.contains(*id))
+            .filter_map(|(i, _)| store.names.get(i).map(|n| (i, n.as_str())))
+            .collect();
+        if !selected.is_empty() {
+            return selected;
+        }
+        store
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| self.picked.contains(*n))
+            .map(|(i, n)| (i, n.as_str()))
+            .collect()
+    }
+
+    /// Pick the busiest few components when a new design is run.
+    fn default_pick(&mut self, run: &Run) {
+        let key = (run.doc.name.clone(), run.doc.components.len());
+        if self.picked_for.as_ref() == Some(&key) {
+            return;
+        }
+        let Some(snap) = &run.snapshot else {
+            return;
+        };
+        if snap
+            .report
+            .components
+            .values()
+            .all(|c| c.counters.arrivals == 0)
+        {
+            return;
+        }
+        self.picked_for = Some(key);
+        let mut by_load: Vec<(&String, f64)> = snap
+            .report
+            .components
+            .iter()
+            .filter(|(_, c)| c.kind != "Producer")
+            .map(|(n, c)| {
+                let depth = c.queue_depth.mean;
+                (
+                    n,
+                    c.utilisation.unwrap_or(0.0) * 100.0 + depth + c.throughput_per_s.min(1.0),
+                )
+            })
+            .collect();
+        by_load.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.picked = by_load.iter().take(5).map(|(n, _)| (*n).clone()).collect();
+    }
+
+    /// The panel: component list on the left, charts on the right.
+    pub fn ui(&mut self, ui: &mut Ui, runner: &Runner, selection: &Selection) {
+        let Some(run) = &runner.current else {
+            ui.label(RichText::new("No run yet: press Run in the run bar.").weak());
+            return;
+        };
+        self.default_pick(run);
+        let ids: Vec<String> = run.doc.components.iter().map(|c| c.id.clone()).collect();
+        let store = run.charts();
+        let base_guard = runner.baseline.as_ref().map(Run::charts);
+        let base = base_guard.as_deref();
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(170.0);
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Components").strong());
+                    ui.checkbox(&mut self.legends, "legends")
+                        .on_hover_text("Legends in the charts; click an entry to hide its series");
+                });
+                ui.label(
+                    RichText::new("Selecting on the canvas overrides this list")
+                        .weak()
+                        .small(),
+                );
+                egui::ScrollArea::vertical()
+                    .id_salt("chart-picks")
+                    .max_height(ui.available_height())
+                    .show(ui, |ui| {
+                        for (i, name) in store.names.iter().enumerate() {
+                            let mut on = self.picked.contains(name);
+                            let text = RichText::new(name).color(color(i));
+                            if ui.checkbox(&mut on, text).changed() {
+                                if on {
+                                    self.picked.insert(name.clone());
+                                } else {
+                                    self.picked.remove(name);
+                                }
+                            }
+                        }
+                    });
+            });
+            ui.separator();
+            let shown = self.shown(&store, selection, &ids);
+            egui::ScrollArea::vertical()
+                .id_salt("charts")
+                .show(ui, |ui| {
+                    self.charts_ui(ui, run, &store, base, &shown);
+                });
+        });
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn charts_ui(
+        &self,
+        ui: &mut Ui,
+        run: &Run,
+        store: &ChartStore,
+        base: Option<&ChartStore>,
+        shown: &[(usize, &str)],
+    ) {
+        let spacing = ui.spacing().item_spacing.x;
+        let w = ((ui.available_width() - 2.0 * spacing - 8.0) / 3.0).max(180.0);
+        let title = |ui: &mut Ui, t: &str| {
+            ui.label(RichText::new(t).strong());
+        };
+        if shown.is_empty() {
+            ui.label(
+                RichText::new("Pick components on the left (or select them on the canvas).").weak(),
+            );
+        }
+        egui::Grid::new("chart-grid")
+            .num_columns(3)
+            .spacing([spacing, 6.0])
+            .show(ui, |ui| {
+                ui.vertical(|ui| {
+                    title(ui, "Throughput (completions per second)");
+                    time_plot("thr", "events/s", w, self.legends).show(ui, |p| {
+                        lines(p, store, base, shown, |c| &c.throughput, false);
+                    });
+                });
+                ui.vertical(|ui| {
+                    title(ui, "Backlog: events waiting (time-average per bucket)");
+                    time_plot("depth", "events", w, self.legends).show(ui, |p| {
+                        lines(p, store, base, shown, |c| &c.depth, false);
+                    });
+                });
+                ui.vertical(|ui| {
+                    title(ui, "Age of the oldest message (queues)");
+                    time_plot("age", "s", w, self.legends).show(ui, |p| {
+                        lines(p, store, base, shown, |c| &c.oldest_age, false);
+                    });
+                });
+                ui.end_row();
+                ui.vertical(|ui| {
+                    title(
+                        ui,
+                        "Latency at the component: p99 solid, p95 dashed, p50 dotted",
+                    );
+                    time_plot("lat", "ms", w, self.legends).show(ui, |p| {
+                        for &(i, name) in shown {
+                            if let Some(b) = base.and_then(|b| b.component(name)) {
+                                p.line(line(
+                                    format!("{name} p99 (baseline)"),
+                                    &b.p99,
+                                    color(i),
+                                    true,
+                                ));
+                            }
+                            if let Some(cs) = store.components.get(i) {
+                                p.line(line(format!("{name} p99"), &cs.p99, color(i), false));
+                                if shown.len() > 2 {
+                                    continue;
+                                }
+                                p.line(
+                                    Line::new(format!("{name} p95"), &cs.p95[..])
+                                        .color(color(i))
+                                        .style(LineStyle::dashed_dense())
+                                        .width(1.2),
+                                );
+                                p.line(
+                                    Line::new(format!("{name} p50"), &cs.p50[..])
+                                        .color(color(i))
+                                        .style(LineStyle::dotted_dense())
+                                        .width(1.2),
+                                );
+                            }
+                        }
+                    });
+                });
+                ui.vertical(|ui| {
+                    title(ui, "Errors, retries, refusals, dead letters");
+                    time_plot("err", "per s", w, self.legends).show(ui, |p| {
+                        for &(i, name) in shown {
+                            let Some(cs) = store.components.get(i) else {
+                                continue;
+                            };
+                            for (what, pts, style) in [
+                                ("errors", &cs.errors, LineStyle::Solid),
+                                ("retries", &cs.retries, LineStyle::dashed_dense()),
+                                ("refused", &cs.refused, LineStyle::dotted_dense()),
+                                ("dead letters", &cs.dead_letters, LineStyle::dashed_loose()),
+                            ] {
+                                if any_nonzero(pts) {
+                                    p.line(
+                                        Line::new(format!("{name} {what}"), &pts[..])
+                                            .color(color(i))
+                                            .style(style)
+                                            .width(1.5),
+                                    );
+                                }
+                            }
+                        }
+                    });
+                });
+                ui.vertical(|ui| {
+                    let monthly = run.snapshot.as_ref().map_or(0.0, |s| s.cost.per_month_usd);
+                    title(
+                        ui,
+                        &format!(
+                            "Cost rate by component (stacked) · {} a month projected",
+                            usd(monthly)
+                        ),
+                    );
+                    time_plot("cost", "USD/h", w, self.legends).show(ui, |p| {
+                        // draw the top band first so lower bands paint over it
+                        for (i, cs) in store.components.iter().enumerate().rev() {
+                            if any_nonzero(&cs.cost_rate) {
+                                p.line(
+                                    Line::new(store.names[i].clone(), &cs.cost_stack[..])
+                                        .color(color(i))
+                                        .fill(0.0)
+                                        .width(1.0),
+                                );
+                            }
+                        }
+                        if let Some(b) = base {
+                            p.line(line(
+                                "total (baseline)".to_owned(),
+                                &b.cost_rate,
+                                Color32::GRAY,
+                                true,
+                            ));
+                        }
+                    });
+                });
+                ui.end_row();
+                ui.vertical(|ui| {
+                    let total = store.cost_cumulative.last().map_or(0.0, |p| p.y);
+                    title(ui, &format!("Cumulative cost · {} so far", usd(total)));
+                    time_plot("cum", "USD", w, self.legends).show(ui, |p| {
+                        if let Some(b) = base {
+                            p.line(line(
+                                "baseline".to_owned(),
+                                &b.cost_cumulative,
+                                Color32::GRAY,
+                                true,
+                            ));
+                        }
+                        p.line(line(
+                            "this run".to_owned(),
+                            &store.cost_cumulative,
+                            Color32::from_rgb(31, 119, 180),
+                            false,
+                        ));
+                    });
+                });
+                ui.vertical(|ui| {
+                    title(ui, "Latency CDF: end to end (thick) and at components");
+                    cdf_plot("cdf", w, self.legends).show(ui, |p| {
+                        for (k, (name, pts)) in store.e2e_cdf.iter().enumerate() {
+                            if let Some(b) = base
+                                && let Some((_, bp)) = b.e2e_cdf.iter().find(|(n, _)| n == name)
+                            {
+                                p.line(line(format!("{name} (baseline)"), bp, color(k + 5), true));
+                            }
+                            p.line(
+                                Line::new(name.clone(), &pts[..])
+                                    .color(color(k + 5))
+                                    .width(2.5),
+                            );
+                        }
+                        for &(i, name) in shown {
+                            if let Some(cs) = store.components.get(i) {
+                                p.line(line(name.to_owned(), &cs.cdf, color(i), false));
+                            }
+                        }
+                    });
+                });
+                ui.vertical(|ui| {
+                    title(ui, "Busy servers / concurrency in use");
+                    time_plot("busy", "in service", w, self.legends).show(ui, |p| {
+                        lines(p, store, base, shown, |c| &c.in_flight, true);
+                    });
+                });
+                ui.end_row();
+            });
+    }
+}
+
+/// A CDF plot: latency in ms across, fraction of events up.
+fn cdf_plot(id: &str, width: f32, legend: bool) -> Plot<'_> {
+    let p = Plot::new(id);
+    let p = if legend {
+        p.legend(
+            Legend::default()
+                .position(Corner::RightBottom)
+                .text_style(egui::TextStyle::Small)
+                .background_alpha(0.6),
+        )
+    } else {
+        p
+    };
+    p.width(width)
+        .height(CHART_H)
+        .x_axis_label("ms")
+        .y_axis_label("fraction")
+        .include_y(0.0)
+        .include_y(1.0)
+        .label_formatter(|h| match h {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position: p,
+                ..
+            } => Some(format!(
+                "{plot_name}\n{:.1}% within {} ms",
+                p.y * 100.0,
+                fmt(p.x)
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        })
+}
+
+/// The selected component's live figures and charts, for the inspector.
+#[allow(clippy::too_many_lines)]
+pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
+    let Some(run) = &runner.current else {
+        return;
+    };
+    let Some(snap) = &run.snapshot else {
+        return;
+    };
+    let Some(i) = snap.index(id) else {
+        ui.label(RichText::new("Not in the run (added after it started).").weak());
+        return;
+    };
+    let name = &snap.names[i];
+    let Some(r) = snap.report.components.get(name) else {
+        return;
+    };
+    let cap = snap.capacities.get(name).copied().unwrap_or(0);
+    let c = &r.counters;
+    egui::Grid::new("live-stats")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |k: &str, v: String| {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            };
+            row("arrivals", c.arrivals.to_string());
+            row("completions / s", fmt(r.throughput_per_s));
+            if let Some(u) = r.utilisation {
+                row("utilisation", format!("{:.1}% of {cap}", u * 100.0));
+            }
+            row(
+                "queue depth (mean / max)",
+                format!("{} / {}", fmt(r.queue_depth.mean), r.queue_depth.max),
+            );
+            row(
+                "in service (mean / max)",
+                format!("{} / {}", fmt(r.in_flight.mean), r.in_flight.max),
+            );
+            for (label, s) in [
+                ("wait ms", &r.wait_ms),
+                ("service ms", &r.service_ms),
+                ("sojourn ms", &r.sojourn_ms),
+                ("residence ms", &r.residence_ms),
+            ] {
+                if let Some(s) = s {
+                    row(
+                        label,
+                        format!(
+                            "mean {} · p50 {} · p99 {} · p99.9 {} · max {}",
+                            fmt(s.mean),
+                            fmt(s.p50),
+                            fmt(s.p99),
+                            fmt(s.p999),
+                            fmt(s.max)
+                        ),
+                    );
+                }
+            }
+            row("retries", c.retries.to_string());
+            row(
+                "failed attempts (timeouts)",
+                format!("{} ({})", c.failures, c.timeouts),
+            );
+            row("refused", c.rejected.to_string());
+            row(
+                "dropped / expired / failed",
+                format!("{} / {} / {}", c.dropped, c.expired, c.failed),
+            );
+            row("dead-lettered", c.dead_lettered.to_string());
+            row("filtered", c.filtered.to_string());
+            for (k, v) in &r.extra {
+                row(k, fmt(*v));
+            }
+            if let Some(cc) = snap.cost.components.get(name) {
+                row(
+                    "cost",
+                    format!(
+                        "{} so far · {} a month · {:.1}% from retries",
+                        usd(cc.usd),
+                        usd(cc.per_month_usd),
+                        if cc.usd > 0.0 {
+                            cc.retry_usd / cc.usd * 100.0
+                        } else {
+                            0.0
+                        }
+                    ),
+                );
+            }
+        });
+    if let Some(res) = &run.results
+        && let Some(p) = res.pools.iter().find(|p| &p.name == name)
+    {
+        ui.add_space(4.0);
+        ui.label(RichText::new("Queueing theory").strong());
+        ui.label(format!(
+            "offered load {:.2} Erlangs ({} attempts/s × {} ms) on {}: {:.1}% (measured {:.1}%)",
+            p.offered_load,
+            fmt(p.attempts_per_s),
+            fmt(p.service_ms),
+            p.capacity,
+            p.offered_utilisation * 100.0,
+            p.utilisation * 100.0
+        ));
+        if let Some(m) = &p.mmc {
+            ui.label(format!(
+                "M/M/{}: Erlang C P(wait) {:.3}, wait {} ms, sojourn {} ms (measured {} / {})",
+                m.servers,
+                m.p_wait,
+                fmt(m.wait_ms),
+                fmt(m.sojourn_ms),
+                p.wait_ms.map_or("-".to_owned(), fmt),
+                p.sojourn_ms.map_or("-".to_owned(), fmt)
+            ));
+        }
+        ui.label(format!(
+            "Little's law: L = {} in the component, λW = {} ({:+.1}%)",
+            fmt(p.little_l),
+            fmt(p.little_lambda_w),
+            p.little_error() * 100.0
+        ));
+    }
+    let store = run.charts();
+    let Some(cs) = store.components.get(i) else {
+        return;
+    };
+    let base_guard = runner.baseline.as_ref().map(Run::charts);
+    let base = base_guard.as_deref().and_then(|b| b.component(name));
+    let w = ui.available_width().max(200.0);
+    let col = color(i);
+    ui.add_space(4.0);
+    ui.label(RichText::new("Throughput and arrivals").strong());
+    time_plot("insp-thr", "events/s", w, true)
+        .height(120.0)
+        .show(ui, |p| {
+            if let Some(b) = base {
+                p.line(line(
+                    "done/s (baseline)".to_owned(),
+                    &b.throughput,
+                    col,
+                    true,
+                ));
+            }
+            p.line(line("done/s".to_owned(), &cs.throughput, col, false));
+            p.line(
+                Line::new("arrivals/s", &cs.arrivals[..])
+                    .color(Color32::GRAY)
+                    .width(1.0),
+            );
+        });
+    ui.label(RichText::new("Latency p50 / p95 / p99").strong());
+    time_plot("insp-lat", "ms", w, true)
+        .height(120.0)
+        .show(ui, |p| {
+            if let Some(b) = base {
+                p.line(line("p99 (baseline)".to_owned(), &b.p99, col, true));
+            }
+            p.line(line("p99".to_owned(), &cs.p99, col, false));
+            p.line(
+                Line::new("p95", &cs.p95[..])
+                    .color(col)
+                    .style(LineStyle::dashed_dense()),
+            );
+            p.line(
+                Line::new("p50", &cs.p50[..])
+                    .color(col)
+                    .style(LineStyle::dotted_dense()),
+            );
+        });
+    ui.label(RichText::new("Backlog and concurrency").strong());
+    time_plot("insp-depth", "events", w, true)
+        .height(120.0)
+        .show(ui, |p| {
+            if let Some(b) = base {
+                p.line(line("waiting (baseline)".to_owned(), &b.depth, col, true));
+            }
+            p.line(line("waiting".to_owned(), &cs.depth, col, false));
+            p.line(
+                Line::new("in service", &cs.in_flight[..])
+                    .color(utilisation_color(0.8))
+                    .width(1.2),
+            );
+        });
+    if !cs.cdf.is_empty() {
+        ui.label(RichText::new("Latency CDF at this component").strong());
+        cdf_plot("insp-cdf", w, true).height(120.0).show(ui, |p| {
+            if let Some(b) = base {
+                p.line(line("baseline".to_owned(), &b.cdf, col, true));
+            }
+            p.line(line("this run".to_owned(), &cs.cdf, col, false));
+        });
+    }
+}

@@ -1,0 +1,245 @@
+//! Live runs in the editor, driven like a user would (egui_kittest, headless): Run on
+//! an example until it finishes, and the results table holds the numbers `spillway run`
+//! prints for the same seed; pause, step and resume; edits refused during a run; the
+//! baseline comparison after a change.
+//!
+//! The engine runs on its own thread, so the tests step frames until the run reports
+//! back; the step counts are generous caps, never expectations about speed.
+
+use std::time::Duration as WallDuration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use spillway::gui::app::{BottomTab, LOCKED};
+use spillway::gui::commands::Command;
+use spillway::gui::run::Phase;
+use spillway::gui::{Action, AppOptions, SpillwayApp};
+use spillway::model::{ComponentKind, Duration};
+
+fn harness_on(example: &str) -> Harness<'static, SpillwayApp> {
+    let path = format!("{}/examples/{example}", env!("CARGO_MANIFEST_DIR"));
+    let app = SpillwayApp::new(AppOptions {
+        file: Some(path.into()),
+        config: None,
+        dialogs: false,
+    });
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut SpillwayApp| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+/// Step frames until `done` holds (at most about a minute of waiting).
+fn step_until(
+    h: &mut Harness<'static, SpillwayApp>,
+    what: &str,
+    done: impl Fn(&SpillwayApp) -> bool,
+) {
+    for _ in 0..6000 {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        std::thread::sleep(WallDuration::from_millis(10));
+    }
+    panic!(
+        "gave up waiting for: {what} (phase {:?})",
+        h.state().runner.phase
+    );
+}
+
+fn finished(app: &SpillwayApp) -> bool {
+    app.runner.phase == Phase::Finished && app.runner.results().is_some()
+}
+
+fn now_s(app: &SpillwayApp) -> f64 {
+    app.runner.snapshot().map_or(0.0, |s| s.now_s)
+}
+
+/// The CLI's component rows for a design, split into whitespace-separated words.
+fn cli_lines(args: &[&str]) -> Vec<Vec<String>> {
+    let out = assert_cmd::Command::cargo_bin("spillway")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn run_on_an_example_shows_the_numbers_of_the_cli() {
+    let mut h = harness_on("order-fanout.ron");
+    h.state_mut().runner.settings.seed = 11;
+    h.state_mut().runner.settings.duration = "20m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    h.step();
+    assert!(h.state().runner.phase.is_active() || finished(h.state()));
+    step_until(&mut h, "the run to finish", finished);
+
+    let cli = cli_lines(&[
+        "run",
+        "examples/order-fanout.ron",
+        "--seed",
+        "11",
+        "--duration",
+        "20m",
+        "-q",
+    ]);
+    let rows = h.state().runner.results().unwrap().rows.clone();
+    assert_eq!(rows.len(), 8);
+    for row in &rows {
+        let words: Vec<String> = row
+            .iter()
+            .flat_map(|c| c.split_whitespace().map(str::to_owned))
+            .collect();
+        assert!(
+            cli.contains(&words),
+            "the GUI row {words:?} is not a line of `spillway run`"
+        );
+    }
+    // the table on screen holds them
+    h.state_mut().bottom = BottomTab::Results;
+    h.run_steps(2);
+    let billing = rows.iter().find(|r| r[0] == "billing").unwrap();
+    assert!(
+        h.query_all_by_label(&billing[9]).count() >= 1,
+        "p99 {} not shown",
+        billing[9]
+    );
+    h.get_by_label("Copy as CSV");
+    // badges on every component, rates on every link
+    let live = h.state().canvas.live.clone().unwrap();
+    assert_eq!(live.badges.len(), 8);
+    assert!(live.badges["billing"].throughput > 0.0);
+    assert!(live.links.iter().filter(|l| l.2 > 0.0).count() >= 5);
+    // the insight names a component and the cost
+    let res = h.state().runner.results().unwrap().clone();
+    assert!(res.headline.contains("a month"), "{}", res.headline);
+    assert!(!res.findings.is_empty());
+    assert!(res.pools.iter().any(|p| p.name == "billing"));
+}
+
+#[test]
+fn pause_step_and_resume_end_with_the_uninterrupted_result() {
+    let mut h = harness_on("bench-pipeline.ron");
+    {
+        let app = h.state_mut();
+        app.runner.settings.duration = "20m".parse::<Duration>().unwrap();
+        app.runner.settings.speed = 60.0; // 60x real time: slow enough to pause
+    }
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the first figures", |a| now_s(a) > 0.0);
+    h.get_by_label("⏸ Pause").click();
+    h.step();
+    assert_eq!(h.state().runner.phase, Phase::Paused);
+    // let the worker see the pause, then check that time stands still
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(WallDuration::from_millis(10));
+    }
+    let t = now_s(h.state());
+    for _ in 0..20 {
+        h.step();
+        std::thread::sleep(WallDuration::from_millis(10));
+    }
+    assert_eq!(now_s(h.state()), t, "a paused run advanced");
+
+    // Step goes to the end of the current bucket (6 s here) and pauses again
+    let bucket = h.state().runner.snapshot().unwrap().report.bucket_s;
+    h.get_by_label("⏭ Step").click();
+    let next = ((t / bucket).floor() + 1.0) * bucket;
+    step_until(&mut h, "the step", |a| now_s(a) >= next - 1e-9);
+    assert!(
+        (now_s(h.state()) - next).abs() < 1e-9,
+        "stepped to {}",
+        now_s(h.state())
+    );
+    assert_eq!(h.state().runner.phase, Phase::Paused);
+
+    // editing is refused with a message while the run is going
+    let before = h.state().editor.doc.clone();
+    h.state_mut().selection.components = std::iter::once("B".to_owned()).collect();
+    h.state_mut().request(Action::Delete);
+    h.step();
+    assert_eq!(h.state().editor.doc, before);
+    assert_eq!(h.state().status, LOCKED);
+
+    h.get_by_label("▶ Resume").click();
+    h.state_mut().runner.set_speed(0.0);
+    step_until(&mut h, "the run to finish", finished);
+    let got = h.state().runner.results().unwrap().rows.clone();
+    let cli = cli_lines(&[
+        "run",
+        "examples/bench-pipeline.ron",
+        "--duration",
+        "20m",
+        "-q",
+    ]);
+    for row in &got {
+        let words: Vec<String> = row
+            .iter()
+            .flat_map(|c| c.split_whitespace().map(str::to_owned))
+            .collect();
+        assert!(
+            cli.contains(&words),
+            "{words:?} differs from `spillway run`"
+        );
+    }
+}
+
+#[test]
+fn a_second_run_is_compared_with_the_first_as_baseline() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.duration = "30m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the first run", finished);
+    let p99_before =
+        h.state().runner.results().unwrap().value["components"]["B"]["sojourn_ms"]["p99"]
+            .as_f64()
+            .unwrap();
+
+    // the user gives B a second server (one command, as the inspector would) and reruns
+    let mut b = h.state().editor.doc.component("B").unwrap().clone();
+    if let ComponentKind::Station(s) = &mut b.kind {
+        s.servers = 2;
+    }
+    h.state_mut()
+        .apply(&Command::SetComponent("B".to_owned(), b));
+    h.run_steps(2);
+    h.get_by_label("⟲ Restart").click();
+    step_until(&mut h, "the second run", finished);
+    assert!(h.state().runner.baseline.is_some());
+    let p99_after =
+        h.state().runner.results().unwrap().value["components"]["B"]["sojourn_ms"]["p99"]
+            .as_f64()
+            .unwrap();
+    assert!(p99_after < p99_before / 2.0, "{p99_before} -> {p99_after}");
+
+    h.state_mut().bottom = BottomTab::Compare;
+    h.run_steps(3);
+    h.get_by_label("Forget the baseline");
+    // B's p99 row shows a fall of more than half
+    let falls: Vec<String> = h
+        .query_all_by_label_contains("%")
+        .filter_map(|n| n.value().or_else(|| n.accesskit_node().label()))
+        .filter(|l| l.starts_with('-'))
+        .collect();
+    assert!(
+        falls.iter().any(|l| l
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .is_ok_and(|x| x < -50.0)),
+        "{falls:?}"
+    );
+}
