@@ -22,6 +22,7 @@ mod gui;
 mod gui_canvas;
 #[cfg(feature = "gui")]
 mod gui_export;
+#[cfg(feature = "gui")]
 mod gui_run;
 mod layering;
 mod live;
