@@ -86,7 +86,7 @@ fn assert_lines_of_the_cli(rows: &[Vec<String>], cli: &[Vec<String>]) {
             .flat_map(|c| c.split_whitespace().map(str::to_owned))
             .collect();
         assert!(
-            cli.iter().any(|l| *l == words),
+            cli.contains(&words),
             "the editor's row {words:?} is not a line of `spillway run`"
         );
     }
