@@ -834,11 +834,14 @@ impl SpillwayApp {
                     self.commands.extend(cmds);
                 });
             });
-        // the overlay is rebuilt only when a new snapshot arrives
+        // the overlay is rebuilt only when a new snapshot arrives; the dots move only
+        // while the engine runs (they would otherwise repaint a finished, stopped or
+        // paused run 30 times a second for nothing)
+        let dots = self.dots && self.runner.phase == run::Phase::Running;
         let key = self
             .runner
             .snapshot()
-            .map(|s| (std::sync::Arc::as_ptr(s) as usize, self.dots));
+            .map(|s| (std::sync::Arc::as_ptr(s) as usize, dots));
         if key != self.overlay_of {
             self.overlay_of = key;
             self.canvas.live = self.runner.snapshot().map(|s| {
@@ -848,10 +851,11 @@ impl SpillwayApp {
                         .current
                         .as_ref()
                         .map_or(&self.editor.doc, |r| &r.doc),
-                    self.dots,
+                    dots,
                 )
             });
         }
+        self.canvas.running = self.runner.phase.is_active();
         egui::CentralPanel::default().show(ui, |ui| {
             let cmds = self.canvas.ui(
                 ui,
