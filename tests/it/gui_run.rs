@@ -118,6 +118,14 @@ fn run_on_an_example_shows_the_numbers_of_the_cli() {
         billing[9]
     );
     h.get_by_label("Copy as CSV");
+    // the charts picked the components that carry the load, not the dead-letter queues
+    // (whose backlog only grows)
+    let picked = &h.state().charts.picked;
+    assert!(
+        picked.contains("fulfilment-q") && picked.contains("warehouse"),
+        "{picked:?}"
+    );
+    assert!(!picked.iter().any(|p| p.ends_with("-dlq")), "{picked:?}");
     // badges on every component, rates on every link
     let live = h.state().canvas.live.clone().unwrap();
     assert_eq!(live.badges.len(), 8);
