@@ -98,6 +98,11 @@ fn summary(label: &str, frames: &[FrameTime]) {
 }
 
 fn main() {
+    // as the editor does when it starts (`spillway::gui::run`); set
+    // SPILLWAY_BENCH_TRIM=1 to measure with the allocator's defaults instead
+    if std::env::var_os("SPILLWAY_BENCH_TRIM").is_none() {
+        spillway::gui::app::keep_freed_memory();
+    }
     let dir = std::env::temp_dir().join(format!("spillway-live-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let path = dir.join("bench-200.ron");
