@@ -848,11 +848,14 @@ impl SpillwayApp {
                     self.commands.extend(cmds);
                 });
             });
-        // the overlay is rebuilt only when a new snapshot arrives
+        // the overlay is rebuilt only when a new snapshot arrives; the dots move only
+        // while the engine runs (they would otherwise repaint a finished, stopped or
+        // paused run 30 times a second for nothing)
+        let dots = self.dots && self.runner.phase == run::Phase::Running;
         let key = self
             .runner
             .snapshot()
-            .map(|s| (std::sync::Arc::as_ptr(s) as usize, self.dots));
+            .map(|s| (std::sync::Arc::as_ptr(s) as usize, dots));
         if key != self.overlay_of {
             self.overlay_of = key;
             self.canvas.live = self.runner.snapshot().map(|s| {
@@ -862,10 +865,11 @@ impl SpillwayApp {
                         .current
                         .as_ref()
                         .map_or(&self.editor.doc, |r| &r.doc),
-                    self.dots,
+                    dots,
                 )
             });
         }
+        self.canvas.running = self.runner.phase.is_active();
         egui::CentralPanel::default().show(ui, |ui| {
             let cmds = self.canvas.ui(
                 ui,
@@ -1384,11 +1388,29 @@ fn auto_layout(doc: &Document) -> BTreeMap<String, [f32; 2]> {
     crate::gui::layout::auto_layout(doc)
 }
 
+/// Keep the memory that frames free for the next frames, instead of giving it back to
+/// the system at the end of each: call once, first thing.
+///
+/// Every frame the tessellator builds meshes of a few megabytes and frees them. With
+/// glibc's default thresholds those pages went back to the system at the end of the
+/// frame and were faulted in (and zeroed) again in the next: about half of a frame's
+/// CPU time with a 200-component design during a run (`examples/live_bench.rs`).
+/// glibc raises its mmap threshold to the size of the largest block it has freed from
+/// mmap (up to 32 MiB) and its trim threshold to twice that, so allocating and
+/// freeing one 31 MiB block, never touched, has the effect of `mallopt` without unsafe
+/// code: up to about 62 MiB of freed memory stays in the process. With other
+/// allocators it is a harmless allocation.
+pub fn keep_freed_memory() {
+    let block: Vec<u8> = Vec::with_capacity(31 << 20);
+    drop(std::hint::black_box(block));
+}
+
 /// Open the editor window and block until it is closed.
 ///
 /// # Errors
 /// When no window can be created (no display, no graphics driver).
 pub fn run(file: Option<PathBuf>) -> Result<(), String> {
+    keep_freed_memory();
     let app = SpillwayApp::new(AppOptions {
         file,
         config: ConfigDir::user(),

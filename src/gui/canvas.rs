@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use egui::text::{LayoutJob, TextWrapping};
 use egui::{
-    Align2, Color32, CursorIcon, FontId, Key, Modifiers, Pos2, Rect, Shape, Stroke, StrokeKind, Ui,
-    Vec2, pos2, vec2,
+    Align2, Color32, CursorIcon, FontId, Id, Key, Modifiers, Pos2, Rect, Shape, Stroke, StrokeKind,
+    Ui, Vec2, pos2, vec2,
 };
 use egui_graphs::{
     DisplayEdge, DisplayNode, DrawContext, EdgeProps, Graph, GraphView, Layout, LayoutState,
@@ -63,6 +63,22 @@ const HANDLE_R: f32 = 6.0;
 const HANDLE_GRAB: f32 = 11.0;
 /// Seconds a refusal stays on the canvas.
 const FLASH_S: f64 = 6.0;
+/// Zoom to fit keeps this much (points) free at the bottom for the hint line.
+const FIT_HINT_ROOM: f32 = 24.0;
+/// And this much more under the lowest nodes for the badges of a run (two lines of
+/// text and a bar, which do not scale with the zoom).
+const FIT_BADGE_ROOM: f32 = 40.0;
+/// A badge is at most this many node widths wide (the examples' columns are 220 units
+/// apart, nodes 186 wide), so neighbours' badges do not run into each other...
+const BADGE_MAX_W: f32 = 1.12;
+/// ... but at least this wide (points), to stay useful when zoomed far out.
+const BADGE_MIN_W: f32 = 110.0;
+/// A link's own label (filter, dead-letter) is drawn at this size times the zoom...
+const EDGE_LABEL_SIZE: f32 = 11.0;
+/// ... from this zoom on.
+const EDGE_LABEL_MIN_ZOOM: f32 = 0.45;
+/// Temporary memory: whether the live overlay draws the links' labels this frame.
+const LIVE_LABELS_ID: &str = "spillway-canvas-live-labels";
 
 /// What a node shows, computed once per rebuild.
 #[derive(Debug)]
@@ -229,6 +245,9 @@ pub struct LiveOverlay {
 pub struct Canvas {
     /// Live figures of a run, drawn over the graph (none: the plain editor).
     pub live: Option<LiveOverlay>,
+    /// A run is going or paused: the design is locked (moving is still allowed), and
+    /// zoom to fit leaves room for the badges under the nodes.
+    pub running: bool,
     /// A message for the status line (e.g. why a wiring was refused).
     pub status: Option<String>,
     /// Snap moved and dropped components to a 20-unit grid.
@@ -256,6 +275,7 @@ impl Default for Canvas {
     fn default() -> Self {
         Canvas {
             live: None,
+            running: false,
             status: None,
             snap: false,
             fit_requested: true,
@@ -407,6 +427,10 @@ impl Canvas {
         // 4. draw
         self.paint_grid(ui, rect, xform(rect, &meta));
         self.reflect_selection(selection);
+        // during a run the overlay draws the links' labels, beside their rates
+        let live = self.live.is_some();
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(Id::new(LIVE_LABELS_ID), live));
         let response = View::new()
             .with_id(id.clone())
             .with_interactions(
@@ -816,7 +840,9 @@ impl Canvas {
         }
     }
 
-    /// Pan and zoom that show every node in a canvas of `size`.
+    /// Pan and zoom that show every node in a canvas of `size`, clear of the hint line
+    /// at the bottom and, during or after a run, with room for the badges under the
+    /// lowest nodes (their text does not scale with the zoom).
     fn fit(&self, size: Vec2) -> (Vec2, f32) {
         let mut b = Rect::NOTHING;
         for &idx in self.nodes.values() {
@@ -827,11 +853,20 @@ impl Canvas {
         if !b.is_positive() {
             return (size / 2.0, 1.0);
         }
-        let b = b.expand(40.0);
-        let zoom = (size.x / b.width())
-            .min(size.y / b.height())
+        let b = b.expand(24.0);
+        // screen margins, points: sides, top, bottom (hint line, badges)
+        let badges = if self.live.is_some() || self.running {
+            FIT_BADGE_ROOM
+        } else {
+            0.0
+        };
+        let (side, top, bottom) = (12.0, 8.0, FIT_HINT_ROOM + badges);
+        let room = vec2(size.x - 2.0 * side, size.y - top - bottom).max(size * 0.5);
+        let zoom = (room.x / b.width())
+            .min(room.y / b.height())
             .clamp(ZOOM_RANGE.0, 1.25);
-        (size / 2.0 - b.center().to_vec2() * zoom, zoom)
+        let middle = vec2(size.x / 2.0, top + room.y / 2.0);
+        (middle - b.center().to_vec2() * zoom, zoom)
     }
 
     fn paint_grid(&self, ui: &Ui, rect: Rect, x: Xform) {
@@ -867,7 +902,11 @@ impl Canvas {
         lines(GRID * 5.0, major);
     }
 
-    /// Rates along the links (with moving dots) and a badge under every node.
+    /// Rates along the links (with moving dots) and a badge under every node. The
+    /// badges are laid out first, so that each link's label (its own, such as a filter
+    /// or "dead-letter", with the rate beside it) can slide along the link to a place
+    /// clear of the badges and nodes; the badges are drawn last.
+    #[allow(clippy::too_many_lines)]
     fn live_ui(&self, ui: &Ui, rect: Rect, x: Xform, time: f64) {
         let Some(live) = &self.live else {
             return;
@@ -878,8 +917,76 @@ impl Canvas {
         let font = FontId::proportional((11.5 * z).clamp(9.5, 13.0));
         let text_col = vis.strong_text_color();
         let bg = vis.extreme_bg_color.gamma_multiply(0.92);
-        // links: the rate at the middle, dots flowing at a fixed speed, spaced by rate
-        for (from, to, rate) in &live.links {
+        let warn = Color32::from_rgb(235, 80, 70);
+
+        // badges under the nodes: laid out now, drawn at the end
+        let mut badges = Vec::new();
+        for (id, b) in &live.badges {
+            let Some(c) = self.location(id) else {
+                continue;
+            };
+            let nr = screen_rect(x, c);
+            if !rect.intersects(nr.expand(40.0)) {
+                continue;
+            }
+            // most important first; what does not fit beside the neighbours is left out
+            // (the inspector has every figure)
+            let mut parts1 = vec![format!("{}/s", super::run::si(b.throughput))];
+            if b.capacity > 0 {
+                parts1.push(format!("{:.0}/{} busy", b.in_flight, b.capacity));
+            } else if b.oldest_age_s.is_some() && b.in_flight >= 0.5 {
+                // a queue: messages received by consumers and not yet deleted
+                parts1.push(format!("{} in flight", super::run::si(b.in_flight)));
+            }
+            if let Some(d) = b.depth.filter(|d| *d >= 0.05) {
+                parts1.push(format!("{} waiting", super::run::si(d)));
+            }
+            if let Some(a) = b.oldest_age_s.filter(|a| *a >= 0.05) {
+                parts1.push(format!("oldest {}", age(a)));
+            }
+            let mut parts2 = Vec::new();
+            if b.errors > 0 {
+                parts2.push(format!("{} errors", super::run::si(b.errors as f64)));
+            }
+            if b.dead_letters > 0 {
+                parts2.push(format!("{} to DLQ", super::run::si(b.dead_letters as f64)));
+            }
+            if let Some(h) = b.dlq_held.filter(|h| *h > 0) {
+                parts2.push(format!("{} dead letters", super::run::si(h as f64)));
+            }
+            let max_w = (nr.width() * BADGE_MAX_W).max(BADGE_MIN_W);
+            let g1 = painter.layout_no_wrap(
+                fitted(&painter, &parts1, &font, text_col, max_w),
+                font.clone(),
+                text_col,
+            );
+            let g2 = (!parts2.is_empty()).then(|| {
+                let text = fitted(&painter, &parts2, &font, warn, max_w);
+                painter.layout_no_wrap(text, font.clone(), warn)
+            });
+            let w = g1.size().x.max(g2.as_ref().map_or(0.0, |g| g.size().x));
+            let h = g1.size().y + g2.as_ref().map_or(0.0, |g| g.size().y);
+            let bar_h = if b.utilisation.is_some() { 4.0 } else { 0.0 };
+            let top = nr.center_bottom() + vec2(0.0, 3.0 * z.max(0.5));
+            let br = Rect::from_min_size(
+                pos2(top.x - w / 2.0 - 4.0, top.y),
+                vec2(w + 8.0, h + bar_h + 4.0),
+            );
+            badges.push((br, bar_h, b.utilisation, g1, g2));
+        }
+
+        // links: dots flowing at a fixed speed, spaced by rate, and the label
+        let obstacles: Vec<Rect> = badges
+            .iter()
+            .map(|b| b.0)
+            .chain(
+                self.nodes
+                    .keys()
+                    .filter_map(|id| Some(screen_rect(x, self.location(id)?))),
+            )
+            .filter(|r| rect.intersects(*r))
+            .collect();
+        for (i, (from, to, rate)) in live.links.iter().enumerate() {
             let (Some(a), Some(b)) = (self.location(from), self.location(to)) else {
                 continue;
             };
@@ -902,61 +1009,70 @@ impl Canvas {
                     t += spacing;
                 }
             }
-            let label = format!("{}/s", super::run::si(*rate));
-            let mid = p0 + d * 0.5;
-            let g = painter.layout_no_wrap(label, font.clone(), text_col);
-            let r = Rect::from_center_size(mid, g.size()).expand(2.0);
+            let rate_text = format!("{}/s", super::run::si(*rate));
+            // the link's own label (drawn here, not by the link, during a run)
+            let own = self
+                .edges
+                .get(&i)
+                .and_then(|&e| self.graph.edge(e))
+                .and_then(|e| e.payload().label.clone())
+                .filter(|_| z >= EDGE_LABEL_MIN_ZOOM);
+            let g = match own {
+                Some(own) => {
+                    let f = FontId::proportional(font.size.max(EDGE_LABEL_SIZE * z));
+                    let mut job = LayoutJob::default();
+                    job.append(
+                        &format!("{own}  "),
+                        0.0,
+                        egui::TextFormat::simple(f.clone(), vis.text_color()),
+                    );
+                    job.append(&rate_text, 0.0, egui::TextFormat::simple(f, text_col));
+                    painter.layout_job(job)
+                }
+                None => painter.layout_no_wrap(rate_text, font.clone(), text_col),
+            };
+            // the middle of the link, else the nearest place along it that is clear
+            let size = g.size() + vec2(4.0, 4.0);
+            let at = |t: f32| Rect::from_center_size(p0 + d * t, size);
+            let span = Rect::from_two_pos(p0, p1).expand2(size / 2.0);
+            let near: Vec<Rect> = obstacles
+                .iter()
+                .copied()
+                .filter(|o| o.intersects(span))
+                .collect();
+            // the area of the label covered by badges and nodes; the first candidate
+            // (nearest the middle) with the least wins
+            let covered = |r: Rect| -> f32 {
+                near.iter()
+                    .map(|o| o.intersect(r))
+                    .filter(|c| c.is_positive())
+                    .map(|c| c.area())
+                    .sum()
+            };
+            let mut r = at(0.5);
+            let mut least = covered(r);
+            for t in [0.4, 0.6, 0.3, 0.7, 0.2, 0.8] {
+                if least <= 0.0 {
+                    break;
+                }
+                let c = at(t);
+                let a = covered(c);
+                if a < least {
+                    (r, least) = (c, a);
+                }
+            }
             painter.rect_filled(r, 3.0, bg);
             painter.galley(r.min + vec2(2.0, 2.0), g, text_col);
         }
-        // badges under the nodes
-        for (id, b) in &live.badges {
-            let Some(c) = self.location(id) else {
-                continue;
-            };
-            let nr = screen_rect(x, c);
-            if !rect.intersects(nr.expand(40.0)) {
-                continue;
-            }
-            let mut line1 = format!("{}/s", super::run::si(b.throughput));
-            if b.capacity > 0 {
-                line1.push_str(&format!(" · {:.0}/{} busy", b.in_flight, b.capacity));
-            }
-            if let Some(d) = b.depth.filter(|d| *d >= 0.05) {
-                line1.push_str(&format!(" · {} waiting", super::run::si(d)));
-            }
-            if let Some(a) = b.oldest_age_s.filter(|a| *a >= 0.05) {
-                line1.push_str(&format!(" · oldest {a:.1} s"));
-            }
-            let mut line2 = Vec::new();
-            if b.errors > 0 {
-                line2.push(format!("{} errors", super::run::si(b.errors as f64)));
-            }
-            if b.dead_letters > 0 {
-                line2.push(format!("{} to DLQ", super::run::si(b.dead_letters as f64)));
-            }
-            if let Some(h) = b.dlq_held.filter(|h| *h > 0) {
-                line2.push(format!("{} dead letters", super::run::si(h as f64)));
-            }
-            let g1 = painter.layout_no_wrap(line1, font.clone(), text_col);
-            let warn = Color32::from_rgb(235, 80, 70);
-            let g2 = (!line2.is_empty())
-                .then(|| painter.layout_no_wrap(line2.join(" · "), font.clone(), warn));
-            let w = g1.size().x.max(g2.as_ref().map_or(0.0, |g| g.size().x));
-            let h = g1.size().y + g2.as_ref().map_or(0.0, |g| g.size().y);
-            let bar_h = if b.utilisation.is_some() { 4.0 } else { 0.0 };
-            let top = nr.center_bottom() + vec2(0.0, 3.0 * z.max(0.5));
-            let br = Rect::from_min_size(
-                pos2(top.x - w / 2.0 - 4.0, top.y),
-                vec2(w + 8.0, h + bar_h + 4.0),
-            );
-            let border = b.utilisation.map_or(
+
+        for (br, bar_h, utilisation, g1, g2) in badges {
+            let border = utilisation.map_or(
                 vis.widgets.noninteractive.bg_stroke.color,
                 super::run::utilisation_color,
             );
             painter.rect_filled(br, 4.0, bg);
             painter.rect_stroke(br, 4.0, Stroke::new(1.2, border), StrokeKind::Inside);
-            if let Some(u) = b.utilisation {
+            if let Some(u) = utilisation {
                 // a bar along the top, filled to the utilisation, in its colour
                 let full = Rect::from_min_size(
                     br.min + vec2(3.0, 2.0),
@@ -969,12 +1085,11 @@ impl Canvas {
                 );
                 painter.rect_filled(filled, 1.0, super::run::utilisation_color(u));
             }
-            let mut at = br.min + vec2(4.0, 2.0 + bar_h);
+            let y = br.min.y + 2.0 + bar_h;
             let g1h = g1.size().y;
-            painter.galley(pos2(br.center().x - g1.size().x / 2.0, at.y), g1, text_col);
-            at.y += g1h;
+            painter.galley(pos2(br.center().x - g1.size().x / 2.0, y), g1, text_col);
             if let Some(g2) = g2 {
-                painter.galley(pos2(br.center().x - g2.size().x / 2.0, at.y), g2, warn);
+                painter.galley(pos2(br.center().x - g2.size().x / 2.0, y + g1h), g2, warn);
             }
         }
         if live.dots {
@@ -1014,9 +1129,14 @@ impl Canvas {
                 StrokeKind::Inside,
             );
         }
-        let mut hint = "Drag: move · drag from a node's right-edge dot or Alt+drag: connect · Shift+drag: box select · \
-                        drag empty space or scroll: pan · Ctrl+scroll: zoom"
-            .to_owned();
+        let mut hint = if self.running {
+            "Running: the design is locked · drag: move · drag empty space or scroll: pan · \
+             Ctrl+scroll: zoom · F: fit"
+        } else {
+            "Drag: move · drag from a node's right-edge dot or Alt+drag: connect · Shift+drag: box select · \
+             drag empty space or scroll: pan · Ctrl+scroll: zoom"
+        }
+        .to_owned();
         match &self.gesture {
             Gesture::Wire { from } => {
                 hint = "Release over a component to connect · hold Shift for a dead-letter \
@@ -1104,6 +1224,48 @@ impl Canvas {
                 self.flash = None;
             }
         }
+    }
+}
+
+/// `parts` joined by " · ", as many as fit in `max_w` points with the badge's padding
+/// (the first always, and none after the first that does not fit, so the most
+/// important figures are the ones shown).
+fn fitted(
+    painter: &egui::Painter,
+    parts: &[String],
+    font: &FontId,
+    color: Color32,
+    max_w: f32,
+) -> String {
+    let mut out = String::new();
+    for p in parts {
+        if out.is_empty() {
+            out.clone_from(p);
+            continue;
+        }
+        let candidate = format!("{out} · {p}");
+        let w = painter
+            .layout_no_wrap(candidate.clone(), font.clone(), color)
+            .size()
+            .x;
+        if w + 8.0 > max_w {
+            break;
+        }
+        out = candidate;
+    }
+    out
+}
+
+/// The age of a message for a badge: seconds, then minutes, then hours.
+fn age(s: f64) -> String {
+    if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 60.0 {
+        format!("{s:.0} s")
+    } else if s < 3600.0 {
+        format!("{:.0} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
     }
 }
 
@@ -1507,12 +1669,17 @@ impl DisplayEdge<NodeData, EdgeData, Directed, DefaultIx, NodeShape> for EdgeSha
         }
         let width = if self.selected { 2.4 } else { 1.6 } * z;
         line_shapes(&mut out, s0, s1, color, width, pattern, z);
+        let overlay_draws_label = ctx
+            .ctx
+            .data(|d| d.get_temp::<bool>(Id::new(LIVE_LABELS_ID)))
+            .unwrap_or(false);
         if let Some(label) = &self.data.label
-            && z >= 0.45
+            && z >= EDGE_LABEL_MIN_ZOOM
+            && !overlay_draws_label
         {
             let g = ctx.painter.layout_no_wrap(
                 label.to_string(),
-                FontId::proportional(11.0 * z),
+                FontId::proportional(EDGE_LABEL_SIZE * z),
                 vis.text_color(),
             );
             let mid = s0 + (s1 - s0) * 0.5;
@@ -1624,6 +1791,14 @@ mod tests {
         let e = try_connect(&doc, "a", "end", LinkKind::DeadLetter).unwrap_err();
         assert!(e.contains("must end at a DeadLetterQueue"), "{e}");
         assert!(try_connect(&doc, "a", "end", LinkKind::OnFailure).is_ok());
+    }
+
+    #[test]
+    fn badge_ages_read_as_seconds_minutes_or_hours() {
+        assert_eq!(age(3.24), "3.2 s");
+        assert_eq!(age(57.2), "57 s");
+        assert_eq!(age(1571.9), "26 min");
+        assert_eq!(age(5400.0), "1.5 h");
     }
 
     #[test]

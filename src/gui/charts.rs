@@ -11,7 +11,10 @@
 use std::collections::BTreeSet;
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotUi};
+use egui_plot::{
+    Corner, GridInput, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotUi,
+    uniform_grid_spacer,
+};
 
 use super::commands::Selection;
 use super::run::{ChartStore, ComponentSeries, Run, Runner, utilisation_color};
@@ -52,6 +55,58 @@ pub struct ChartsPanel {
     picked_for: Option<(String, usize)>,
 }
 
+/// Steps of a time axis, seconds: what a clock's ticks fall on.
+const TIME_STEPS: [f64; 17] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+    10800.0, 21600.0, 43200.0,
+];
+
+/// The smallest step of `TIME_STEPS` (then whole days) at least `min` and a multiple of
+/// `of`.
+fn time_step(min: f64, of: f64) -> f64 {
+    TIME_STEPS
+        .iter()
+        .copied()
+        .find(|&s| s >= min && (s / of - (s / of).round()).abs() < 1e-9)
+        .unwrap_or_else(|| (min / 86400.0).ceil().max(1.0) * 86400.0)
+}
+
+/// Grid steps of a time axis (fine, medium, coarse) on round clock values (10 s, 1 min,
+/// 5 min, 30 min, 1 h, ...) rather than powers of ten of seconds.
+#[must_use]
+pub fn time_grid_steps(input: &GridInput) -> [f64; 3] {
+    let fine = time_step(input.base_step_size.max(1e-3), 1.0);
+    let medium = time_step(fine * 4.0, fine);
+    let coarse = time_step(medium * 4.0, medium);
+    [fine, medium, coarse]
+}
+
+/// Grid steps of a value axis (fine, medium, coarse) on 1, 2 and 5 times a power of
+/// ten, so a short chart still gets a few labelled lines (egui_plot's default steps
+/// by powers of ten only, which can leave a 100-point-high chart with just its 0).
+#[must_use]
+pub fn value_grid_steps(input: &GridInput) -> [f64; 3] {
+    // the smallest 1, 2 or 5 times a power of ten at least `min` (and a multiple of `of`)
+    let nice = |min: f64, of: Option<f64>| {
+        let min = min.max(1e-12);
+        let mut e = min.log10().floor() as i32 - 1;
+        loop {
+            for m in [1.0, 2.0, 5.0] {
+                let s = m * 10f64.powi(e);
+                let multiple = of.is_none_or(|of| ((s / of).round() - s / of).abs() < 1e-6);
+                if s >= min * (1.0 - 1e-9) && multiple {
+                    return s;
+                }
+            }
+            e += 1;
+        }
+    };
+    let fine = nice(input.base_step_size, None);
+    let medium = nice(fine * 2.0, Some(fine));
+    let coarse = nice(medium * 2.0, Some(medium));
+    [fine, medium, coarse]
+}
+
 /// A plot over simulated time, x axis as a clock, linked with the other time plots.
 fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a> {
     let p = Plot::new(id);
@@ -69,6 +124,8 @@ fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a
         .height(CHART_H)
         .link_axis("live-time", [true, false])
         .link_cursor("live-time", [true, false])
+        .x_grid_spacer(uniform_grid_spacer(|i| time_grid_steps(&i)))
+        .y_grid_spacer(uniform_grid_spacer(|i| value_grid_steps(&i)))
         .x_axis_formatter(|m, _| clock(m.value))
         .y_axis_label(y_unit)
         .include_y(0.0)
@@ -176,7 +233,21 @@ impl ChartsPanel {
             return;
         }
         self.picked_for = Some(key);
-        let mut by_load: Vec<(&String, f64)> = snap
+        // dead-letter queues come last: nobody reads them, so their backlog grows, but
+        // the load is elsewhere
+        let dead_ends: BTreeSet<&str> = run
+            .doc
+            .components
+            .iter()
+            .filter(|c| {
+                run.doc
+                    .connections
+                    .iter()
+                    .any(|k| k.to == c.id && k.kind != crate::model::LinkKind::Delivery)
+            })
+            .map(|c| c.display_name())
+            .collect();
+        let mut by_load: Vec<(&String, bool, f64)> = snap
             .report
             .components
             .iter()
@@ -185,12 +256,13 @@ impl ChartsPanel {
                 let depth = c.queue_depth.mean;
                 (
                     n,
+                    c.kind != "DeadLetterQueue" && !dead_ends.contains(n.as_str()),
                     c.utilisation.unwrap_or(0.0) * 100.0 + depth + c.throughput_per_s.min(1.0),
                 )
             })
             .collect();
-        by_load.sort_by(|a, b| b.1.total_cmp(&a.1));
-        self.picked = by_load.iter().take(5).map(|(n, _)| (*n).clone()).collect();
+        by_load.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)));
+        self.picked = by_load.iter().take(5).map(|(n, ..)| (*n).clone()).collect();
     }
 
     /// The panel: component list on the left, charts on the right.
@@ -255,9 +327,16 @@ impl ChartsPanel {
     ) {
         let spacing = ui.spacing().item_spacing.x;
         let w = ((ui.available_width() - 2.0 * spacing - 8.0) / 3.0).max(180.0);
-        let title = |ui: &mut Ui, t: &str| {
-            ui.label(RichText::new(t).strong());
+        // one line each, as wide as the chart, so the charts of a row line up; the
+        // full title (or more) on hover
+        let titled = |ui: &mut Ui, t: &str, hover: &str| {
+            ui.scope(|ui| {
+                ui.set_max_width(w);
+                ui.add(egui::Label::new(RichText::new(t).strong()).truncate())
+                    .on_hover_text(hover);
+            });
         };
+        let title = |ui: &mut Ui, t: &str| titled(ui, t, t);
         if shown.is_empty() {
             ui.label(
                 RichText::new("Pick components on the left (or select them on the canvas).").weak(),
@@ -289,7 +368,11 @@ impl ChartsPanel {
                 ui.vertical(|ui| {
                     title(
                         ui,
-                        "Latency at the component: p99 solid, p95 dashed, p50 dotted",
+                        if shown.len() > 2 {
+                            "Latency at the component: p99 (ms)"
+                        } else {
+                            "Latency: p99 solid, p95 dashed, p50 dotted"
+                        },
                     );
                     time_plot("lat", "ms", w, self.legends).show(ui, |p| {
                         for &(i, name) in shown {
@@ -323,7 +406,12 @@ impl ChartsPanel {
                     });
                 });
                 ui.vertical(|ui| {
-                    title(ui, "Errors, retries, refusals, dead letters");
+                    titled(
+                        ui,
+                        "Errors, retries, refusals, dead letters",
+                        "Per second: errors solid, retries dashed, refused dotted, \
+                         dead letters loosely dashed; only what happened is drawn",
+                    );
                     time_plot("err", "per s", w, self.legends).show(ui, |p| {
                         for &(i, name) in shown {
                             let Some(cs) = store.components.get(i) else {
@@ -494,9 +582,10 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
                 ui.end_row();
             };
             row("arrivals", c.arrivals.to_string());
-            row("completions / s", fmt(r.throughput_per_s));
+            // means since the warm-up (the badge shows the last bucket)
+            row("completions / s (mean)", fmt(r.throughput_per_s));
             if let Some(u) = r.utilisation {
-                row("utilisation", format!("{:.1}% of {cap}", u * 100.0));
+                row("utilisation (mean)", format!("{:.1}% of {cap}", u * 100.0));
             }
             row(
                 "queue depth (mean / max)",
@@ -506,26 +595,6 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
                 "in service (mean / max)",
                 format!("{} / {}", fmt(r.in_flight.mean), r.in_flight.max),
             );
-            for (label, s) in [
-                ("wait ms", &r.wait_ms),
-                ("service ms", &r.service_ms),
-                ("sojourn ms", &r.sojourn_ms),
-                ("residence ms", &r.residence_ms),
-            ] {
-                if let Some(s) = s {
-                    row(
-                        label,
-                        format!(
-                            "mean {} · p50 {} · p99 {} · p99.9 {} · max {}",
-                            fmt(s.mean),
-                            fmt(s.p50),
-                            fmt(s.p99),
-                            fmt(s.p999),
-                            fmt(s.max)
-                        ),
-                    );
-                }
-            }
             row("retries", c.retries.to_string());
             row(
                 "failed attempts (timeouts)",
@@ -539,14 +608,14 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             row("dead-lettered", c.dead_lettered.to_string());
             row("filtered", c.filtered.to_string());
             for (k, v) in &r.extra {
-                row(k, fmt(*v));
+                row(&k.replace('_', " "), fmt(*v));
             }
             if let Some(cc) = snap.cost.components.get(name) {
+                row("cost so far", usd(cc.usd));
                 row(
-                    "cost",
+                    "cost a month",
                     format!(
-                        "{} so far · {} a month · {:.1}% from retries",
-                        usd(cc.usd),
+                        "{} ({:.1}% from retries)",
                         usd(cc.per_month_usd),
                         if cc.usd > 0.0 {
                             cc.retry_usd / cc.usd * 100.0
@@ -557,6 +626,36 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
                 );
             }
         });
+    // latencies as a small table, narrow enough for the inspector
+    let latencies: Vec<(&str, &crate::sim::LatencySummary)> = [
+        ("wait", &r.wait_ms),
+        ("service", &r.service_ms),
+        ("sojourn", &r.sojourn_ms),
+        ("residence", &r.residence_ms),
+    ]
+    .into_iter()
+    .filter_map(|(label, s)| Some((label, s.as_ref()?)))
+    .collect();
+    if !latencies.is_empty() {
+        ui.add_space(4.0);
+        egui::Grid::new("live-latency")
+            .num_columns(6)
+            .striped(true)
+            .show(ui, |ui| {
+                ui.label(RichText::new("ms").weak());
+                for h in ["mean", "p50", "p99", "p99.9", "max"] {
+                    ui.label(RichText::new(h).weak());
+                }
+                ui.end_row();
+                for (label, s) in latencies {
+                    ui.label(label);
+                    for v in [s.mean, s.p50, s.p99, s.p999, s.max] {
+                        ui.label(fmt(v));
+                    }
+                    ui.end_row();
+                }
+            });
+    }
     if let Some(res) = &run.results
         && let Some(p) = res.pools.iter().find(|p| &p.name == name)
     {
@@ -658,5 +757,58 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             }
             p.line(line("this run".to_owned(), &cs.cdf, col, false));
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(base: f64) -> [f64; 3] {
+        time_grid_steps(&GridInput {
+            bounds: (0.0, 7200.0),
+            base_step_size: base,
+        })
+    }
+
+    #[test]
+    fn value_axes_step_on_one_two_five() {
+        let v = |base: f64| {
+            value_grid_steps(&GridInput {
+                bounds: (0.0, 100.0),
+                base_step_size: base,
+            })
+        };
+        let close = |got: [f64; 3], want: [f64; 3]| {
+            assert!(
+                got.iter().zip(want).all(|(g, w)| (g - w).abs() <= 1e-9 * w),
+                "{got:?} != {want:?}"
+            );
+        };
+        close(v(3.5), [5.0, 10.0, 20.0]);
+        close(v(1.5), [2.0, 10.0, 20.0]);
+        close(v(0.3), [0.5, 1.0, 2.0]);
+        close(v(120.0), [200.0, 1000.0, 2000.0]);
+        for base in [0.004, 0.7, 3.0, 45.0, 999.0] {
+            let [f, m, c] = v(base);
+            assert!(f >= base && m > f && c > m, "{base}: {f} {m} {c}");
+            assert!(((m / f).round() - m / f).abs() < 1e-9, "{base}");
+            assert!(((c / m).round() - c / m).abs() < 1e-9, "{base}");
+        }
+    }
+
+    #[test]
+    fn time_axes_step_on_round_clock_values() {
+        assert_eq!(steps(100.0), [120.0, 600.0, 3600.0]);
+        assert_eq!(steps(0.3), [1.0, 5.0, 30.0]);
+        assert_eq!(steps(250.0), [300.0, 1800.0, 7200.0]);
+        // beyond half a day: whole days
+        assert_eq!(steps(50_000.0), [86_400.0, 345_600.0, 1_382_400.0]);
+        for base in [0.01, 0.7, 3.0, 45.0, 170.0, 1000.0, 5000.0, 30_000.0] {
+            let [f, m, c] = steps(base);
+            assert!(f >= base && m > f && c > m, "{base}: {f} {m} {c}");
+            // a coarser line is always on a finer one
+            assert!((m / f).fract() == 0.0 && (c / m).fract() == 0.0, "{base}");
+        }
     }
 }

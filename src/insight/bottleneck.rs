@@ -362,14 +362,13 @@ mod tests {
 
     #[test]
     fn the_peak_is_sustained_over_a_minute() {
-        let r = [10.0, 10.0, 100.0, 10.0, 30.0, 30.0, 30.0];
-        // 20 s buckets: the best minute is 100, 10, 30
-        assert!((sustained_peak(&r, 20.0) - 140.0 / 3.0).abs() < 1e-12);
-        // buckets of a minute or longer: the highest bucket
+        // 20 s buckets: a one-bucket spike counts for a third of a minute
+        let r = [10.0, 10.0, 100.0, 10.0, 10.0, 30.0, 30.0, 30.0];
+        assert!((sustained_peak(&r, 20.0) - 40.0).abs() < 1e-12);
+        // minute buckets: each is a minute
         assert!((sustained_peak(&r, 60.0) - 100.0).abs() < 1e-12);
-        assert!((sustained_peak(&r, 1000.0) - 100.0).abs() < 1e-12);
-        // a run shorter than a minute: its mean
-        assert!((sustained_peak(&r, 1.0) - 220.0 / 7.0).abs() < 1e-12);
+        // a minute longer than the run: the mean of all of it
+        assert!((sustained_peak(&r, 1.0) - 230.0 / 8.0).abs() < 1e-12);
     }
 
     #[test]

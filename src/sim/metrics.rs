@@ -404,6 +404,9 @@ pub struct ComponentMetrics {
     /// The residence histogram as it was when the current bucket opened; the bucket's
     /// percentiles come from the difference, so no second histogram is recorded into.
     bucket_start: Histogram<u64>,
+    /// The current bucket's values from before the end of the warm-up, which reset the
+    /// residence histogram part way through (or at the end of) the bucket.
+    bucket_carry: Option<Histogram<u64>>,
 }
 
 impl ComponentMetrics {
@@ -425,6 +428,7 @@ impl ComponentMetrics {
             gauges: Vec::new(),
             bucket_counts: [0; 3],
             bucket_start: LatencyStat::new().hist,
+            bucket_carry: None,
         }
     }
 
@@ -509,7 +513,11 @@ impl ComponentMetrics {
         s.errors_per_s.push(self.bucket_counts[2] as f64 / w_s);
         s.depth.push(self.depth.close_bucket(end, width));
         s.in_flight.push(self.busy.close_bucket(end, width));
-        let [p50, p95, p99] = bucket_percentiles_ms(&self.residence.hist, &mut self.bucket_start);
+        let [p50, p95, p99] = bucket_percentiles_ms(
+            &self.residence.hist,
+            &mut self.bucket_start,
+            self.bucket_carry.take(),
+        );
         s.p50_ms.push(p50);
         s.p95_ms.push(p95);
         s.p99_ms.push(p99);
@@ -532,6 +540,15 @@ impl ComponentMetrics {
         self.wait.reset();
         self.service.reset();
         self.sojourn.reset();
+        // the open bucket keeps what it has seen: its percentiles span the warm-up's end
+        let mut carry = self.residence.hist.clone();
+        if carry.subtract(&self.bucket_start).is_ok() && !carry.is_empty() {
+            if let Some(c) = self.bucket_carry.as_mut() {
+                let _ = c.add(&carry);
+            } else {
+                self.bucket_carry = Some(carry);
+            }
+        }
         self.residence.reset();
         self.bucket_start.reset();
         for m in &mut self.usage {
@@ -546,18 +563,26 @@ impl ComponentMetrics {
 }
 
 /// 50th, 95th and 99th percentiles (ms) of the values recorded into `now` since `start`
-/// was taken; then `start` becomes a copy of `now`.
-fn bucket_percentiles_ms(now: &Histogram<u64>, start: &mut Histogram<u64>) -> [f64; 3] {
-    if now.len() == start.len() {
+/// was taken, together with `carry` (the bucket's values from before a reset); then
+/// `start` becomes a copy of `now`.
+fn bucket_percentiles_ms(
+    now: &Histogram<u64>,
+    start: &mut Histogram<u64>,
+    carry: Option<Histogram<u64>>,
+) -> [f64; 3] {
+    if now.len() == start.len() && carry.is_none() {
         return [0.0; 3];
     }
     let mut diff = now.clone();
-    let out = match diff.subtract(&*start) {
-        Ok(()) => [0.5, 0.95, 0.99].map(|q| diff.value_at_quantile(q) as f64 / 1e3),
-        Err(_) => [0.0; 3],
-    };
+    let mut ok = diff.subtract(&*start).is_ok();
+    if let Some(c) = &carry {
+        ok = ok && diff.add(c).is_ok();
+    }
     start.clone_from(now);
-    out
+    if !ok || diff.is_empty() {
+        return [0.0; 3];
+    }
+    [0.5, 0.95, 0.99].map(|q| diff.value_at_quantile(q) as f64 / 1e3)
 }
 
 #[cfg(test)]
@@ -599,6 +624,45 @@ mod tests {
         let few = s.cdf_ms(5);
         assert_eq!(few.len(), 5);
         assert_eq!(few[4], last);
+    }
+
+    #[test]
+    fn the_bucket_that_ends_the_warm_up_keeps_its_percentiles() {
+        let ms = |v: u64| v * 1_000_000;
+        let mut m = ComponentMetrics::new(1);
+        for v in 1..=100 {
+            m.residence.record(ms(v));
+        }
+        m.close_bucket(ms(60_000), ms(60_000));
+        // the second bucket: values before and after a warm-up that ends part way
+        for v in 1..=50 {
+            m.residence.record(ms(10 * v));
+        }
+        m.reset(ms(90_000));
+        for v in 51..=100 {
+            m.residence.record(ms(10 * v));
+        }
+        m.close_bucket(ms(120_000), ms(60_000));
+        // and one more, whose values all come after the reset
+        m.residence.record(ms(7));
+        m.close_bucket(ms(180_000), ms(60_000));
+        let s = &m.series;
+        assert!((s.p50_ms[0] - 50.0).abs() <= 0.1, "{:?}", s.p50_ms);
+        assert!((s.p50_ms[1] - 500.0).abs() <= 0.5, "{:?}", s.p50_ms);
+        assert!((s.p99_ms[1] - 990.0).abs() <= 1.0, "{:?}", s.p99_ms);
+        assert!((s.p99_ms[2] - 7.0).abs() <= 0.01, "{:?}", s.p99_ms);
+        // the statistics themselves start afresh at the reset
+        assert_eq!(m.residence.count(), 51);
+        // at the end of a bucket exactly, as in the examples (warm-up 5m, bucket 1m)
+        let mut m = ComponentMetrics::new(1);
+        m.residence.record(ms(40));
+        m.reset(ms(60_000));
+        m.close_bucket(ms(60_000), ms(60_000));
+        assert!(
+            (m.series.p99_ms[0] - 40.0).abs() <= 0.05,
+            "{:?}",
+            m.series.p99_ms
+        );
     }
 
     #[test]

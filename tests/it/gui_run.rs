@@ -124,9 +124,19 @@ fn run_on_an_example_shows_the_numbers_of_the_cli() {
         billing[9]
     );
     h.get_by_label("Copy as CSV");
+    // the charts picked the components that carry the load, not the dead-letter queues
+    // (whose backlog only grows)
+    let picked = &h.state().charts.picked;
+    assert!(
+        picked.contains("fulfilment-q") && picked.contains("warehouse"),
+        "{picked:?}"
+    );
+    assert!(!picked.iter().any(|p| p.ends_with("-dlq")), "{picked:?}");
     // badges on every component, rates on every link
     let live = h.state().canvas.live.clone().unwrap();
     assert_eq!(live.badges.len(), 8);
+    // the run is over: the dots stand still
+    assert!(!live.dots);
     assert!(live.badges["billing"].throughput > 0.0);
     assert!(live.links.iter().filter(|l| l.2 > 0.0).count() >= 5);
     // the insight names a component and the cost
@@ -146,6 +156,8 @@ fn pause_step_and_resume_end_with_the_uninterrupted_result() {
     }
     h.get_by_label("▶ Run").click();
     step_until(&mut h, "the first figures", |a| now_s(a) > 0.0);
+    let dots = |h: &Harness<'static, SpillwayApp>| h.state().canvas.live.as_ref().unwrap().dots;
+    assert!(dots(&h), "the dots move while the run goes");
     h.get_by_label("⏸ Pause").click();
     h.step();
     assert_eq!(h.state().runner.phase, Phase::Paused);
@@ -160,6 +172,7 @@ fn pause_step_and_resume_end_with_the_uninterrupted_result() {
         std::thread::sleep(WallDuration::from_millis(10));
     }
     assert_eq!(now_s(h.state()), t, "a paused run advanced");
+    assert!(!dots(&h), "the dots stand still while paused");
 
     // Step goes to the end of the current bucket (6 s here) and pauses again
     let bucket = h.state().runner.snapshot().unwrap().report.bucket_s;
