@@ -951,6 +951,16 @@ impl SpillwayApp {
         }
     }
 
+    /// "Undo Move component" (or "Redo ..."), greyed out when there is no step.
+    fn history_item(ui: &mut Ui, what: &str, step: Option<&str>) -> bool {
+        let label = step.map_or_else(|| what.to_owned(), |l| format!("{what} {l}"));
+        ui.add_enabled(
+            step.is_some(),
+            egui::Button::new(label).shortcut_text(shortcut_text(ui.ctx(), what)),
+        )
+        .clicked()
+    }
+
     fn item(ui: &mut Ui, label: &str, shortcut: &str) -> bool {
         ui.add(egui::Button::new(label).shortcut_text(shortcut))
             .clicked()
@@ -1012,30 +1022,10 @@ impl SpillwayApp {
             }
         });
         ui.menu_button("Edit", |ui| {
-            let undo = self
-                .editor
-                .undo_label()
-                .map_or_else(|| "Undo".to_owned(), |l| format!("Undo {l}"));
-            if ui
-                .add_enabled(
-                    self.editor.undo_label().is_some(),
-                    egui::Button::new(undo).shortcut_text(shortcut_text(ui.ctx(), "Undo")),
-                )
-                .clicked()
-            {
+            if Self::history_item(ui, "Undo", self.editor.undo_label()) {
                 self.request(Action::Undo);
             }
-            let redo = self
-                .editor
-                .redo_label()
-                .map_or_else(|| "Redo".to_owned(), |l| format!("Redo {l}"));
-            if ui
-                .add_enabled(
-                    self.editor.redo_label().is_some(),
-                    egui::Button::new(redo).shortcut_text(shortcut_text(ui.ctx(), "Redo")),
-                )
-                .clicked()
-            {
+            if Self::history_item(ui, "Redo", self.editor.redo_label()) {
                 self.request(Action::Redo);
             }
             ui.separator();

@@ -351,18 +351,17 @@ impl ExportDialog {
         }
     }
 
-    /// A finished simulation: make the outputs from its results.
+    /// A finished simulation (the dialog is back to choosing): make the outputs from its
+    /// results.
     fn finished(&mut self, job: &mut Job) -> Option<String> {
         let cancelled = job.progress.cancel.load(Ordering::Relaxed);
         let result = match job.handle.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
             Some(Err(_)) | None => {
-                self.stage = Stage::Choosing;
                 self.error = Some("the simulation stopped unexpectedly".to_owned());
                 return None;
             }
         };
-        self.stage = Stage::Choosing;
         if cancelled {
             return Some("Export cancelled".to_owned());
         }
@@ -402,13 +401,11 @@ impl ExportDialog {
             return None;
         }
         // a simulation that finished since the last frame
-        if let Stage::Simulating(job) = &mut self.stage
-            && job.handle.as_ref().is_some_and(JoinHandle::is_finished)
+        let done = matches!(&self.stage, Stage::Simulating(job)
+            if job.handle.as_ref().is_some_and(JoinHandle::is_finished));
+        if done
+            && let Stage::Simulating(mut job) = std::mem::replace(&mut self.stage, Stage::Choosing)
         {
-            let mut job = match std::mem::replace(&mut self.stage, Stage::Choosing) {
-                Stage::Simulating(j) => j,
-                _ => unreachable!("matched above"),
-            };
             let status = self.finished(&mut job);
             if status.is_some() {
                 return status;
@@ -419,10 +416,8 @@ impl ExportDialog {
         egui::Modal::new(egui::Id::new("export")).show(ctx, |ui| {
             ui.set_width(520.0);
             ui.heading("Export");
-            let simulating = self.simulating();
-            let confirming = self.confirming();
-            match () {
-                () if !simulating && !confirming => {
+            match (self.simulating(), self.confirming()) {
+                (false, false) => {
                     self.choosing_ui(ui, doc, revision, design);
                     ui.add_space(8.0);
                     ui.horizontal(|ui| {
@@ -439,7 +434,7 @@ impl ExportDialog {
                         }
                     });
                 }
-                () if simulating => {
+                (true, _) => {
                     let Stage::Simulating(job) = &self.stage else {
                         return;
                     };
@@ -465,7 +460,7 @@ impl ExportDialog {
                     ui.ctx()
                         .request_repaint_after(std::time::Duration::from_millis(50));
                 }
-                () => {
+                (false, true) => {
                     let existing = match &self.stage {
                         Stage::Confirm { existing, .. } => existing.clone(),
                         _ => Vec::new(),
