@@ -9,6 +9,7 @@ pub mod aws;
 mod component;
 mod dist;
 mod duration;
+pub mod text;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use component::{
 };
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
+pub use text::{has_unsafe_chars, printable};
 pub use validate::{Problem, Severity, Subject, validate};
 
 /// The document format version this build writes. Older versions are migrated on load.
