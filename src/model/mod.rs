@@ -25,6 +25,7 @@ pub use component::{
 };
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
+pub(crate) use explain::expected_words;
 pub use text::{has_unsafe_chars, printable};
 pub use validate::{Problem, Severity, Subject, validate};
 
