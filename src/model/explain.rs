@@ -687,8 +687,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The user's words for a serde "expected" text (`u32`, `f64`, `a string`).
-fn expected_words(expected: &str) -> String {
+/// The user's words for a serde "expected" text (`u32` -> "a whole number from 0 to
+/// 4294967295", `f64` -> "a number", `a string` -> "text in double quotes"); other texts
+/// (a visitor's own description) are returned as they are.
+pub(crate) fn expected_words(expected: &str) -> String {
     let bounds = |bits: u32, signed: bool| {
         if signed {
             format!(
@@ -1278,7 +1280,12 @@ mod tests {
     fn duration_text() {
         assert_eq!(
             error("(\n    scenario: (duration: \"10x\"),\n)\n"),
-            ("scenario: `duration`: unknown unit `x` in duration `10x` (use ns, us, ms, s, m, h or d)".to_owned(), 2, 26)
+            (
+                "scenario: `duration`: unknown unit `x` in `10x`: use ns, us, ms, s, m, h or d"
+                    .to_owned(),
+                2,
+                26
+            )
         );
     }
 
@@ -1302,6 +1309,18 @@ mod tests {
                 "a `\"` is missing: the text that starts here is never closed".to_owned(),
                 2,
                 11
+            )
+        );
+    }
+
+    #[test]
+    fn huge_duration_numbers_are_not_spelled_out() {
+        assert_eq!(
+            error("(\n    scenario: (warmup: 1e308),\n)\n"),
+            (
+                "scenario: `warmup`: duration `1e308` is longer than 100 years".to_owned(),
+                2,
+                24
             )
         );
     }
