@@ -727,24 +727,38 @@ fn field(path: &str) -> String {
     }
 }
 
-/// What the struct at the innermost frame is, for "... has no field `x`".
-fn struct_words(place: &Place, subject: &str, subject_frame: usize, path: &str) -> String {
+/// "`Station` has no field ...", "component `a` has no field ...": the struct at the
+/// innermost frame followed by `rest`, with the subject named once.
+fn about_struct(
+    place: &Place,
+    subject: &str,
+    subject_frame: usize,
+    path: &str,
+    rest: &str,
+) -> String {
     let top = place.frames.len() - 1;
+    let with_subject = |what: &str| {
+        if subject.is_empty() {
+            format!("{what} {rest}")
+        } else {
+            format!("{subject}: {what} {rest}")
+        }
+    };
     if let Some(name) = place.top().name
         && name != "Some"
     {
-        return format!("`{name}`");
+        return with_subject(&format!("`{name}`"));
     }
     if top == subject_frame && !subject.is_empty() {
-        return format!("a {}", subject.split(' ').next().unwrap_or("value"));
+        return format!("{subject} {rest}");
     }
     if top <= 1 {
-        return "the design".to_owned();
+        return format!("the design {rest}");
     }
     if path.is_empty() {
-        return subject.to_owned();
+        return with_subject("the value");
     }
-    format!("`{path}`")
+    with_subject(&format!("`{path}`"))
 }
 
 // --------------------------------------------------------------------------- the cases
@@ -791,10 +805,12 @@ fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String
     }
     if at.is_none() && !matches!(code, RonError::TrailingCharacters) {
         if place.frames.len() <= 1 {
-            return (
-                "the file is empty: a design is written `( ... )`".to_owned(),
-                None,
-            );
+            let what = if text.trim().is_empty() {
+                "the file is empty"
+            } else {
+                "the file holds no design, only comments"
+            };
+            return (format!("{what}: a design is written `( ... )`"), None);
         }
         let missing: String = place
             .frames
@@ -817,6 +833,49 @@ fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String
         };
         let what = format!("the file ends early; {what}");
         return (prefix(what), Some(text.len()));
+    }
+
+    // Something other than `(` where the design starts.
+    if place.frames.len() == 1 && !matches!(code, RonError::TrailingCharacters) {
+        return (
+            format!("a design is written `( ... )`, found {found_q}"),
+            at_offset,
+        );
+    }
+
+    // A `,` or `:` where a value or a field name was expected.
+    let wanted_value = matches!(
+        code,
+        RonError::ExpectedInteger
+            | RonError::ExpectedFloat
+            | RonError::ExpectedBoolean
+            | RonError::ExpectedString
+            | RonError::ExpectedChar
+            | RonError::ExpectedArray
+            | RonError::ExpectedMap
+            | RonError::ExpectedOption
+            | RonError::ExpectedStructLike
+            | RonError::ExpectedNamedStructLike(_)
+            | RonError::ExpectedDifferentStructName { .. }
+            | RonError::ExpectedUnit
+            | RonError::ExpectedIdentifier
+            | RonError::UnexpectedChar(_)
+    );
+    if let (Some(t), Some(p)) = (at, place.prev)
+        && wanted_value
+    {
+        if t.is(',') && p.is(':') {
+            return (
+                prefix(format!("{} has no value", field(&path))),
+                Some(t.start),
+            );
+        }
+        if t.is(':') && (p.is('(') || p.is(',')) {
+            return (
+                prefix("a field name is missing before `:`".to_owned()),
+                Some(t.start),
+            );
+        }
     }
 
     // A closing bracket where a value or another bracket was expected.
@@ -875,6 +934,19 @@ fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String
         RonError::ExpectedStringEnd => prefix(format!(
             "the text at {found_q} is not closed: a `\"` is missing"
         )),
+        RonError::ExpectedDifferentStructName { .. } => {
+            let next = at.and_then(|t| {
+                Lexer {
+                    src: text,
+                    pos: t.end,
+                }
+                .next()
+            });
+            match next {
+                Some(n) if n.is(':') => prefix(format!("a `(` is missing before {found_q}")),
+                _ => must("settings in parentheses `( ... )`"),
+            }
+        }
         RonError::ExpectedArray => must("a list in `[ ]`"),
         RonError::ExpectedMap => must("a map in `{ }`"),
         RonError::ExpectedStructLike
@@ -910,20 +982,43 @@ fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String
                 && place.top().key.is_none();
             if key_position {
                 let fields = at.and_then(|t| struct_fields(text, t, false, parse));
-                let what = struct_words(place, &subject, subject_frame, &path);
                 match fields {
-                    Some(fields) => prefix(format!(
-                        "{what} takes named fields: expected a field name such as `{}: ...`, found {found_q} (fields: {})",
-                        fields.first().copied().unwrap_or("..."),
-                        fields.join(", ")
-                    )),
+                    Some(fields) => about_struct(
+                        place,
+                        &subject,
+                        subject_frame,
+                        &path,
+                        &format!(
+                            "takes named fields: expected a field name such as `{}: ...`, found {found_q} (fields: {})",
+                            fields.first().copied().unwrap_or("..."),
+                            fields.join(", ")
+                        ),
+                    ),
                     None => prefix(format!("expected a field name, found {found_q}")),
                 }
             } else {
-                match at.and_then(|t| enum_variants(text, t, parse)) {
-                    Some((variants, name)) => must(&enum_expectation(&name, variants)),
-                    None => must("a name"),
-                }
+                // `LogNormal0.5`: the parser read the name with the number as one word
+                let probe_at = match (code, at) {
+                    (RonError::SuggestRawIdentifier(word), Some(t))
+                        if text[t.start..].starts_with(word.as_str()) =>
+                    {
+                        Some(Tok {
+                            end: t.start + word.len(),
+                            ..t
+                        })
+                    }
+                    _ => at,
+                };
+                let found_q =
+                    probe_at.map_or(found_q.clone(), |t| format!("`{}`", short(t.text(text))));
+                let expected = match probe_at.and_then(|t| enum_variants(text, t, parse)) {
+                    Some((variants, name)) => enum_expectation(&name, variants),
+                    None => "a name".to_owned(),
+                };
+                prefix(format!(
+                    "{} must be {expected}, found {found_q}",
+                    field(&path)
+                ))
             }
         }
         RonError::NoSuchEnumVariant {
@@ -949,18 +1044,26 @@ fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String
         RonError::NoSuchStructField {
             expected, found, ..
         } => {
-            let what = struct_words(place, &subject, subject_frame, &path);
             let found = short(found);
-            prefix(format!(
-                "{what} has no field `{found}`{}; its fields are {}",
-                did_you_mean(&found, expected),
-                expected.join(", ")
-            ))
+            about_struct(
+                place,
+                &subject,
+                subject_frame,
+                &path,
+                &format!(
+                    "has no field `{found}`{}; its fields are {}",
+                    did_you_mean(&found, expected),
+                    expected.join(", ")
+                ),
+            )
         }
-        RonError::MissingStructField { field: missing, .. } => {
-            let what = struct_words(place, &subject, subject_frame, &path);
-            prefix(format!("{what} needs `{missing}`"))
-        }
+        RonError::MissingStructField { field: missing, .. } => about_struct(
+            place,
+            &subject,
+            subject_frame,
+            &path,
+            &format!("needs `{missing}`"),
+        ),
         RonError::DuplicateStructField { field: dup, .. } => {
             prefix(format!("`{dup}` is given twice"))
         }
@@ -1258,7 +1361,7 @@ mod tests {
     fn missing_field() {
         assert_eq!(
             error("(\n    components: [\n        (kind: Sink()),\n    ],\n)\n"),
-            ("component #1: a component needs `id`".to_owned(), 3, 22)
+            ("component #1 needs `id`".to_owned(), 3, 22)
         );
     }
 
@@ -1412,5 +1515,35 @@ mod tests {
                 Kind::Punct(')'),
             ]
         );
+    }
+
+    #[test]
+    fn every_cut_of_the_examples_is_explained_inside_the_text() {
+        let examples = [
+            include_str!("../../examples/bench-pipeline.ron"),
+            include_str!("../../examples/inventory.ron"),
+            include_str!("../../examples/kinesis-pipeline.ron"),
+            include_str!("../../examples/order-fanout.ron"),
+        ];
+        for text in examples {
+            let cuts = (0..text.len())
+                .step_by(7)
+                .filter(|&i| text.is_char_boundary(i));
+            for cut in cuts {
+                let part = &text[..cut];
+                let Err(e) = from_ron_str(part) else { continue };
+                let message = e.to_string();
+                assert!(!message.is_empty());
+                if let FileError::Parse { line, column, .. } = e {
+                    let lines = part.split('\n').count();
+                    assert!(line >= 1 && line <= lines, "{message}");
+                    let width = part
+                        .split('\n')
+                        .nth(line - 1)
+                        .map_or(0, |l| l.chars().count());
+                    assert!(column >= 1 && column <= width + 1, "{message}");
+                }
+            }
+        }
     }
 }
