@@ -23,6 +23,11 @@ pub(super) type Parse = fn(&str) -> Result<(), SpannedError>;
 /// The name no enum variant and no struct field has, used by the probes.
 const PROBE_NAME: &str = "spillway_probe_name";
 
+/// Texts longer than this are not probed (each probe parses the whole text again); their
+/// messages then leave out what only a probe can tell (an integer's bounds, an enum's
+/// variants, a struct's fields).
+const PROBE_LIMIT_BYTES: usize = 8 << 20;
+
 /// The nesting RON allows before it refuses (`ron::Options::recursion_limit` default).
 const RON_NESTING_LIMIT: usize = 128;
 
@@ -562,6 +567,9 @@ fn value_end(text: &str, tok: Tok) -> usize {
 /// The bounds of the integer type expected where `tok` is, by probing with the largest
 /// value of each type and one more.
 fn integer_bounds(text: &str, tok: Tok, parse: Parse) -> Option<(i128, u128)> {
+    if text.len() > PROBE_LIMIT_BYTES {
+        return None;
+    }
     let accepts = |v: String| {
         !matches!(
             probe(text, tok, &v, parse),
@@ -584,6 +592,9 @@ fn integer_bounds(text: &str, tok: Tok, parse: Parse) -> Option<(i128, u128)> {
 
 /// The variants of the enum expected where `tok` is, and the enum's name.
 fn enum_variants(text: &str, tok: Tok, parse: Parse) -> Option<(&'static [&'static str], String)> {
+    if text.len() > PROBE_LIMIT_BYTES {
+        return None;
+    }
     match probe(text, tok, PROBE_NAME, parse)? {
         RonError::NoSuchEnumVariant {
             expected, outer, ..
@@ -600,6 +611,9 @@ fn struct_fields(
     value: bool,
     parse: Parse,
 ) -> Option<&'static [&'static str]> {
+    if text.len() > PROBE_LIMIT_BYTES {
+        return None;
+    }
     let replacement = if value {
         format!("({PROBE_NAME}: 0)")
     } else {
@@ -1545,5 +1559,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn huge_texts_are_explained_without_probes() {
+        let text = format!(
+            "(\n    description: \"{}\",\n    components: [(id: \"a\", kind: Station(servers: 2.5))],\n)\n",
+            "x".repeat(super::PROBE_LIMIT_BYTES)
+        );
+        assert_eq!(
+            error(&text),
+            (
+                "component `a`: `servers` must be a whole number, found `2.5`".to_owned(),
+                3,
+                51
+            )
+        );
     }
 }
