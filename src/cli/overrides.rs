@@ -9,7 +9,7 @@
 use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 
-use crate::model::Document;
+use crate::model::{Document, expected_words, printable};
 
 fn leaves(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
     match v {
@@ -52,38 +52,57 @@ fn suffix_matches(path: &[String], wanted: &[&str]) -> bool {
     true
 }
 
-fn parse_value(text: &str, like: Option<&Value>) -> Result<Value> {
+/// A number as JSON: exact for integers that fit 64 bits, else a float; text that is
+/// no finite number stays text, so deserializing says what the parameter takes.
+fn parse_number(text: &str) -> Value {
+    let t = text.trim();
+    if let Ok(u) = t.parse::<u64>() {
+        return Value::from(u);
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::from(i);
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x.is_finite() => Value::from(x),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+fn parse_value(text: &str, like: Option<&Value>) -> Value {
     match like {
-        Some(Value::Number(_)) => {
-            let x: f64 = text
-                .trim()
-                .parse()
-                .map_err(|_| anyhow!("`{text}` is not a number"))?;
-            if !x.is_finite() {
-                bail!("`{text}` is not a finite number");
-            }
-            Ok(if x.fract() == 0.0 && x.abs() < 9e15 {
-                Value::from(x as i64)
-            } else {
-                Value::from(x)
-            })
-        }
-        Some(Value::Bool(_)) => Ok(Value::Bool(
-            text.trim()
-                .parse()
-                .map_err(|_| anyhow!("`{text}` is not true or false"))?,
-        )),
-        Some(_) => Ok(Value::String(text.to_owned())),
+        Some(Value::Number(_)) => parse_number(text),
+        Some(Value::Bool(_)) => text
+            .trim()
+            .parse()
+            .map_or_else(|_| Value::String(text.to_owned()), Value::Bool),
+        Some(_) => Value::String(text.to_owned()),
         None => {
-            if let Ok(x) = text.trim().parse::<f64>() {
-                parse_value(text, Some(&Value::from(x)))
+            if text.trim().parse::<f64>().is_ok() {
+                parse_number(text)
             } else if let Ok(b) = text.trim().parse::<bool>() {
-                Ok(Value::Bool(b))
+                Value::Bool(b)
             } else {
-                Ok(Value::String(text.to_owned()))
+                Value::String(text.to_owned())
             }
         }
     }
+}
+
+/// A refused value in the user's words: serde says "invalid type: floating point
+/// `1e23`, expected u32"; this says "`servers` must be a whole number from 0 to
+/// 4294967295, found `1e23`".
+fn refusal(comp: &str, param: &str, value: &str, e: &serde_json::Error) -> anyhow::Error {
+    let text = e.to_string();
+    let value = printable(value);
+    if (text.starts_with("invalid type: ") || text.starts_with("invalid value: "))
+        && let Some((_, expected)) = text.rsplit_once(", expected ")
+    {
+        return anyhow!(
+            "component `{comp}`: `{param}` must be {}, found `{value}`",
+            expected_words(expected)
+        );
+    }
+    anyhow!("component `{comp}`: `{param}`: {text}")
 }
 
 /// Apply one override and return the changed document.
@@ -129,7 +148,7 @@ pub fn apply(doc: &Document, spec: &str) -> Result<Document> {
                     other => &mut other[seg.as_str()],
                 };
             }
-            *slot = parse_value(value, Some(slot))?;
+            *slot = parse_value(value, Some(slot));
         }
         0 => {
             // An optional parameter that is unset: add it under the kind's parameters.
@@ -142,7 +161,7 @@ pub fn apply(doc: &Document, spec: &str) -> Result<Document> {
             if wanted.len() != 1 {
                 bail!("component `{comp}` has no parameter `{param}`");
             }
-            params.insert(param.to_owned(), parse_value(value, None)?);
+            params.insert(param.to_owned(), parse_value(value, None));
         }
         _ => {
             let names: Vec<String> = matching
@@ -161,7 +180,13 @@ pub fn apply(doc: &Document, spec: &str) -> Result<Document> {
             );
         }
     }
-    serde_json::from_value(tree).map_err(|e| anyhow!("component `{comp}`: {e}"))
+    serde_json::from_value(tree).map_err(|e| {
+        if e.to_string().starts_with("unknown field") {
+            anyhow!("component `{comp}`: {e}")
+        } else {
+            refusal(comp, param, value, &e)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -205,10 +230,64 @@ mod tests {
         let e = apply(&doc(), "Z.servers=2").unwrap_err().to_string();
         assert!(e.contains("no component named `Z`"), "{e}");
         let e = apply(&doc(), "B.servers=lots").unwrap_err().to_string();
-        assert!(e.contains("not a number"), "{e}");
+        assert_eq!(
+            e,
+            "component `B`: `servers` must be a whole number from 0 to 4294967295, found `lots`"
+        );
         let e = apply(&doc(), "B.warp=9").unwrap_err().to_string();
         assert!(e.contains("unknown field `warp`"), "{e}");
         let e = apply(&doc(), "B.servers").unwrap_err().to_string();
         assert!(e.contains("COMPONENT.PARAM=VALUE"), "{e}");
+    }
+
+    #[test]
+    fn says_what_a_number_must_be() {
+        let e = apply(&doc(), "B.servers=99999999999999999999999")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "component `B`: `servers` must be a whole number from 0 to 4294967295, found `99999999999999999999999`"
+        );
+        for v in ["2.5", "-1", "4294967296", "1e23"] {
+            let e = apply(&doc(), &format!("B.servers={v}"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "component `B`: `servers` must be a whole number from 0 to 4294967295, found `{v}`"
+                )
+            );
+        }
+        // u64, set while unset, and exact beyond 2^53
+        let e = apply(&doc(), "C.queue_capacity=-5")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "component `C`: `queue_capacity` must be a whole number from 0 to 18446744073709551615, found `-5`"
+        );
+        let d = apply(&doc(), "C.queue_capacity=18446744073709551615").unwrap();
+        assert_eq!(station(&d, "C").queue_capacity, Some(u64::MAX));
+        // floats
+        for v in ["fast", "inf", "NaN"] {
+            let e = apply(&doc(), &format!("A.mean={v}"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                e,
+                format!("component `A`: `mean` must be a number, found `{v}`")
+            );
+        }
+        // a duration says what is wrong with it
+        let e = apply(&doc(), "C.timeout=2x").unwrap_err().to_string();
+        assert!(e.starts_with("component `C`: `timeout`: "), "{e}");
+        assert!(e.contains("unit `x`"), "{e}");
+        // values are printed safely
+        let e = apply(&doc(), "B.servers=\u{1b}[2J")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
     }
 }

@@ -76,26 +76,76 @@ impl Duration {
     }
 }
 
-/// Why a duration string was refused.
+/// Why a duration was refused. Texts and numbers from the file are shown shortened and
+/// with control characters escaped, and huge numbers in e-notation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
     /// Nothing to parse.
-    #[error("empty duration")]
+    #[error("empty duration: write e.g. 250ms, 10s or 1h30m")]
     Empty,
     /// A part had no number, or the number did not parse.
-    #[error("bad number in duration `{0}`")]
+    #[error("`{}` is not a duration: write e.g. 250ms, 10s or 1h30m", shown(.0))]
     BadNumber(String),
     /// A unit other than ns, us, ms, s, m, h, d.
-    #[error("unknown unit `{unit}` in duration `{text}` (use ns, us, ms, s, m, h or d)")]
+    #[error(
+        "unknown unit `{}` in `{}`: use ns, us, ms, s, m, h or d",
+        shown(unit),
+        shown(text)
+    )]
     BadUnit {
         /// The unit as written.
         unit: String,
         /// The whole text.
         text: String,
     },
-    /// Negative, not finite, or longer than 100 years.
-    #[error("duration `{0}` is negative, not finite or longer than 100 years")]
-    OutOfRange(String),
+    /// A number after the first part with no unit, as `30` in `1h30`.
+    #[error("`{n}` in `{}` has no unit: write {n}ms, {n}s, {n}m, {n}h or {n}d", shown(text), n = shown(number))]
+    NoUnit {
+        /// The number as written.
+        number: String,
+        /// The whole text.
+        text: String,
+    },
+    /// Less than zero.
+    #[error("duration `{}` is negative", shown(.0))]
+    Negative(String),
+    /// NaN or infinite.
+    #[error("duration `{}` is not a finite number", shown(.0))]
+    NotFinite(String),
+    /// Longer than [`MAX_DURATION_NS`] (100 years).
+    #[error("duration `{}` is longer than 100 years", shown(.0))]
+    TooLong(String),
+}
+
+/// Text from a file for a message: at most 40 characters, control characters escaped.
+fn shown(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    super::text::printable(&out).into_owned()
+}
+
+/// A number for a message: e-notation when it is huge or tiny (`1e308`, not 309 digits).
+fn number_text(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// `secs` seconds as a duration, or why not (`shown` is how the value was written).
+fn checked_secs(secs: f64, shown: &str) -> Result<Duration, DurationError> {
+    // `inf` is not finite; `1e400` overflows to infinity too, but is a long duration
+    let spelled_infinite = secs.is_infinite() && shown.contains(['i', 'I']);
+    if secs.is_nan() || spelled_infinite {
+        return Err(DurationError::NotFinite(shown.to_owned()));
+    }
+    if secs < 0.0 {
+        return Err(DurationError::Negative(shown.to_owned()));
+    }
+    Duration::from_secs_f64(secs).ok_or_else(|| DurationError::TooLong(shown.to_owned()))
 }
 
 const UNITS: [(&str, u64); 8] = [
@@ -119,8 +169,7 @@ impl FromStr for Duration {
         }
         // A bare number means seconds.
         if let Ok(secs) = s.parse::<f64>() {
-            return Duration::from_secs_f64(secs)
-                .ok_or_else(|| DurationError::OutOfRange(text.to_owned()));
+            return checked_secs(secs, s);
         }
         let mut total = 0f64;
         let mut rest = s;
@@ -131,30 +180,38 @@ impl FromStr for Duration {
             let (num, after) = rest.split_at(num_len);
             if num.is_empty() {
                 if after.starts_with('-') {
-                    return Err(DurationError::OutOfRange(text.to_owned()));
+                    return Err(DurationError::Negative(s.to_owned()));
                 }
-                return Err(DurationError::BadNumber(text.to_owned()));
+                return Err(DurationError::BadNumber(s.to_owned()));
             }
             let value: f64 = num
                 .parse()
-                .map_err(|_| DurationError::BadNumber(text.to_owned()))?;
+                .map_err(|_| DurationError::BadNumber(s.to_owned()))?;
+            // `10 s` is `10s`
+            let after = after.trim_start();
             let unit_len = after
                 .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
                 .unwrap_or(after.len());
             let (unit, tail) = after.split_at(unit_len);
+            if unit.is_empty() {
+                return Err(DurationError::NoUnit {
+                    number: num.to_owned(),
+                    text: s.to_owned(),
+                });
+            }
             let scale = UNITS
                 .iter()
                 .find(|(u, _)| *u == unit)
                 .map(|(_, ns)| *ns)
                 .ok_or_else(|| DurationError::BadUnit {
                     unit: unit.to_owned(),
-                    text: text.to_owned(),
+                    text: s.to_owned(),
                 })?;
             total += value * scale as f64;
             rest = tail.trim_start();
         }
         if !total.is_finite() || total > MAX_DURATION_NS as f64 {
-            return Err(DurationError::OutOfRange(text.to_owned()));
+            return Err(DurationError::TooLong(s.to_owned()));
         }
         Ok(Duration {
             ns: total.round() as u64,
@@ -208,14 +265,13 @@ impl<'de> Deserialize<'de> for Duration {
                 v.parse().map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
-                Duration::from_secs_f64(v)
-                    .ok_or_else(|| E::custom(DurationError::OutOfRange(v.to_string())))
+                checked_secs(v, &number_text(v)).map_err(E::custom)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-                self.visit_f64(v as f64)
+                checked_secs(v as f64, &v.to_string()).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                self.visit_f64(v as f64)
+                checked_secs(v as f64, &v.to_string()).map_err(E::custom)
             }
         }
         deserializer.deserialize_any(V)
@@ -243,33 +299,94 @@ mod tests {
         assert_eq!("3us".parse::<Duration>().unwrap(), Duration::from_ns(3000));
     }
 
+    fn refusal(text: &str) -> String {
+        text.parse::<Duration>().unwrap_err().to_string()
+    }
+
     #[test]
     fn refuses_bad_forms() {
         assert_eq!("".parse::<Duration>(), Err(DurationError::Empty));
-        assert!(matches!(
-            "5 parsecs".parse::<Duration>(),
-            Err(DurationError::BadUnit { .. })
-        ));
-        assert!(matches!(
-            "-5s".parse::<Duration>(),
-            Err(DurationError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            "-5".parse::<Duration>(),
-            Err(DurationError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            "NaN".parse::<Duration>(),
-            Err(DurationError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            "1000000d".parse::<Duration>(),
-            Err(DurationError::OutOfRange(_))
-        ));
-        assert!(matches!(
-            "ms".parse::<Duration>(),
-            Err(DurationError::BadNumber(_))
-        ));
+        assert_eq!(
+            refusal("  "),
+            "empty duration: write e.g. 250ms, 10s or 1h30m"
+        );
+        assert_eq!(
+            refusal("5 parsecs"),
+            "unknown unit `parsecs` in `5 parsecs`: use ns, us, ms, s, m, h or d"
+        );
+        assert_eq!(
+            refusal("ms"),
+            "`ms` is not a duration: write e.g. 250ms, 10s or 1h30m"
+        );
+        assert_eq!(
+            refusal("1.2.3s"),
+            "`1.2.3s` is not a duration: write e.g. 250ms, 10s or 1h30m"
+        );
+    }
+
+    #[test]
+    fn a_number_without_a_unit_is_named() {
+        assert_eq!(
+            refusal("1h30"),
+            "`30` in `1h30` has no unit: write 30ms, 30s, 30m, 30h or 30d"
+        );
+        assert_eq!(
+            refusal("2m 10"),
+            "`10` in `2m 10` has no unit: write 10ms, 10s, 10m, 10h or 10d"
+        );
+        // a bare number is seconds, and a space before the unit is fine
+        assert_eq!("10".parse::<Duration>().unwrap(), Duration::from_secs(10));
+        assert_eq!("10 s".parse::<Duration>().unwrap(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn negative_not_finite_and_too_long_are_told_apart() {
+        assert_eq!(refusal("-5s"), "duration `-5s` is negative");
+        assert_eq!(refusal("-5"), "duration `-5` is negative");
+        assert_eq!(refusal("NaN"), "duration `NaN` is not a finite number");
+        assert_eq!(refusal("inf"), "duration `inf` is not a finite number");
+        assert_eq!(
+            refusal("1000000d"),
+            "duration `1000000d` is longer than 100 years"
+        );
+        assert_eq!(
+            refusal("1e308"),
+            "duration `1e308` is longer than 100 years"
+        );
+        // 400 digits of days: not echoed in full
+        let long = format!("{}d", "9".repeat(400));
+        let m = refusal(&long);
+        assert_eq!(
+            m,
+            format!("duration `{}…` is longer than 100 years", "9".repeat(40))
+        );
+        // just under and over the limit
+        assert!("36500d".parse::<Duration>().is_ok());
+        assert!("36501d".parse::<Duration>().is_err());
+    }
+
+    #[test]
+    fn numbers_in_files_are_shown_short() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error, F64Deserializer, I64Deserializer};
+        let e = Duration::deserialize::<F64Deserializer<Error>>(1e308.into_deserializer())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "duration `1e308` is longer than 100 years");
+        let e = Duration::deserialize::<F64Deserializer<Error>>(f64::NAN.into_deserializer())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "duration `NaN` is not a finite number");
+        let e = Duration::deserialize::<F64Deserializer<Error>>(f64::INFINITY.into_deserializer())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "duration `inf` is not a finite number");
+        let e = Duration::deserialize::<I64Deserializer<Error>>((-3i64).into_deserializer())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "duration `-3` is negative");
+        let e = "\u{1b}[2Jx".parse::<Duration>().unwrap_err().to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod aws;
 mod component;
 mod dist;
 mod duration;
+mod explain;
 pub mod text;
 mod validate;
 
@@ -24,6 +25,7 @@ pub use component::{
 };
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
+pub(crate) use explain::expected_words;
 pub use text::{has_unsafe_chars, printable};
 pub use validate::{Problem, Severity, Subject, validate};
 
@@ -346,6 +348,11 @@ impl Default for EventType {
     }
 }
 
+/// Largest design file [`load`] reads: far above any real design (the 20,000-component
+/// benchmark is a few MB) and small enough that a mistaken file (a disk image, a log)
+/// is refused before it is read into memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// A failure to read or write a document file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -359,6 +366,38 @@ pub enum FileError {
         /// The OS error (part of the message, so not also reported as a source).
         cause: std::io::Error,
     },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("{} is {}; a design file may be at most {} MiB", file_name(path.as_deref()), size_text(*size), MAX_FILE_BYTES / (1024 * 1024))]
+    TooLarge {
+        /// Its size in bytes, or `None` when it is not known (a device, a pipe): at least
+        /// [`MAX_FILE_BYTES`] + 1 bytes were read.
+        size: Option<u64>,
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+    },
+    /// The bytes are not UTF-8 text and no position helps (UTF-16 or UTF-32 text).
+    #[error("{} {message}", file_name(path.as_deref()))]
+    Encoding {
+        /// What the bytes look like and what to do, e.g. "looks like UTF-16
+        /// (little-endian); save it as UTF-8".
+        message: String,
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+    },
+    /// The bytes are not UTF-8 from a byte on (Latin-1 text, a binary file).
+    #[error("{} is not {}valid UTF-8 at byte offset {offset} (line {line}, column {column}){}", file_name(path.as_deref()), if *binary { "a text file: it is not " } else { "" }, if *binary { "" } else { "; save it as UTF-8" })]
+    NotUtf8 {
+        /// 0-based offset of the first byte that is not UTF-8, in the file.
+        offset: usize,
+        /// 1-based line of that byte.
+        line: usize,
+        /// 1-based column of that byte, in characters.
+        column: usize,
+        /// Whether the file looks binary rather than text in another encoding.
+        binary: bool,
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+    },
     /// The text is not a valid document.
     #[error("{message} at line {line}, column {column}{}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
     Parse {
@@ -366,7 +405,7 @@ pub enum FileError {
         message: String,
         /// 1-based line.
         line: usize,
-        /// 1-based column.
+        /// 1-based column, in characters.
         column: usize,
         /// The file, when there is one.
         path: Option<PathBuf>,
@@ -384,6 +423,57 @@ pub enum FileError {
     Serialize(String),
 }
 
+impl FileError {
+    /// The same error naming `path` as the file it came from.
+    #[must_use]
+    pub fn with_path(self, path: &Path) -> Self {
+        let path = Some(path.to_owned());
+        match self {
+            FileError::Parse {
+                message,
+                line,
+                column,
+                ..
+            } => FileError::Parse {
+                message,
+                line,
+                column,
+                path,
+            },
+            FileError::TooNew { found, .. } => FileError::TooNew { found, path },
+            FileError::TooLarge { size, .. } => FileError::TooLarge { size, path },
+            FileError::Encoding { message, .. } => FileError::Encoding { message, path },
+            FileError::NotUtf8 {
+                offset,
+                line,
+                column,
+                binary,
+                ..
+            } => FileError::NotUtf8 {
+                offset,
+                line,
+                column,
+                binary,
+                path,
+            },
+            other => other,
+        }
+    }
+}
+
+/// `path` for a message, or "the file".
+fn file_name(path: Option<&Path>) -> String {
+    path.map_or_else(|| "the file".to_owned(), |p| p.display().to_string())
+}
+
+/// A file size for a message: "80.0 MiB", or "larger than 64 MiB" when unknown.
+fn size_text(size: Option<u64>) -> String {
+    match size {
+        Some(bytes) => format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0)),
+        None => format!("larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
+    }
+}
+
 fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(
         ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES
@@ -391,19 +481,136 @@ fn ron_options() -> ron::Options {
     )
 }
 
-/// Parse a document from RON text. Errors carry line and column.
+/// Parse a document from RON text. Errors carry line and column and say what was
+/// expected in the user's terms (see `explain`).
 ///
 /// # Errors
 /// [`FileError::Parse`] for malformed text or unknown kinds and fields;
-/// [`FileError::TooNew`] for a newer format version.
+/// [`FileError::TooNew`] for a newer format version; [`FileError::TooLarge`] for text
+/// longer than [`MAX_FILE_BYTES`].
 pub fn from_ron_str(text: &str) -> Result<Document, FileError> {
-    let doc: Document = ron_options().from_str(text).map_err(|e| FileError::Parse {
-        message: e.code.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        path: None,
-    })?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge {
+            size: Some(text.len() as u64),
+            path: None,
+        });
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc: Document = ron_options()
+        .from_str(text)
+        .map_err(|e| explain::explain(text, &e, parse_document))?;
     migrate(doc)
+}
+
+/// Parse `text` as a document, nothing more: the probe `explain` uses to learn what a
+/// place in the file expects.
+fn parse_document(text: &str) -> Result<(), ron::error::SpannedError> {
+    ron_options().from_str::<Document>(text).map(drop)
+}
+
+/// Parse a document from the bytes of a file: the whole loading path of [`load`], for
+/// callers that have the bytes already (a fuzz target, a drop in the GUI). A UTF-8 byte
+/// order mark is skipped; UTF-16 and UTF-32 text and invalid UTF-8 are refused with a
+/// message naming the encoding or the first bad byte; `path` only names the file in
+/// errors.
+///
+/// # Errors
+/// [`FileError::TooLarge`], [`FileError::Encoding`], otherwise as [`from_ron_str`].
+pub fn from_bytes(bytes: &[u8], path: Option<&Path>) -> Result<Document, FileError> {
+    let named = |e: FileError| match path {
+        Some(p) => e.with_path(p),
+        None => e,
+    };
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(named(FileError::TooLarge {
+            size: Some(bytes.len() as u64),
+            path: None,
+        }));
+    }
+    let text = decode(bytes).map_err(named)?;
+    from_ron_str(text).map_err(named)
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The text of a file's bytes: UTF-8 with an optional byte order mark, which is dropped.
+fn decode(bytes: &[u8]) -> Result<&str, FileError> {
+    let encoding = |message: String| FileError::Encoding {
+        message,
+        path: None,
+    };
+    if let Some(name) = wide_encoding(bytes) {
+        return Err(encoding(format!("looks like {name}; save it as UTF-8")));
+    }
+    let (skipped, body) = match bytes.strip_prefix(UTF8_BOM) {
+        Some(rest) => (UTF8_BOM.len(), rest),
+        None => (0, bytes),
+    };
+    std::str::from_utf8(body).map_err(|e| {
+        let good = &body[..e.valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        let last_line = good.rsplit(|&b| b == b'\n').next().unwrap_or_default();
+        // Characters, not bytes, as the parser counts columns: count the bytes that
+        // start a character (the prefix is valid UTF-8).
+        let column = 1 + last_line.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        FileError::NotUtf8 {
+            offset: skipped + e.valid_up_to(),
+            line,
+            column,
+            binary: looks_binary(bytes),
+            path: None,
+        }
+    })
+}
+
+/// Whether the start of the bytes looks like a binary file rather than text in some
+/// other 8-bit encoding: a NUL byte, or many control or non-ASCII bytes.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(1024)];
+    let odd = sample
+        .iter()
+        .filter(|&&b| b == 0 || b == 0x7F || b >= 0x80 || (b < 0x20 && !b"\t\n\r".contains(&b)))
+        .count();
+    sample.contains(&0) || odd * 4 > sample.len()
+}
+
+/// The name of a UTF-16 or UTF-32 encoding the bytes are in, by their byte order mark
+/// or, without one, by NUL bytes in every other (or three in four) position, as ASCII
+/// text in those encodings has.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        return Some("UTF-32 (little-endian)");
+    }
+    if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some("UTF-32 (big-endian)");
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Some("UTF-16 (little-endian)");
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16 (big-endian)");
+    }
+    // Without a mark: look at the start, where a design has its ASCII `(` and names.
+    let sample = &bytes[..bytes.len().min(1024)];
+    let units = |width: usize, zero_at: &[usize]| {
+        let chunks = sample.chunks_exact(width);
+        let n = chunks.len();
+        let wide = chunks
+            .filter(|c| (0..width).all(|i| (c[i] == 0) == zero_at.contains(&i)))
+            .count();
+        n > 0 && wide * 4 >= n * 3
+    };
+    if units(4, &[1, 2, 3]) {
+        Some("UTF-32 (little-endian)")
+    } else if units(4, &[0, 1, 2]) {
+        Some("UTF-32 (big-endian)")
+    } else if units(2, &[1]) {
+        Some("UTF-16 (little-endian)")
+    } else if units(2, &[0]) {
+        Some("UTF-16 (big-endian)")
+    } else {
+        None
+    }
 }
 
 fn migrate(mut doc: Document) -> Result<Document, FileError> {
@@ -436,35 +643,39 @@ pub fn to_ron_string(doc: &Document) -> Result<String, FileError> {
     Ok(text)
 }
 
-/// Read a document from a file.
+/// Read a document from a file: at most [`MAX_FILE_BYTES`], then as [`from_bytes`].
 ///
 /// # Errors
-/// [`FileError::Io`] when the file cannot be read, otherwise as [`from_ron_str`], with the
-/// path attached.
+/// [`FileError::Io`] when the file cannot be read, [`FileError::TooLarge`] when it is
+/// too big (checked before reading it), otherwise as [`from_bytes`], with the path
+/// attached.
 pub fn load(path: &Path) -> Result<Document, FileError> {
-    let text = std::fs::read_to_string(path).map_err(|cause| FileError::Io {
+    use std::io::Read;
+    let io = |cause| FileError::Io {
         action: "read",
         path: path.to_owned(),
         cause,
-    })?;
-    from_ron_str(&text).map_err(|e| match e {
-        FileError::Parse {
-            message,
-            line,
-            column,
-            ..
-        } => FileError::Parse {
-            message,
-            line,
-            column,
-            path: Some(path.to_owned()),
-        },
-        FileError::TooNew { found, .. } => FileError::TooNew {
-            found,
-            path: Some(path.to_owned()),
-        },
-        other => other,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let too_large = |size| FileError::TooLarge {
+        size,
+        path: Some(path.to_owned()),
+    };
+    // The size on disk, when the file has one (a pipe or a device says 0), refuses a
+    // huge file before reading; the bounded read catches the rest.
+    if let Ok(meta) = file.metadata()
+        && meta.len() > MAX_FILE_BYTES
+    {
+        return Err(too_large(Some(meta.len())));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(None));
+    }
+    from_bytes(&bytes, Some(path))
 }
 
 /// Save a document atomically: write a temporary file next to the target, flush it to
@@ -553,6 +764,165 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(MM1.as_bytes());
+        assert_eq!(
+            from_bytes(&bytes, None).unwrap(),
+            from_ron_str(MM1).unwrap()
+        );
+        // positions count from after the mark, as an editor shows them
+        let err = from_bytes(b"\xEF\xBB\xBF(\n  naem: 1)", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FileError::Parse {
+                    line: 2,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // from_ron_str takes text that kept its mark, too (a paste)
+        assert!(from_ron_str("\u{feff}(name: \"x\")").is_ok());
+    }
+
+    fn utf16(text: &str, big_endian: bool, mark: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        let units = if mark { vec![0xFEFF] } else { vec![] };
+        for u in units.into_iter().chain(text.encode_utf16()) {
+            let b = if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            };
+            out.extend_from_slice(&b);
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_and_utf32_are_named() {
+        let path = Path::new("design.ron");
+        for (bytes, name) in [
+            (utf16(MM1, false, true), "UTF-16 (little-endian)"),
+            (utf16(MM1, true, true), "UTF-16 (big-endian)"),
+            (utf16(MM1, false, false), "UTF-16 (little-endian)"),
+            (utf16(MM1, true, false), "UTF-16 (big-endian)"),
+            (
+                vec![0xFF, 0xFE, 0, 0, b'(', 0, 0, 0],
+                "UTF-32 (little-endian)",
+            ),
+        ] {
+            let err = from_bytes(&bytes, Some(path)).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("design.ron looks like {name}; save it as UTF-8")
+            );
+        }
+        let err = from_bytes(&utf16("(name: \"x\")", false, false), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file looks like UTF-16 (little-endian); save it as UTF-8"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_byte_line_and_column() {
+        // Latin-1 é (0xE9) on line 2, after "  name: \"caf"
+        let err = from_bytes(b"(\n  name: \"caf\xE9\",\n)", Some(Path::new("d.ron"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "d.ron is not valid UTF-8 at byte offset 14 (line 2, column 13); save it as UTF-8"
+        );
+        // columns count characters: "é" before the bad byte is one column
+        let err = from_bytes(
+            "(name: \"é"
+                .as_bytes()
+                .iter()
+                .copied()
+                .chain([0xFF, b'"', b')'])
+                .collect::<Vec<_>>()
+                .as_slice(),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FileError::NotUtf8 {
+                    offset: 10,
+                    line: 1,
+                    column: 10,
+                    binary: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // the mark counts in the byte offset, not in the column
+        let err = from_bytes(b"\xEF\xBB\xBF(\xC3(", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FileError::NotUtf8 {
+                    offset: 4,
+                    line: 1,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn binary_files_are_called_binary() {
+        // fixed pseudo-random bytes: a PNG header and noise
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let mut x = 0x2545_F491u32;
+        for _ in 0..4096 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            bytes.push(x.to_le_bytes()[0]);
+        }
+        let err = from_bytes(&bytes, Some(Path::new("image.png"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "image.png is not a text file: it is not valid UTF-8 at byte offset 0 (line 1, column 1)"
+        );
+        // noise alone (no NUL pattern of UTF-16) gets the same kind of message
+        let err = from_bytes(&bytes[16..], None).unwrap_err();
+        assert!(
+            matches!(err, FileError::NotUtf8 { binary: true, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn huge_files_are_refused_before_reading() {
+        let dir = std::env::temp_dir().join(format!("spillway-huge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.ron");
+        // sparse: no disk space used, and load must not read it
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(80 * 1024 * 1024).unwrap();
+        drop(f);
+        let err = load(&path).unwrap_err();
+        assert!(matches!(err, FileError::TooLarge { size: Some(s), .. } if s == 80 * 1024 * 1024));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is 80.0 MiB; a design file may be at most 64 MiB",
+                path.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

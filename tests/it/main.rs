@@ -12,6 +12,7 @@ mod aws_streams;
 mod behaviour;
 mod cli;
 mod cli_export;
+mod cli_loading;
 mod common;
 mod consistency;
 mod examples;
