@@ -218,6 +218,7 @@ fn mutant(examples: &[(String, String)], ex: usize, muts: &[Mutation]) -> Case {
 /// The property, over [`CASES`] mutants from a fixed seed.
 #[test]
 fn mutated_examples_never_panic_and_every_run_ends() {
+    let _timer = crate::hostile::Timer::new("mutated_examples_never_panic_and_every_run_ends");
     let examples = examples();
     let config = Config {
         cases: CASES,
