@@ -774,17 +774,32 @@ fn command(dir: &Path, args: &[&str], what: &str, case: &str, findings: &mut Fin
     Ran { code, out: text }
 }
 
-/// Run the cases the library left to a separate process through `check` and `run`.
+/// Run the cases the library left to a separate process through `check` and, when it
+/// accepts them, `run` (which must then end by itself).
 pub fn cli_isolated(dir: &Path, cases: &[Case], findings: &mut Findings) {
     for (i, case) in cases.iter().enumerate() {
-        cli_case(
-            &dir.join(format!("iso{i}")),
-            case.text.as_bytes(),
+        let work = dir.join(format!("iso{i}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let design = work.join("design.ron");
+        std::fs::write(&design, case.text.as_bytes()).unwrap();
+        let d = design.to_str().unwrap();
+        let check = command(&work, &["check", d], "check", &case.label, findings);
+        if check.code != Some(0) {
+            continue;
+        }
+        let run = command(
+            &work,
+            &["run", d, "--duration", "2s", "--warmup", "0s", "-q"],
+            "run --duration 2s --warmup 0s -q",
             &case.label,
-            false,
-            &[],
             findings,
         );
+        if run.code == Some(1) && !halted(&run) {
+            findings.add(
+                format!("check ok but run refuses: `{}`", short(run.out.trim(), 160)),
+                &case.label,
+            );
+        }
     }
 }
 
@@ -1852,8 +1867,11 @@ fn huge_counts_are_refused_and_many_components_run() {
     findings.assert_none("huge counts");
 }
 
+/// A rule on a load error's message: what it means when broken, and the test.
+type ByteRule = (&'static str, fn(&str) -> bool);
+
 /// What a byte-level file must give besides the general rules.
-fn byte_rule(name: &str) -> Option<(&'static str, fn(&str) -> bool)> {
+fn byte_rule(name: &str) -> Option<ByteRule> {
     fn line_and_byte(m: &str) -> bool {
         let m = m.to_lowercase();
         word_then_number(&m, "line") && m.contains("byte")

@@ -244,7 +244,7 @@ fn mutated_examples_never_panic_and_every_run_ends() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("mutants: {counts:?}");
     // the mutants must reach every stage, or the property tests little
-    assert!(counts.get("ran").copied().unwrap_or(0) >= 20, "{counts:?}");
+    assert!(counts.get("ran").copied().unwrap_or(0) >= 10, "{counts:?}");
     assert!(
         counts.get("load error").copied().unwrap_or(0) >= 20,
         "{counts:?}"
