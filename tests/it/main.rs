@@ -25,7 +25,9 @@ mod gui_canvas;
 mod gui_export;
 #[cfg(feature = "gui")]
 mod gui_run;
+mod hostile;
 mod layering;
 mod live;
+mod mutation;
 mod property;
 mod queueing;
