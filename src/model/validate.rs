@@ -1,15 +1,18 @@
 //! Validation: every problem in a document at once, each naming what it is about.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
 
+use super::aws::{
+    EVENTBRIDGE_MAX_TARGETS_PER_RULE, SQS_ESM_MAX_CONCURRENCY, SQS_ESM_MIN_CONCURRENCY,
+};
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
-    MAX_EVENT_TYPES, Retry, Routing,
+    MAX_EVENT_TYPES, Retry, Routing, printable,
 };
 
 /// How serious a problem is: errors stop a run, warnings do not.
@@ -79,7 +82,6 @@ fn article(kind: &str) -> String {
     format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
-/// Check a document and return every problem, errors first, in a stable order.
 /// What is wrong with a retry policy, each message naming the policy's `field` (e.g.
 /// `"retry"`, `"sdk_retry"`); shared by every kind with a retry policy.
 #[must_use]
@@ -131,6 +133,121 @@ fn cloud_problems(kind: &ComponentKind) -> Vec<(Severity, String)> {
     }
 }
 
+/// Who is connected to whom, computed once so that the checks look things up instead of
+/// scanning every connection for every component (validation stays near-linear in the
+/// size of the design).
+struct Links<'a> {
+    /// Component id -> position of the first component with that id.
+    pos: HashMap<&'a str, usize>,
+    /// Per component (by the position of its id): connections that start there, in
+    /// document order.
+    out: Vec<Vec<usize>>,
+    /// Per component (by the position of its id): whether anything leads there (a
+    /// connection's `to` or `dead_letter`, a Firehose `transform`).
+    has_in: Vec<bool>,
+}
+
+impl<'a> Links<'a> {
+    fn new(doc: &'a Document) -> Self {
+        let n = doc.components.len();
+        let mut pos = HashMap::with_capacity(n);
+        for (i, c) in doc.components.iter().enumerate() {
+            pos.entry(c.id.as_str()).or_insert(i);
+        }
+        let mut out = vec![Vec::new(); n];
+        let mut has_in = vec![false; n];
+        for (k, conn) in doc.connections.iter().enumerate() {
+            if let Some(&a) = pos.get(conn.from.as_str()) {
+                out[a].push(k);
+            }
+            if let Some(&b) = pos.get(conn.to.as_str()) {
+                has_in[b] = true;
+            }
+            if let Some(d) = &conn.dead_letter
+                && let Some(&b) = pos.get(d.as_str())
+            {
+                has_in[b] = true;
+            }
+        }
+        for c in &doc.components {
+            if let ComponentKind::Firehose(f) = &c.kind
+                && let Some(t) = &f.transform
+                && let Some(&b) = pos.get(t.as_str())
+            {
+                has_in[b] = true;
+            }
+        }
+        Links { pos, out, has_in }
+    }
+
+    /// Position of the (first) component with this id.
+    fn index(&self, id: &str) -> Option<usize> {
+        self.pos.get(id).copied()
+    }
+
+    /// Connections starting at the component with this id.
+    fn out_of(&self, id: &str) -> &[usize] {
+        self.index(id).map_or(&[], |i| self.out[i].as_slice())
+    }
+}
+
+/// Errors of an EventBus's rules, which a run would refuse: more targets than
+/// EventBridge allows in one rule, and targets of one rule with different filters (a
+/// rule has one event pattern). `out` are the bus's outgoing connections.
+fn rule_problems(
+    doc: &Document,
+    links: &Links,
+    out: &[usize],
+) -> (Vec<String>, Vec<(usize, String)>) {
+    // rule name -> (its filter so far, targets), in order of first appearance
+    let mut rules: Vec<(&str, Option<&super::Filter>, usize, bool)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut on_links = Vec::new();
+    for &k in out {
+        let conn = &doc.connections[k];
+        if conn.kind != LinkKind::Delivery || links.index(&conn.to).is_none() {
+            continue;
+        }
+        if conn.rule.is_empty() {
+            continue; // a rule of its own: one target, one pattern
+        }
+        let r = *at.entry(conn.rule.as_str()).or_insert_with(|| {
+            rules.push((conn.rule.as_str(), None, 0, false));
+            rules.len() - 1
+        });
+        let (name, filter, targets, clash) = &mut rules[r];
+        *targets += 1;
+        match (*filter, conn.filter.as_ref()) {
+            (_, None) => {}
+            (None, Some(f)) => *filter = Some(f),
+            (Some(a), Some(b)) if a == b => {}
+            (Some(_), Some(_)) => {
+                if !*clash {
+                    *clash = true;
+                    on_links.push((
+                        k,
+                        format!(
+                            "rule `{}` has targets with different filters; a rule has one event pattern: put the filter on one of its links (or the same filter on all)",
+                            printable(name)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let on_bus = rules
+        .iter()
+        .filter(|r| r.2 > EVENTBRIDGE_MAX_TARGETS_PER_RULE)
+        .map(|(name, _, n, _)| {
+            format!(
+                "rule `{}` has {n} targets; EventBridge allows at most {EVENTBRIDGE_MAX_TARGETS_PER_RULE} per rule (a hard limit)",
+                printable(name)
+            )
+        })
+        .collect();
+    (on_bus, on_links)
+}
+
 /// Check a document and return every problem, errors first, in a stable order.
 pub fn validate(doc: &Document) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -147,6 +264,13 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         .map(|c| (c.id.as_str(), c.display_name()))
         .collect();
     let comp = |id: &str| Subject::Component(names.get(id).copied().unwrap_or(id).to_owned());
+    let links = Links::new(doc);
+    let type_names: HashSet<&str> = doc.event_types.iter().map(|e| e.name.as_str()).collect();
+    let attr_names: HashSet<&str> = doc
+        .event_types
+        .iter()
+        .flat_map(|e| e.attributes.keys().map(String::as_str))
+        .collect();
 
     // --- scenario
     let sc = &doc.scenario;
@@ -335,13 +459,31 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     push(Severity::Error, s(), format!("arrivals: {e}"));
                 }
                 for t in &p.event_types {
-                    if !doc.event_types.iter().any(|e| &e.name == t) {
+                    if !type_names.contains(t.as_str()) {
                         push(
                             Severity::Error,
                             s(),
-                            format!("emits unknown event type `{t}`"),
+                            format!("emits unknown event type `{}`", printable(t)),
                         );
                     }
+                }
+                // a run needs at least one event type of positive weight to draw from
+                // (when every type has weight zero, the document-wide error says so)
+                if !p.event_types.is_empty()
+                    && p.event_types
+                        .iter()
+                        .all(|t| type_names.contains(t.as_str()))
+                    && doc.event_types.iter().any(|e| e.weight > 0.0)
+                    && !doc
+                        .event_types
+                        .iter()
+                        .any(|e| e.weight > 0.0 && p.event_types.contains(&e.name))
+                {
+                    push(
+                        Severity::Error,
+                        s(),
+                        "emits only event types of weight zero, so it has nothing to send".into(),
+                    );
                 }
                 if p.arrivals.problems().is_empty() {
                     let expected = p.arrivals.peak_rate_per_s() * sc.duration.as_secs_f64();
@@ -422,6 +564,46 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 }
             }
         }
+        match &c.kind {
+            ComponentKind::EventBus(_) => {
+                let (on_bus, on_links) = rule_problems(doc, &links, links.out_of(&c.id));
+                for m in on_bus {
+                    push(Severity::Error, s(), m);
+                }
+                for (k, m) in on_links {
+                    push(
+                        Severity::Error,
+                        Subject::Connection(k, doc.connections[k].label()),
+                        m,
+                    );
+                }
+            }
+            ComponentKind::SqsQueue(q) => {
+                // a Lambda consumer reads the queue through an event-source mapping,
+                // whose MaximumConcurrency AWS bounds
+                let lambda_consumer = links.out_of(&c.id).iter().any(|&k| {
+                    let conn = &doc.connections[k];
+                    conn.kind == LinkKind::Delivery
+                        && links.index(&conn.to).is_some_and(|t| {
+                            matches!(doc.components[t].kind, ComponentKind::Lambda(_))
+                        })
+                });
+                if lambda_consumer
+                    && let Some(m) = q.max_concurrency
+                    && m != 0 // reported above
+                    && !(SQS_ESM_MIN_CONCURRENCY..=SQS_ESM_MAX_CONCURRENCY).contains(&m)
+                {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!(
+                            "max_concurrency must be between {SQS_ESM_MIN_CONCURRENCY} and {SQS_ESM_MAX_CONCURRENCY} when a Lambda function consumes the queue (event-source mapping MaximumConcurrency), got {m}"
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
         if let ComponentKind::Producer(p) = &c.kind {
             for e in retry_problems("retry", &p.retry) {
                 push(Severity::Error, s(), e);
@@ -449,7 +631,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     }
 
     // --- connections
-    let kind_of = |id: &str| doc.component(id).map(|c| &c.kind);
+    let kind_of = |id: &str| links.index(id).map(|i| &doc.components[i].kind);
     for (i, conn) in doc.connections.iter().enumerate() {
         let s = || Subject::Connection(i, conn.label());
         let from = kind_of(&conn.from);
@@ -585,7 +767,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         }
         if let Some(f) = &conn.filter {
             for t in &f.event_types {
-                if !doc.event_types.iter().any(|e| &e.name == t) {
+                if !type_names.contains(t.as_str()) {
                     push(
                         Severity::Warning,
                         s(),
@@ -594,7 +776,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 }
             }
             for a in f.attributes.keys() {
-                if !doc.event_types.iter().any(|e| e.attributes.contains_key(a)) {
+                if !attr_names.contains(a.as_str()) {
                     push(
                         Severity::Warning,
                         s(),
@@ -607,48 +789,35 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 
     // --- graph shape
     let mut g: DiGraphMap<usize, ()> = DiGraphMap::new();
-    let index: BTreeMap<&str, usize> = doc
-        .components
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
     for i in 0..doc.components.len() {
         g.add_node(i);
     }
     for conn in &doc.connections {
-        if let (Some(&a), Some(&b)) = (index.get(conn.from.as_str()), index.get(conn.to.as_str())) {
+        if let (Some(a), Some(b)) = (links.index(&conn.from), links.index(&conn.to)) {
             g.add_edge(a, b, ());
         }
     }
     for c in &doc.components {
-        let i = index[c.id.as_str()];
-        let has_in = doc
-            .connections
-            .iter()
-            .any(|k| k.to == c.id || k.dead_letter.as_deref() == Some(c.id.as_str()))
-            || doc.components.iter().any(|o| match &o.kind {
-                ComponentKind::Firehose(f) => f.transform.as_deref() == Some(c.id.as_str()),
-                _ => false,
-            });
-        let has_out = doc
-            .connections
-            .iter()
-            .any(|k| k.from == c.id && k.kind == LinkKind::Delivery);
+        let Some(i) = links.index(&c.id) else {
+            continue;
+        };
+        let out_links = &links.out[i];
+        let delivery = || {
+            out_links
+                .iter()
+                .map(|&k| &doc.connections[k])
+                .filter(|k| k.kind == LinkKind::Delivery)
+        };
+        let has_in = links.has_in[i];
+        let has_out = delivery().next().is_some();
         let routing = match &c.kind {
             ComponentKind::Producer(p) => Some(p.routing),
             ComponentKind::Station(st) => Some(st.routing),
             _ => None,
         };
-        let out_weights: Vec<f64> = doc
-            .connections
-            .iter()
-            .filter(|k| k.from == c.id && k.kind == LinkKind::Delivery)
-            .map(|k| k.weight)
-            .collect();
         if routing == Some(Routing::Split)
-            && out_weights.len() > 1
-            && out_weights.iter().all(|w| *w <= 0.0)
+            && delivery().nth(1).is_some()
+            && delivery().all(|k| k.weight <= 0.0)
         {
             push(
                 Severity::Warning,
@@ -656,10 +825,9 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 "split routing with every link weight zero; the last matching link takes everything".into(),
             );
         }
-        let has_dead_letter_link = doc
-            .connections
+        let has_dead_letter_link = out_links
             .iter()
-            .any(|k| k.from == c.id && k.kind == LinkKind::DeadLetter);
+            .any(|&k| doc.connections[k].kind == LinkKind::DeadLetter);
         if let ComponentKind::SqsQueue(q) = &c.kind {
             if has_dead_letter_link && q.max_receive_count.is_none() {
                 push(
@@ -679,20 +847,21 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         if let ComponentKind::Firehose(f) = &c.kind
             && let Some(t) = &f.transform
         {
-            match doc.component(t).map(|x| &x.kind) {
+            match links.index(t).map(|x| &doc.components[x].kind) {
                 Some(ComponentKind::Lambda(_)) => {}
                 Some(k) => push(
                     Severity::Error,
                     comp(&c.id),
                     format!(
-                        "transform `{t}` is a {}; it must be a Lambda",
-                        k.kind_name()
+                        "transform `{}` is {}; it must be a Lambda",
+                        printable(t),
+                        article(k.kind_name())
                     ),
                 ),
                 None => push(
                     Severity::Error,
                     comp(&c.id),
-                    format!("transform names unknown component `{t}`"),
+                    format!("transform names unknown component `{}`", printable(t)),
                 ),
             }
         }
@@ -700,12 +869,15 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             && let Some(a) = &cs.autoscale
             && let crate::model::aws::ScaleMetric::QueueDepth { queue } = &a.metric
             && !queue.is_empty()
-            && doc.component(queue).is_none()
+            && links.index(queue).is_none()
         {
             push(
                 Severity::Error,
                 comp(&c.id),
-                format!("autoscale.metric: QueueDepth reads unknown component `{queue}`"),
+                format!(
+                    "autoscale.metric: QueueDepth reads unknown component `{}`",
+                    printable(queue)
+                ),
             );
         }
         if c.kind.is_source() && !has_out {
@@ -722,7 +894,6 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 "receives nothing: no connection leads here".into(),
             );
         }
-        let _ = i;
     }
     for scc in tarjan_scc(&g) {
         let cyclic = scc.len() > 1 || scc.iter().any(|&n| g.contains_edge(n, n));
@@ -863,6 +1034,130 @@ mod tests {
         assert!(
             p.iter().any(|l| l.contains("would generate about")),
             "{p:?}"
+        );
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        problems(text)
+            .into_iter()
+            .filter(|l| l.starts_with("error"))
+            .collect()
+    }
+
+    /// A bus `b` fed by `p` with the given links (RON connection entries).
+    fn bus(links: &str) -> String {
+        format!(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "b", kind: EventBus()),
+            (id: "k1", kind: Sink()), (id: "k2", kind: Sink()), (id: "k3", kind: Sink()),
+            (id: "k4", kind: Sink()), (id: "k5", kind: Sink()), (id: "k6", kind: Sink()),
+        ], connections: [(from: "p", to: "b"), {links}])"#
+        )
+    }
+
+    #[test]
+    fn a_rule_with_more_targets_than_eventbridge_allows_is_an_error() {
+        let six: Vec<String> = (1..=6)
+            .map(|i| format!(r#"(from: "b", to: "k{i}", rule: "all")"#))
+            .collect();
+        let e = errors(&bus(&six.join(", ")));
+        assert_eq!(
+            e,
+            [
+                "error: component `b`: rule `all` has 6 targets; EventBridge allows at most 5 per rule (a hard limit)"
+            ],
+            "{e:?}"
+        );
+        // five are fine, and so are six links each a rule of its own
+        assert!(errors(&bus(&six[..5].join(", "))).is_empty());
+        let own: Vec<String> = (1..=6)
+            .map(|i| format!(r#"(from: "b", to: "k{i}")"#))
+            .collect();
+        assert!(errors(&bus(&own.join(", "))).is_empty());
+    }
+
+    #[test]
+    fn targets_of_one_rule_with_different_filters_are_an_error() {
+        let e = errors(&bus(
+            r#"(from: "b", to: "k1", rule: "r", filter: (event_types: ["a"])),
+               (from: "b", to: "k2", rule: "r"),
+               (from: "b", to: "k3", rule: "r", filter: (event_types: ["b"]))"#,
+        ));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "error: connection #4 `b -> k3`: rule `r` has targets with different filters"
+            ),
+            "{e:?}"
+        );
+        // the same filter twice, or one filter for the rule, is fine
+        assert!(
+            errors(&bus(
+                r#"(from: "b", to: "k1", rule: "r", filter: (event_types: ["a"])),
+                   (from: "b", to: "k2", rule: "r", filter: (event_types: ["a"]))"#
+            ))
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn lambda_consumers_of_a_queue_bound_its_max_concurrency() {
+        let queue = |mc: u32, consumer: &str| {
+            errors(&format!(
+                r#"(components: [
+                (id: "p", kind: Producer()),
+                (id: "q", kind: SqsQueue(max_concurrency: {mc})),
+                (id: "c", kind: {consumer}),
+            ], connections: [(from: "p", to: "q"), (from: "q", to: "c")])"#
+            ))
+        };
+        for mc in [1, 1001, u32::MAX] {
+            let e = queue(mc, "Lambda()");
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert!(
+                e[0].contains(&format!(
+                    "component `q`: max_concurrency must be between 2 and 1000 when a Lambda function consumes the queue (event-source mapping MaximumConcurrency), got {mc}"
+                )),
+                "{e:?}"
+            );
+        }
+        assert!(queue(2, "Lambda()").is_empty());
+        assert!(queue(1000, "Lambda()").is_empty());
+        // other consumers are pollers of our own: one is fine
+        assert!(queue(1, "Station()").is_empty());
+    }
+
+    #[test]
+    fn a_producer_of_weightless_event_types_is_an_error() {
+        let e = errors(
+            r#"(event_types: [(name: "a", weight: 0.0), (name: "b")], components: [
+            (id: "p", kind: Producer(event_types: ["a"])),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "k")])"#,
+        );
+        assert_eq!(
+            e,
+            [
+                "error: component `p`: emits only event types of weight zero, so it has nothing to send"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_distribution_that_cannot_be_sampled_is_an_error() {
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "s", kind: Station(service_ms: Gamma(shape: 1e10, mean: 1e-320))),
+            (id: "e", kind: Station(service_ms: Erlang(k: 4000000000, mean: 1e-320))),
+        ], connections: [(from: "p", to: "s"), (from: "s", to: "e")])"#,
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e.iter()
+                .all(|l| l.contains("must be a positive finite number")),
+            "{e:?}"
         );
     }
 }

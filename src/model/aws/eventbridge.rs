@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::validate::retry_problems;
 use crate::model::{Dist, Duration, Jitter, Retry, Severity, Throttle};
 
+/// Most targets one EventBridge rule may have: 5, a hard limit
+/// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>).
+pub const EVENTBRIDGE_MAX_TARGETS_PER_RULE: usize = 5;
+
 /// Amazon EventBridge event bus. Each delivery link is a target; links with the same
 /// `rule` belong to one rule whose event pattern is the links' filter. Every matching
 /// rule sends a copy to each of its targets (at most 5 per rule). A target that refuses

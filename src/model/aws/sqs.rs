@@ -81,6 +81,12 @@ pub struct SqsQueue {
     pub fifo_throughput_per_s: f64,
 }
 
+/// Smallest MaximumConcurrency of an SQS event-source mapping (a Lambda consumer): 2
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html>).
+pub const SQS_ESM_MIN_CONCURRENCY: u32 = 2;
+/// Largest MaximumConcurrency of an SQS event-source mapping: 1,000 (same page).
+pub const SQS_ESM_MAX_CONCURRENCY: u32 = 1000;
+
 /// Longest visibility timeout: 12 h.
 const MAX_VISIBILITY_S: u64 = 12 * 3600;
 /// Shortest and longest retention: 60 s and 14 days.
