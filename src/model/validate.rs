@@ -8,11 +8,12 @@ use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
 
 use super::aws::{
-    EVENTBRIDGE_MAX_TARGETS_PER_RULE, SQS_ESM_MAX_CONCURRENCY, SQS_ESM_MIN_CONCURRENCY,
+    EVENTBRIDGE_MAX_TARGETS_PER_RULE, LAMBDA_MAX_CONCURRENCY, MAX_STREAM_LANES,
+    SQS_ESM_MAX_CONCURRENCY, SQS_ESM_MIN_CONCURRENCY, SQS_MAX_POLLERS, eventbridge_retry_limits,
 };
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
-    MAX_EVENT_TYPES, Retry, Routing, printable,
+    MAX_EVENT_TYPES, MAX_STATION_SERVERS, Retry, Routing, printable,
 };
 
 /// How serious a problem is: errors stop a run, warnings do not.
@@ -75,6 +76,18 @@ impl fmt::Display for Problem {
 /// Largest number of arrivals a run may be expected to generate; beyond it a run would
 /// take hours, so it is refused up front rather than left to hang.
 pub const MAX_EXPECTED_ARRIVALS: f64 = 1e10;
+
+/// Most independent replications of one run: 10,000 (ours; each costs a full run).
+pub const MAX_REPLICATIONS: u32 = 10_000;
+
+/// Most time-series buckets of one run: 100,000 (ours; every component keeps a value per
+/// bucket, so this bounds the memory of the series).
+pub const MAX_BUCKETS: u64 = 100_000;
+
+/// Most laps a message may be expected to make around a station that routes part of its
+/// output back into itself: 1,000,000 (ours). A split that sends the share `p` of the
+/// traffic back makes on average `1 / (1 - p)` laps, so `p` may be at most 0.999999.
+pub const MAX_EXPECTED_LAPS: f64 = 1e6;
 
 /// "a Sink", "an ApiGateway": the kind name with its indefinite article.
 fn article(kind: &str) -> String {
@@ -304,19 +317,23 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             Subject::Scenario,
             "replications must be at least 1".into(),
         );
-    } else if sc.replications > 10_000 {
+    } else if sc.replications > MAX_REPLICATIONS {
         push(
             Severity::Error,
             Subject::Scenario,
-            format!("{} replications is too many (max 10000)", sc.replications),
+            format!(
+                "{} replications is too many (max {MAX_REPLICATIONS})",
+                sc.replications
+            ),
         );
     }
-    if sc.duration.ns > 0 && sc.duration.ns / sc.bucket_width().ns > 100_000 {
+    if sc.duration.ns > 0 && sc.duration.ns / sc.bucket_width().ns > MAX_BUCKETS {
         push(
             Severity::Error,
             Subject::Scenario,
-            "the time-series bucket is so small that the run would have more than 100000 buckets"
-                .into(),
+            format!(
+                "the time-series bucket is so small that the run would have more than {MAX_BUCKETS} buckets"
+            ),
         );
     }
 
@@ -393,6 +410,15 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             Severity::Error,
             Subject::Document,
             "account.lambda_concurrency must be at least 1".into(),
+        );
+    } else if doc.account.lambda_concurrency > LAMBDA_MAX_CONCURRENCY {
+        push(
+            Severity::Error,
+            Subject::Document,
+            format!(
+                "account.lambda_concurrency ({}) is more than the supported {LAMBDA_MAX_CONCURRENCY}",
+                doc.account.lambda_concurrency
+            ),
         );
     }
     for (key, v) in &doc.cost.prices {
@@ -503,11 +529,14 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             ComponentKind::Station(st) => {
                 if st.servers == 0 {
                     push(Severity::Error, s(), "servers must be at least 1".into());
-                } else if st.servers > 1_000_000 {
+                } else if st.servers > MAX_STATION_SERVERS {
                     push(
                         Severity::Error,
                         s(),
-                        format!("{} servers is more than the supported 1000000", st.servers),
+                        format!(
+                            "{} servers is more than the supported {MAX_STATION_SERVERS}",
+                            st.servers
+                        ),
                     );
                 }
                 for e in st.service_ms.problems() {
@@ -588,8 +617,17 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             matches!(doc.components[t].kind, ComponentKind::Lambda(_))
                         })
                 });
+                let m = q.max_concurrency.unwrap_or(SQS_ESM_MIN_CONCURRENCY);
+                if !lambda_consumer && m > SQS_MAX_POLLERS {
+                    push(
+                        Severity::Error,
+                        s(),
+                        format!(
+                            "max_concurrency ({m}) is more than the supported {SQS_MAX_POLLERS} pollers"
+                        ),
+                    );
+                }
                 if lambda_consumer
-                    && let Some(m) = q.max_concurrency
                     && m != 0 // reported above
                     && !(SQS_ESM_MIN_CONCURRENCY..=SQS_ESM_MAX_CONCURRENCY).contains(&m)
                 {
@@ -765,6 +803,16 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 "max_event_age must be longer than zero".into(),
             );
         }
+        if matches!(from, Some(ComponentKind::EventBus(_))) {
+            let retry = conn.retry.clone().unwrap_or_default();
+            for e in eventbridge_retry_limits(
+                "retry",
+                &retry,
+                conn.max_event_age.unwrap_or(super::Duration::ZERO),
+            ) {
+                push(Severity::Error, s(), e);
+            }
+        }
         if let Some(f) = &conn.filter {
             for t in &f.event_types {
                 if !type_names.contains(t.as_str()) {
@@ -810,6 +858,30 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         };
         let has_in = links.has_in[i];
         let has_out = delivery().next().is_some();
+        // every consumer of a stream reads each shard through `parallelization_factor`
+        // lanes of its own
+        let lanes = match &c.kind {
+            ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => {
+                Some((p.shards, p.parallelization_factor))
+            }
+            ComponentKind::DynamoDbTable(t) if t.stream => {
+                Some((t.stream_shards, t.consumer.parallelization_factor))
+            }
+            _ => None,
+        };
+        if let Some((shards, pf)) = lanes {
+            let consumers = delivery().filter(|k| links.index(&k.to).is_some()).count() as u64;
+            let n = u64::from(shards) * u64::from(pf) * consumers;
+            if n > MAX_STREAM_LANES {
+                push(
+                    Severity::Error,
+                    comp(&c.id),
+                    format!(
+                        "{shards} shards x parallelization factor {pf} x {consumers} consumers make {n} readers; at most {MAX_STREAM_LANES} are supported"
+                    ),
+                );
+            }
+        }
         let routing = match &c.kind {
             ComponentKind::Producer(p) => Some(p.routing),
             ComponentKind::Station(st) => Some(st.routing),
@@ -1157,6 +1229,127 @@ mod tests {
         assert!(
             e.iter()
                 .all(|l| l.contains("must be a positive finite number")),
+            "{e:?}"
+        );
+    }
+
+    /// `p -> x -> k` with `x` of the given kind (RON).
+    fn through(kind: &str) -> Vec<String> {
+        errors(&format!(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "x", kind: {kind}),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "x"), (from: "x", to: "k")])"#
+        ))
+    }
+
+    #[test]
+    fn counts_that_size_memory_have_a_documented_maximum() {
+        for (kind, says) in [
+            (
+                "KinesisStream(shards: 4294967295)",
+                "4294967295 shards is more than the supported 100000",
+            ),
+            (
+                "KafkaTopic(shards: 100001)",
+                "100001 shards is more than the supported 100000",
+            ),
+            (
+                "DynamoDbTable(stream: true, stream_shards: 4294967295)",
+                "stream_shards (4294967295) is more than the supported 100000",
+            ),
+            (
+                "KinesisStream(shards: 100000, parallelization_factor: 10)",
+                "100000 shards x parallelization factor 10 x 1 consumers make 1000000 readers",
+            ),
+            (
+                "Station(servers: 1000001)",
+                "1000001 servers is more than the supported 1000000",
+            ),
+            (
+                "Lambda(reserved_concurrency: 4294967295)",
+                "reserved_concurrency (4294967295) is more than the supported 1000000",
+            ),
+            (
+                "SqsQueue(max_concurrency: 4294967295)",
+                "max_concurrency (4294967295) is more than the supported 1000000 pollers",
+            ),
+            (
+                "ContainerService(replicas: 1, concurrency_per_replica: 10000, autoscale: (max_replicas: 100000))",
+                "replicas x concurrency_per_replica is more than the supported 100000000",
+            ),
+        ] {
+            let e = through(kind);
+            if says.contains("1000000 readers") {
+                // exactly at the limit is fine
+                assert!(e.is_empty(), "{kind}: {e:?}");
+                continue;
+            }
+            assert!(e.iter().any(|l| l.contains(says)), "{kind}: {e:?}");
+        }
+        // two consumers read every shard: twice the readers
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "x", kind: KinesisStream(shards: 50001, parallelization_factor: 10)),
+            (id: "k", kind: Sink()), (id: "k2", kind: Sink()),
+        ], connections: [(from: "p", to: "x"), (from: "x", to: "k"), (from: "x", to: "k2")])"#,
+        );
+        assert!(
+            e.iter()
+                .any(|l| l.contains("x 2 consumers make 1000020 readers; at most 1000000")),
+            "{e:?}"
+        );
+        let e = errors(
+            r#"(account: (lambda_concurrency: 1000001), components: [
+            (id: "p", kind: Producer()), (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "k")])"#,
+        );
+        assert!(
+            e[0].contains(
+                "account.lambda_concurrency (1000001) is more than the supported 1000000"
+            ),
+            "{e:?}"
+        );
+        // the adjustable Kinesis quota only warns
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer()), (id: "x", kind: KinesisStream(shards: 20001)),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "x"), (from: "x", to: "k")])"#,
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with("warning") && l.contains("above the default account quota")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn eventbridge_hard_limits_are_errors_like_lambdas() {
+        let e = through(r#"EventBus(retry: (max_attempts: 187), max_event_age: "25h")"#);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].contains("retry.max_attempts 187 is more than EventBridge allows"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].contains("max_event_age must be between 60s and 24h"),
+            "{e:?}"
+        );
+        assert!(!through(r#"EventBus(max_event_age: "30s")"#).is_empty());
+        // the same limits on a target's own policy
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()), (id: "b", kind: EventBus()), (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "b"),
+            (from: "b", to: "k", retry: (max_attempts: 1000), max_event_age: "2d")])"#,
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e.iter()
+                .all(|l| l.starts_with("error: connection #2 `b -> k`")),
             "{e:?}"
         );
     }

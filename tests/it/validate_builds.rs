@@ -83,6 +83,23 @@ fn injections() -> Vec<(&'static str, &'static str, Vec<Value>)> {
             "reserved_concurrency",
             vec![json!(0), json!(1), json!(4_294_967_295u64)],
         ),
+        (
+            "KinesisStream",
+            "shards",
+            vec![json!(20_001), json!(100_001), json!(4_294_967_295u64)],
+        ),
+        ("KafkaTopic", "shards", vec![json!(4_294_967_295u64)]),
+        ("Station", "servers", vec![json!(4_294_967_295u64)]),
+        (
+            "ContainerService",
+            "replicas",
+            vec![json!(4_294_967_295u64)],
+        ),
+        (
+            "DynamoDbTable",
+            "stream_shards",
+            vec![json!(4_294_967_295u64)],
+        ),
     ]
 }
 
