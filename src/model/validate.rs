@@ -261,6 +261,104 @@ fn rule_problems(
     (on_bus, on_links)
 }
 
+/// The error of a component that delivers to itself where that makes a loop that never
+/// ends, on the first link at fault: any service sending on (or failing) into itself, a
+/// station copying its output back into itself (fan-out) or splitting so much of it back
+/// that a message makes more than [`MAX_EXPECTED_LAPS`] laps on average, or a station
+/// whose every attempt fails sending its failures back into itself. `self_links` are the
+/// component's connections to itself, `delivery` all its delivery links.
+fn self_loop(
+    c: &super::Component,
+    self_links: &[usize],
+    doc: &Document,
+    delivery: Vec<&super::Connection>,
+) -> Option<(usize, String)> {
+    let me = printable(c.display_name());
+    let kind = c.kind.kind_name();
+    let is_delivery = |k: &usize| doc.connections[*k].kind == LinkKind::Delivery;
+    let back = self_links.iter().copied().find(is_delivery);
+    let failing_back = self_links.iter().copied().find(|k| !is_delivery(k));
+    match &c.kind {
+        // a link into a producer is an error of its own
+        ComponentKind::Producer(_) => None,
+        ComponentKind::Station(st) => {
+            if let Some(k) = back {
+                if st.routing == Routing::FanOut {
+                    return Some((
+                        k,
+                        format!(
+                            "Station `{me}` sends a copy of everything it sends on back into itself (fan-out routing), so messages multiply on every lap and never leave; use split routing for a feedback loop"
+                        ),
+                    ));
+                }
+                let weights_ok = delivery.iter().all(|l| l.weight.is_finite() && l.weight >= 0.0);
+                let total: f64 = delivery.iter().map(|l| l.weight).sum();
+                let looped: f64 = delivery
+                    .iter()
+                    .filter(|l| l.to == c.id)
+                    .map(|l| l.weight)
+                    .sum();
+                // with every weight zero the last link takes everything
+                let share = if total > 0.0 {
+                    looped / total
+                } else if delivery.last().is_some_and(|l| l.to == c.id) {
+                    1.0
+                } else {
+                    0.0
+                };
+                if weights_ok && share >= 1.0 {
+                    return Some((
+                        k,
+                        format!(
+                            "Station `{me}` splits all of its output back into itself, so messages never leave"
+                        ),
+                    ));
+                }
+                let laps = 1.0 / (1.0 - share);
+                if weights_ok && laps > MAX_EXPECTED_LAPS {
+                    return Some((
+                        k,
+                        format!(
+                            "Station `{me}` splits {share} of its output back into itself, so a message makes about {laps:.3e} laps on average; at most {MAX_EXPECTED_LAPS:e} are allowed (lower this link's weight)"
+                        ),
+                    ));
+                }
+            }
+            if let Some(k) = failing_back {
+                let attempts = i32::try_from(st.retry.max_attempts).unwrap_or(i32::MAX);
+                let fails = st.fail_prob.powi(attempts.max(1));
+                if fails.is_finite() && (0.0..=1.0).contains(&fails) && 1.0 / (1.0 - fails) > MAX_EXPECTED_LAPS {
+                    return Some((
+                        k,
+                        format!(
+                            "Station `{me}` sends what fails back into itself and almost every message fails (fail_prob {}), so messages never leave",
+                            st.fail_prob
+                        ),
+                    ));
+                }
+            }
+            None
+        }
+        k if k.has_outputs() && back.is_some() => back.map(|l| {
+            (
+                l,
+                format!(
+                    "{kind} `{me}` delivers to itself: everything it sends on comes straight back, a loop that never ends"
+                ),
+            )
+        }),
+        k if k.can_dead_letter() && failing_back.is_some() => failing_back.map(|l| {
+            (
+                l,
+                format!(
+                    "{kind} `{me}` sends what fails back into itself, a loop that never ends"
+                ),
+            )
+        }),
+        _ => None,
+    }
+}
+
 /// Check a document and return every problem, errors first, in a stable order.
 pub fn validate(doc: &Document) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -836,12 +934,17 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     }
 
     // --- graph shape
+    let mut self_looped: HashSet<usize> = HashSet::new();
     let mut g: DiGraphMap<usize, ()> = DiGraphMap::new();
     for i in 0..doc.components.len() {
         g.add_node(i);
     }
     for conn in &doc.connections {
-        if let (Some(a), Some(b)) = (links.index(&conn.from), links.index(&conn.to)) {
+        // a link into a component that accepts no input (a producer) is an error of its
+        // own and carries nothing
+        if let (Some(a), Some(b)) = (links.index(&conn.from), links.index(&conn.to))
+            && doc.components[b].kind.accepts_input()
+        {
             g.add_edge(a, b, ());
         }
     }
@@ -966,11 +1069,24 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 "receives nothing: no connection leads here".into(),
             );
         }
+        let self_links: Vec<usize> = out_links
+            .iter()
+            .copied()
+            .filter(|&k| doc.connections[k].to == c.id)
+            .collect();
+        if let Some((k, message)) = self_loop(c, &self_links, doc, delivery().collect()) {
+            self_looped.insert(i);
+            push(
+                Severity::Error,
+                Subject::Connection(k, doc.connections[k].label()),
+                message,
+            );
+        }
     }
     for scc in tarjan_scc(&g) {
         let cyclic = scc.len() > 1 || scc.iter().any(|&n| g.contains_edge(n, n));
-        if !cyclic {
-            continue;
+        if !cyclic || (scc.len() == 1 && self_looped.contains(&scc[0])) {
+            continue; // a component looping into itself is reported above, at its link
         }
         let members: BTreeSet<usize> = scc.iter().copied().collect();
         let mut names_in: Vec<&str> = members
@@ -978,19 +1094,39 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             .map(|&m| doc.components[m].display_name())
             .collect();
         names_in.sort_unstable();
+        let names_in = printable(&names_in.join(", ")).into_owned();
         let has_exit = members.iter().any(|&m| {
             g.neighbors(m).any(|n| !members.contains(&n))
                 || doc.components[m].kind.can_dead_letter() && !matches!(&doc.components[m].kind, ComponentKind::Station(s) if s.fail_prob == 0.0 && s.timeout.is_none() && s.max_age.is_none() && s.queue_capacity.is_none())
         });
         let subject = comp(&doc.components[*members.iter().next().unwrap_or(&0)].id);
-        if !has_exit {
-            push(Severity::Error, subject, format!("cycle with no exit: {} pass events round forever", names_in.join(", ")));
-        } else if members.iter().any(|&m| {
+        // a station copying its output to several delivery links, one of them in the
+        // cycle (dead-letter and on-failure links take failures, not copies)
+        let copies_into_cycle = |m: usize| {
+            let targets = || {
+                links.out[m]
+                    .iter()
+                    .map(|&k| &doc.connections[k])
+                    .filter(|k| k.kind == LinkKind::Delivery)
+                    .filter_map(|k| links.index(&k.to))
+                    .filter(|&t| doc.components[t].kind.accepts_input())
+            };
             matches!(&doc.components[m].kind, ComponentKind::Station(s) if s.routing == Routing::FanOut)
-                && g.neighbors(m).filter(|n| members.contains(n)).count() >= 1
-                && g.neighbors(m).count() > 1
-        }) {
-            push(Severity::Warning, subject, format!("fan-out inside the cycle {} multiplies events on every lap", names_in.join(", ")));
+                && targets().any(|t| members.contains(&t))
+                && targets().nth(1).is_some()
+        };
+        if !has_exit {
+            push(
+                Severity::Error,
+                subject,
+                format!("cycle with no exit: {names_in} pass events round forever"),
+            );
+        } else if members.iter().any(|&m| copies_into_cycle(m)) {
+            push(
+                Severity::Warning,
+                subject,
+                format!("fan-out inside the cycle {names_in} multiplies events on every lap"),
+            );
         }
     }
 
@@ -1351,6 +1487,149 @@ mod tests {
             e.iter()
                 .all(|l| l.starts_with("error: connection #2 `b -> k`")),
             "{e:?}"
+        );
+    }
+
+    /// `p -> x` plus the given extra links, with `x` of the given kind and a sink `k`.
+    fn looped(kind: &str, links: &str) -> Vec<String> {
+        errors(&format!(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "x", name: "X", kind: {kind}),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "x"), {links}])"#
+        ))
+    }
+
+    #[test]
+    fn a_service_delivering_to_itself_is_an_error() {
+        for (kind, link, says) in [
+            (
+                "SqsQueue()",
+                r#"(from: "x", to: "x")"#,
+                "SqsQueue `X` delivers to itself",
+            ),
+            (
+                "S3Bucket()",
+                r#"(from: "x", to: "x")"#,
+                "S3Bucket `X` delivers to itself",
+            ),
+            (
+                "Lambda()",
+                r#"(from: "x", to: "x")"#,
+                "Lambda `X` delivers to itself",
+            ),
+            (
+                "SnsTopic()",
+                r#"(from: "x", to: "x")"#,
+                "SnsTopic `X` delivers to itself",
+            ),
+            (
+                "EventBus()",
+                r#"(from: "x", to: "x")"#,
+                "EventBus `X` delivers to itself",
+            ),
+            (
+                "Lambda()",
+                r#"(from: "x", to: "x", kind: OnFailure)"#,
+                "Lambda `X` sends what fails back into itself",
+            ),
+            (
+                "SqsQueue(max_receive_count: 3)",
+                r#"(from: "x", to: "x", kind: DeadLetter)"#,
+                "SqsQueue `X` sends what fails back into itself",
+            ),
+        ] {
+            let e = looped(kind, &format!(r#"(from: "x", to: "k"), {link}"#));
+            assert_eq!(e.len(), 1, "{kind} {link}: {e:?}");
+            assert!(e[0].starts_with("error: connection #3 `x -> x"), "{e:?}");
+            assert!(e[0].contains(says), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_station_feeding_back_into_itself_is_fine_unless_it_never_ends() {
+        // a Jackson feedback loop: half the output comes back, two laps on average
+        let feedback = |w: &str| {
+            looped(
+                "Station(routing: Split)",
+                &format!(r#"(from: "x", to: "x", weight: {w}), (from: "x", to: "k")"#),
+            )
+        };
+        assert!(feedback("1.0").is_empty());
+        assert!(feedback("999999.0").is_empty(), "1e6 laps is the limit");
+        let e = feedback("1e9");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("error: connection #2 `x -> x`: Station `X` splits 0.999999999 of its output back into itself, so a message makes about 1.000e9 laps"),
+            "{e:?}"
+        );
+        let e = looped("Station(routing: Split)", r#"(from: "x", to: "x")"#);
+        assert!(
+            e[0].contains("splits all of its output back into itself"),
+            "{e:?}"
+        );
+        // fan-out copies everything back
+        let e = looped("Station()", r#"(from: "x", to: "k"), (from: "x", to: "x")"#);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("Station `X` sends a copy of everything"),
+            "{e:?}"
+        );
+        // failures sent back into a station where every attempt fails never leave
+        let e = looped(
+            "Station(fail_prob: 1.0)",
+            r#"(from: "x", to: "k"), (from: "x", to: "x", kind: OnFailure)"#,
+        );
+        assert!(e[0].contains("sends what fails back into itself"), "{e:?}");
+        assert!(
+            looped(
+                "Station(fail_prob: 0.5)",
+                r#"(from: "x", to: "k"), (from: "x", to: "x", kind: OnFailure)"#,
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn no_false_fan_out_warnings() {
+        // a failure self-link is not fan-out
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "s", kind: Station(fail_prob: 0.1)),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "s"), (from: "s", to: "k"),
+            (from: "s", to: "s", kind: OnFailure)])"#,
+        );
+        assert!(p.iter().all(|l| !l.contains("fan-out")), "{p:?}");
+        // a link back into a producer is an error, not a cycle
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "s", kind: Station()),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "s"), (from: "s", to: "k"), (from: "s", to: "p")])"#,
+        );
+        assert!(p.iter().all(|l| !l.contains("fan-out")), "{p:?}");
+        assert!(
+            p.iter().any(|l| l.contains("a Producer accepts no input")),
+            "{p:?}"
+        );
+        // a real one still warns
+        let p = problems(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "a", kind: Station()),
+            (id: "b", kind: Station(routing: Split)),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "a"), (from: "a", to: "b"), (from: "a", to: "k"),
+            (from: "b", to: "a"), (from: "b", to: "k")])"#,
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.contains("fan-out inside the cycle a, b")),
+            "{p:?}"
         );
     }
 }
