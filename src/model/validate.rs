@@ -13,7 +13,7 @@ use super::aws::{
 };
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
-    MAX_EVENT_TYPES, MAX_STATION_SERVERS, Retry, Routing, printable,
+    MAX_EVENT_TYPES, MAX_STATION_SERVERS, Retry, Routing, has_unsafe_chars, printable,
 };
 
 /// How serious a problem is: errors stop a run, warnings do not.
@@ -45,9 +45,9 @@ impl fmt::Display for Subject {
         match self {
             Subject::Document => f.write_str("document"),
             Subject::Scenario => f.write_str("scenario"),
-            Subject::EventType(n) => write!(f, "event type `{n}`"),
-            Subject::Component(n) => write!(f, "component `{n}`"),
-            Subject::Connection(i, l) => write!(f, "connection #{} `{l}`", i + 1),
+            Subject::EventType(n) => write!(f, "event type `{}`", printable(n)),
+            Subject::Component(n) => write!(f, "component `{}`", printable(n)),
+            Subject::Connection(i, l) => write!(f, "connection #{} `{}`", i + 1, printable(l)),
         }
     }
 }
@@ -69,7 +69,9 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}: {}: {}", self.subject, self.message)
+        // names in the message are escaped where it is made; escaping it again keeps a
+        // terminal safe from anything that slipped through
+        write!(f, "{sev}: {}: {}", self.subject, printable(&self.message))
     }
 }
 
@@ -89,9 +91,22 @@ pub const MAX_BUCKETS: u64 = 100_000;
 /// traffic back makes on average `1 / (1 - p)` laps, so `p` may be at most 0.999999.
 pub const MAX_EXPECTED_LAPS: f64 = 1e6;
 
+/// The error for text from the design that holds a character which must not reach a
+/// terminal (see [`crate::model::text`]), showing the text escaped.
+fn unsafe_text(what: &str, text: &str) -> String {
+    format!(
+        "{what} `{}` contains a control or bidirectional-formatting character (shown escaped); remove it",
+        printable(text)
+    )
+}
+
 /// "a Sink", "an ApiGateway": the kind name with its indefinite article.
 fn article(kind: &str) -> String {
-    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U']);
+    // initialisms are read letter by letter: "an SqsQueue" ("an ess-queue-ess")
+    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
+        || ["Sns", "Sqs", "Ses", "S3"]
+            .iter()
+            .any(|p| kind.starts_with(p));
     format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
@@ -277,7 +292,15 @@ fn self_loop(
     let kind = c.kind.kind_name();
     let is_delivery = |k: &usize| doc.connections[*k].kind == LinkKind::Delivery;
     let back = self_links.iter().copied().find(is_delivery);
-    let failing_back = self_links.iter().copied().find(|k| !is_delivery(k));
+    // (a dead-letter link into a kind that holds no dead letters is an error of its own)
+    let failing_back = self_links
+        .iter()
+        .copied()
+        .find(|k| match doc.connections[*k].kind {
+            LinkKind::Delivery => false,
+            LinkKind::DeadLetter => c.kind.holds_dead_letters(),
+            LinkKind::OnFailure => true,
+        });
     match &c.kind {
         // a link into a producer is an error of its own
         ComponentKind::Producer(_) => None,
@@ -452,6 +475,23 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         if et.name.is_empty() {
             push(Severity::Error, s(), "event type has no name".into());
         }
+        if has_unsafe_chars(&et.name) {
+            push(Severity::Error, s(), unsafe_text("name", &et.name));
+        }
+        for (attr, values) in &et.attributes {
+            if has_unsafe_chars(attr) {
+                push(Severity::Error, s(), unsafe_text("attribute name", attr));
+            }
+            for (v, _) in values {
+                if has_unsafe_chars(v) {
+                    push(
+                        Severity::Error,
+                        s(),
+                        unsafe_text(&format!("value of attribute `{}`", printable(attr)), v),
+                    );
+                }
+            }
+        }
         if !seen_types.insert(et.name.as_str()) {
             push(Severity::Error, s(), "event type name is used twice".into());
         }
@@ -480,7 +520,10 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 push(
                     Severity::Error,
                     s(),
-                    format!("attribute `{attr}` needs 1 to {MAX_ATTRIBUTE_VALUES} values"),
+                    format!(
+                        "attribute `{}` needs 1 to {MAX_ATTRIBUTE_VALUES} values",
+                        printable(attr)
+                    ),
                 );
             }
             if values.iter().any(|(_, w)| !w.is_finite() || *w < 0.0)
@@ -489,7 +532,10 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 push(
                     Severity::Error,
                     s(),
-                    format!("attribute `{attr}` needs finite non-negative weights, not all zero"),
+                    format!(
+                        "attribute `{}` needs finite non-negative weights, not all zero",
+                        printable(attr)
+                    ),
                 );
             }
         }
@@ -519,12 +565,29 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             ),
         );
     }
+    if has_unsafe_chars(&doc.name) {
+        push(
+            Severity::Error,
+            Subject::Document,
+            unsafe_text("the design's name", &doc.name),
+        );
+    }
     for (key, v) in &doc.cost.prices {
+        if has_unsafe_chars(key) {
+            push(
+                Severity::Error,
+                Subject::Document,
+                unsafe_text("cost.prices key", key),
+            );
+        }
         if !v.is_finite() || *v < 0.0 {
             push(
                 Severity::Error,
                 Subject::Document,
-                format!("cost.prices `{key}` must be finite and >= 0, got {v}"),
+                format!(
+                    "cost.prices `{}` must be finite and >= 0, got {v}",
+                    printable(key)
+                ),
             );
         }
         if key.split('.').count() != 2 {
@@ -532,7 +595,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 Severity::Error,
                 Subject::Document,
                 format!(
-                    "cost.prices key `{key}` must look like `service.meter`, e.g. `lambda.requests`"
+                    "cost.prices key `{}` must look like `service.meter`, e.g. `lambda.requests`",
+                    printable(key)
                 ),
             );
         }
@@ -559,18 +623,26 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 s(),
                 format!(
                     "id `{}` may contain only letters, digits, `-` and `_`",
-                    c.id
+                    printable(&c.id)
                 ),
             );
         }
-        if !ids.insert(c.id.as_str()) {
+        if has_unsafe_chars(&c.name) {
+            push(Severity::Error, s(), unsafe_text("name", &c.name));
+        }
+        let id_used_twice = !ids.insert(c.id.as_str());
+        if id_used_twice {
             push(
                 Severity::Error,
                 s(),
-                format!("id `{}` is used by more than one component", c.id),
+                format!(
+                    "id `{}` is used by more than one component",
+                    printable(&c.id)
+                ),
             );
         }
-        if !display.insert(c.display_name()) {
+        // a component without a name goes by its id: a repeated id is one mistake, said once
+        if !display.insert(c.display_name()) && !(id_used_twice && c.name.is_empty()) {
             push(
                 Severity::Error,
                 s(),
@@ -772,18 +844,47 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         let s = || Subject::Connection(i, conn.label());
         let from = kind_of(&conn.from);
         let to = kind_of(&conn.to);
+        for (field, text) in [
+            ("from", conn.from.as_str()),
+            ("to", conn.to.as_str()),
+            ("rule", conn.rule.as_str()),
+            (
+                "dead_letter",
+                conn.dead_letter.as_deref().unwrap_or_default(),
+            ),
+        ] {
+            if has_unsafe_chars(text) {
+                push(Severity::Error, s(), unsafe_text(field, text));
+            }
+        }
+        if let Some(f) = &conn.filter {
+            let mut texts: Vec<&str> = f.event_types.iter().map(String::as_str).collect();
+            for (a, cond) in &f.attributes {
+                texts.push(a);
+                match cond {
+                    super::Condition::Equals(vs) | super::Condition::AnythingBut(vs) => {
+                        texts.extend(vs.iter().map(String::as_str));
+                    }
+                    super::Condition::Prefix(v) => texts.push(v),
+                    super::Condition::Exists(_) => {}
+                }
+            }
+            if let Some(t) = texts.into_iter().find(|t| has_unsafe_chars(t)) {
+                push(Severity::Error, s(), unsafe_text("filter", t));
+            }
+        }
         if from.is_none() {
             push(
                 Severity::Error,
                 s(),
-                format!("starts at unknown component `{}`", conn.from),
+                format!("starts at unknown component `{}`", printable(&conn.from)),
             );
         }
         if to.is_none() {
             push(
                 Severity::Error,
                 s(),
-                format!("ends at unknown component `{}`", conn.to),
+                format!("ends at unknown component `{}`", printable(&conn.to)),
             );
         }
         if let Some(k) = to
@@ -828,8 +929,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             Severity::Error,
                             s(),
                             format!(
-                                "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not a {}",
-                                t.kind_name()
+                                "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not {}",
+                                article(t.kind_name())
                             ),
                         );
                     }
@@ -860,14 +961,15 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 None => push(
                     Severity::Error,
                     s(),
-                    format!("dead_letter names unknown component `{d}`"),
+                    format!("dead_letter names unknown component `{}`", printable(d)),
                 ),
                 Some(k) if !k.holds_dead_letters() => push(
                     Severity::Error,
                     s(),
                     format!(
-                        "dead_letter `{d}` is a {}; it must be a DeadLetterQueue or an SqsQueue",
-                        k.kind_name()
+                        "dead_letter `{}` is {}; it must be a DeadLetterQueue or an SqsQueue",
+                        printable(d),
+                        article(k.kind_name())
                     ),
                 ),
                 Some(_) => {}
@@ -917,7 +1019,10 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     push(
                         Severity::Warning,
                         s(),
-                        format!("filter names unknown event type `{t}`; it never matches"),
+                        format!(
+                            "filter names unknown event type `{}`; it never matches",
+                            printable(t)
+                        ),
                     );
                 }
             }
@@ -926,7 +1031,10 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     push(
                         Severity::Warning,
                         s(),
-                        format!("filter tests attribute `{a}` that no event type has"),
+                        format!(
+                            "filter tests attribute `{}` that no event type has",
+                            printable(a)
+                        ),
                     );
                 }
             }
@@ -1631,5 +1739,123 @@ mod tests {
                 .any(|l| l.contains("fan-out inside the cycle a, b")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn a_repeated_id_is_one_error() {
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "k", kind: Sink()),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "k")])"#,
+        );
+        assert_eq!(
+            e,
+            ["error: component `k`: id `k` is used by more than one component"]
+        );
+        // two components that share a name (but not an id) are still an error
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "a", name: "same", kind: Sink()),
+            (id: "b", name: "same", kind: Sink()),
+        ], connections: [(from: "p", to: "a"), (from: "p", to: "b")])"#,
+        );
+        assert_eq!(
+            e,
+            ["error: component `same`: name is used by more than one component"]
+        );
+    }
+
+    #[test]
+    fn kinds_take_the_right_article() {
+        assert_eq!(article("EventBus"), "an EventBus");
+        assert_eq!(article("Sink"), "a Sink");
+        assert_eq!(article("event"), "an event");
+        let e = errors(
+            r#"(components: [
+            (id: "p", kind: Producer()),
+            (id: "b", kind: EventBus()),
+            (id: "t", kind: SnsTopic()),
+            (id: "k", kind: Sink()),
+        ], connections: [(from: "p", to: "b"), (from: "b", to: "k", dead_letter: "t"),
+            (from: "b", to: "b", kind: DeadLetter)])"#,
+        );
+        let all = e.join("\n");
+        assert!(all.contains("dead_letter `t` is an SnsTopic;"), "{all}");
+        assert_eq!(article("SqsQueue"), "an SqsQueue");
+        assert_eq!(article("StepFunctions"), "a StepFunctions");
+        assert!(
+            all.contains("must end at a DeadLetterQueue or an SqsQueue, not an EventBus"),
+            "{all}"
+        );
+        assert!(!all.contains("a EventBus"), "{all}");
+    }
+
+    /// A document whose only problem is `text` written at `at` (a RON fragment with `{}`
+    /// where the hostile text goes).
+    fn hostile(at: &str, text: &str) -> Vec<Problem> {
+        let ron = at.replace("{}", text);
+        validate(&from_ron_str(&ron).unwrap())
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect()
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_never_printed() {
+        let osc = r"\u{1b}]0;owned\u{7}";
+        let shown = r"\u{1b}]0;owned\u{7}";
+        let design = |name: &str, event: &str, link: &str| {
+            format!(
+                r#"(name: "d", event_types: [{event}], components: [
+                (id: "p", kind: Producer()),
+                (id: "b", name: "{name}", kind: EventBus()),
+                (id: "k", kind: Sink()),
+            ], connections: [(from: "p", to: "b"), (from: "b", to: "k"{link})])"#
+            )
+        };
+        for (at, what) in [
+            (design("{}", r#"(name: "e")"#, ""), "name"),
+            (design("bus", r#"(name: "{}")"#, ""), "name"),
+            (
+                design("bus", r#"(name: "e", attributes: {"{}": [("v", 1.0)]})"#, ""),
+                "attribute name",
+            ),
+            (
+                design("bus", r#"(name: "e", attributes: {"a": [("{}", 1.0)]})"#, ""),
+                "value of attribute `a`",
+            ),
+            (design("bus", r#"(name: "e")"#, r#", rule: "{}""#), "rule"),
+            (
+                design(
+                    "bus",
+                    r#"(name: "e")"#,
+                    r#", filter: (attributes: {"a": Equals(["{}"])})"#,
+                ),
+                "filter",
+            ),
+            (
+                r#"(components: [(id: "p", kind: Producer())], connections: [(from: "p", to: "{}")])"#
+                    .to_owned(),
+                "to",
+            ),
+            (
+                r#"(components: [(id: "{}", kind: Producer())])"#.to_owned(),
+                "id",
+            ),
+        ] {
+            let e = hostile(&at, osc);
+            assert!(!e.is_empty(), "{at}");
+            let said: Vec<String> = e.iter().map(ToString::to_string).collect();
+            let all = said.join("\n");
+            assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+            assert!(all.contains(shown), "{all}");
+            assert!(
+                all.contains(&format!("{what} `{shown}`")),
+                "{what}: {all}"
+            );
+        }
     }
 }
