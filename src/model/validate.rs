@@ -3,8 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
 
 use super::aws::{
@@ -382,6 +380,66 @@ fn self_loop(
     }
 }
 
+/// The strongly connected components of the graph with successor lists `succ` (Tarjan's
+/// algorithm), each emitted when its root is finished, so in reverse topological order.
+/// Iterative: a chain of a million components needs no deep call stack.
+fn strongly_connected(succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = succ.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut out = Vec::new();
+    let mut next = 0;
+    // the depth-first path: (component, how many of its successors have been looked at)
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        path.push((root, 0));
+        while let Some(top) = path.last_mut() {
+            let v = top.0;
+            if let Some(&w) = succ[v].get(top.1) {
+                top.1 += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    path.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(u, _)) = path.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut scc = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    scc.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(scc);
+            }
+        }
+    }
+    out
+}
+
 /// Check a document and return every problem, errors first, in a stable order.
 pub fn validate(doc: &Document) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -400,6 +458,12 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     let comp = |id: &str| Subject::Component(names.get(id).copied().unwrap_or(id).to_owned());
     let links = Links::new(doc);
     let type_names: HashSet<&str> = doc.event_types.iter().map(|e| e.name.as_str()).collect();
+    let weighted_types: HashSet<&str> = doc
+        .event_types
+        .iter()
+        .filter(|e| e.weight > 0.0)
+        .map(|e| e.name.as_str())
+        .collect();
     let attr_names: HashSet<&str> = doc
         .event_types
         .iter()
@@ -669,11 +733,11 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     && p.event_types
                         .iter()
                         .all(|t| type_names.contains(t.as_str()))
-                    && doc.event_types.iter().any(|e| e.weight > 0.0)
-                    && !doc
+                    && !weighted_types.is_empty()
+                    && !p
                         .event_types
                         .iter()
-                        .any(|e| e.weight > 0.0 && p.event_types.contains(&e.name))
+                        .any(|t| weighted_types.contains(t.as_str()))
                 {
                     push(
                         Severity::Error,
@@ -1043,17 +1107,17 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 
     // --- graph shape
     let mut self_looped: HashSet<usize> = HashSet::new();
-    let mut g: DiGraphMap<usize, ()> = DiGraphMap::new();
-    for i in 0..doc.components.len() {
-        g.add_node(i);
-    }
+    // successors of each component, each once, in the order the links first appear
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); doc.components.len()];
+    let mut edges: HashSet<(usize, usize)> = HashSet::with_capacity(doc.connections.len());
     for conn in &doc.connections {
         // a link into a component that accepts no input (a producer) is an error of its
         // own and carries nothing
         if let (Some(a), Some(b)) = (links.index(&conn.from), links.index(&conn.to))
             && doc.components[b].kind.accepts_input()
+            && edges.insert((a, b))
         {
-            g.add_edge(a, b, ());
+            succ[a].push(b);
         }
     }
     for c in &doc.components {
@@ -1191,8 +1255,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             );
         }
     }
-    for scc in tarjan_scc(&g) {
-        let cyclic = scc.len() > 1 || scc.iter().any(|&n| g.contains_edge(n, n));
+    for scc in strongly_connected(&succ) {
+        let cyclic = scc.len() > 1 || scc.iter().any(|&n| edges.contains(&(n, n)));
         if !cyclic || (scc.len() == 1 && self_looped.contains(&scc[0])) {
             continue; // a component looping into itself is reported above, at its link
         }
@@ -1204,7 +1268,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         names_in.sort_unstable();
         let names_in = printable(&names_in.join(", ")).into_owned();
         let has_exit = members.iter().any(|&m| {
-            g.neighbors(m).any(|n| !members.contains(&n))
+            succ[m].iter().any(|n| !members.contains(n))
                 || doc.components[m].kind.can_dead_letter() && !matches!(&doc.components[m].kind, ComponentKind::Station(s) if s.fail_prob == 0.0 && s.timeout.is_none() && s.max_age.is_none() && s.queue_capacity.is_none())
         });
         let subject = comp(&doc.components[*members.iter().next().unwrap_or(&0)].id);
@@ -1857,5 +1921,42 @@ mod tests {
                 "{what}: {all}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_chain_needs_no_deep_stack() {
+        // 100,000 stations in a row, the last feeding back into the first: the cycle
+        // search walks the whole chain without recursion (a test thread has a small stack)
+        use crate::model::{Component, Connection, Producer, Station};
+        let n = 100_000;
+        let mut doc = Document::default();
+        doc.components.push(Component {
+            id: "p".into(),
+            name: String::new(),
+            kind: ComponentKind::Producer(Producer::default()),
+        });
+        for i in 0..n {
+            doc.components.push(Component {
+                id: format!("s{i}"),
+                name: String::new(),
+                kind: ComponentKind::Station(Station::default()),
+            });
+            let from = if i == 0 {
+                "p".to_owned()
+            } else {
+                format!("s{}", i - 1)
+            };
+            doc.connections
+                .push(Connection::new(&from, &format!("s{i}")));
+        }
+        doc.connections
+            .push(Connection::new(&format!("s{}", n - 1), "s0"));
+        let p = validate(&doc);
+        assert_eq!(p.len(), 1, "{:?}", &p[..p.len().min(3)]);
+        assert!(
+            p[0].message.starts_with("cycle with no exit: s0, s1, s10"),
+            "{}",
+            p[0]
+        );
     }
 }
