@@ -706,7 +706,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             );
         }
         // a component without a name goes by its id: a repeated id is one mistake, said once
-        if !display.insert(c.display_name()) && !(id_used_twice && c.name.is_empty()) {
+        let new_name = display.insert(c.display_name());
+        if !new_name && (!id_used_twice || !c.name.is_empty()) {
             push(
                 Severity::Error,
                 s(),
