@@ -350,6 +350,9 @@ impl Retry {
     }
 }
 
+/// Most servers a station may have: 1,000,000 (ours; a guard against typing mistakes).
+pub const MAX_STATION_SERVERS: u32 = 1_000_000;
+
 /// A generic queueing station: `throttle -> buffer -> servers -> (retry | route)`.
 ///
 /// An arriving event is first checked against the throttle (rejected when the bucket is

@@ -171,12 +171,18 @@ impl Dist {
             Dist::Gamma { shape, mean } => {
                 positive(&mut out, "shape", *shape);
                 positive(&mut out, "mean", *mean);
+                if out.is_empty() {
+                    scale_problems(&mut out, *mean, *shape);
+                }
             }
             Dist::Erlang { k, mean } => {
                 if *k == 0 {
                     out.push("k must be at least 1".to_owned());
                 }
                 positive(&mut out, "mean", *mean);
+                if out.is_empty() {
+                    scale_problems(&mut out, *mean, f64::from(*k));
+                }
             }
             Dist::Weibull { shape, scale } | Dist::Pareto { shape, scale } => {
                 positive(&mut out, "shape", *shape);
@@ -211,6 +217,18 @@ impl Dist {
             }
         }
         out
+    }
+}
+
+/// The scale (`mean / shape`) of a gamma or Erlang distribution must itself be a positive
+/// finite number: a tiny mean over a large shape underflows to zero, and a large mean over
+/// a tiny shape overflows, and neither can be sampled.
+fn scale_problems(out: &mut Vec<String>, mean: f64, shape: f64) {
+    let scale = mean / shape;
+    if !scale.is_finite() || scale <= 0.0 {
+        out.push(format!(
+            "mean / shape ({mean:e} / {shape:e}) must be a positive finite number"
+        ));
     }
 }
 

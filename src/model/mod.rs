@@ -20,14 +20,16 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use component::{
-    Component, ComponentKind, DeadLetterQueue, Jitter, KeySpace, Producer, Retry, Routing, Sink,
-    Source, Station, Throttle, sdk_standard_retry,
+    Component, ComponentKind, DeadLetterQueue, Jitter, KeySpace, MAX_STATION_SERVERS, Producer,
+    Retry, Routing, Sink, Source, Station, Throttle, sdk_standard_retry,
 };
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
 pub(crate) use explain::expected_words;
 pub use text::{has_unsafe_chars, printable};
-pub use validate::{Problem, Severity, Subject, validate};
+pub use validate::{
+    MAX_BUCKETS, MAX_EXPECTED_LAPS, MAX_REPLICATIONS, Problem, Severity, Subject, validate,
+};
 
 /// The document format version this build writes. Older versions are migrated on load.
 pub const CURRENT_VERSION: u32 = 1;

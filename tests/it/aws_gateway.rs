@@ -269,7 +269,7 @@ fn sns_fifo_group_throughput_is_capped() {
 
 // ---------------------------------------------------------------- EventBridge
 
-fn bus_retry_doc(max_event_age: &str) -> Document {
+fn bus_retry_doc(max_event_age: &str, backoff_ms: f64) -> Document {
     doc(&format!(
         r#"(
         scenario: (duration: "60s"),
@@ -281,7 +281,7 @@ fn bus_retry_doc(max_event_age: &str) -> Document {
         ],
         connections: [(from: "p", to: "bus"),
             (from: "bus", to: "target", dead_letter: "dlq", max_event_age: "{max_event_age}",
-             retry: (max_attempts: 3, backoff_ms: 1000.0, multiplier: 2.0))],
+             retry: (max_attempts: 3, backoff_ms: {backoff_ms:?}, multiplier: 2.0))],
     )"#
     ))
 }
@@ -291,7 +291,7 @@ fn eventbridge_retries_per_target_policy_then_target_dlq() {
     // The target takes the first event and refuses the rest. Each of the other 9 is
     // attempted 3 times (retries after 1 s and 2 s), then goes to the link's DLQ with
     // reason throttled: 18 retries, 27 refusals, 1 + 27 invocations.
-    let r = run_ok(&bus_retry_doc("1h"));
+    let r = run_ok(&bus_retry_doc("1h", 1000.0));
     let b = comp(&r, "bus");
     assert_eq!(b.counters.retries, 18);
     assert_eq!(b.counters.failures, 27);
@@ -305,9 +305,10 @@ fn eventbridge_retries_per_target_policy_then_target_dlq() {
 
 #[test]
 fn eventbridge_max_event_age_cuts_retries_short() {
-    // With a maximum age of 500 ms the first retry (1 s later) would be too late: each
-    // refused event is dead-lettered at once, reason expired, no retries.
-    let r = run_ok(&bus_retry_doc("500ms"));
+    // With a maximum age of 60 s (the least EventBridge allows) the first retry (61 s
+    // later) would be too late: each refused event is dead-lettered at once, reason
+    // expired, no retries.
+    let r = run_ok(&bus_retry_doc("60s", 61_000.0));
     let b = comp(&r, "bus");
     assert_eq!(b.counters.retries, 0);
     assert_eq!(b.counters.failures, 9);

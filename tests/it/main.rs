@@ -31,3 +31,4 @@ mod live;
 mod mutation;
 mod property;
 mod queueing;
+mod validate_builds;

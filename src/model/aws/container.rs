@@ -152,8 +152,12 @@ impl Default for Autoscale {
     }
 }
 
-/// Most replicas a service may have (a guard against typing mistakes).
+/// Most replicas a service may have: 100,000 (ours; a guard against typing mistakes and
+/// a bound on the replicas the simulator tracks).
 pub const MAX_REPLICAS: u32 = 100_000;
+/// Most worker slots (replicas x `concurrency_per_replica`) a service may have:
+/// 100,000,000 (ours; the pollers of a queue feeding it default to one per slot).
+pub const MAX_SLOTS: u64 = 100_000_000;
 
 impl ContainerService {
     /// Worker slots of the largest fleet: `max_replicas` (or `min_replicas` if larger)
@@ -171,6 +175,15 @@ impl ContainerService {
             .max(1)
     }
 
+    /// The most replicas the service can have: `replicas`, or the autoscaler's bounds.
+    fn max_replicas_any(&self) -> u32 {
+        match &self.autoscale {
+            Some(a) => a.max_replicas.max(a.min_replicas).max(self.replicas),
+            None => self.replicas,
+        }
+        .max(1)
+    }
+
     /// What is wrong with these parameters.
     #[must_use]
     pub fn problems(&self) -> Vec<(Severity, String)> {
@@ -185,8 +198,11 @@ impl ContainerService {
                 self.replicas
             ));
         }
-        if u64::from(self.replicas.max(1)) * u64::from(self.concurrency_per_replica) > 100_000_000 {
-            err("replicas x concurrency_per_replica is more than the supported 100000000".into());
+        if u64::from(self.max_replicas_any()) * u64::from(self.concurrency_per_replica) > MAX_SLOTS
+        {
+            err(format!(
+                "replicas x concurrency_per_replica is more than the supported {MAX_SLOTS} (counting autoscale.max_replicas)"
+            ));
         }
         if self.autoscale.is_none() && self.replicas == 0 {
             err("replicas must be at least 1 without autoscale".into());

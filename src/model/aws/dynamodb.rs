@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stream::EventSourceMapping;
+use super::stream::{EventSourceMapping, MAX_SHARDS};
 use crate::model::{Dist, Severity};
 
 /// Capacity mode of a DynamoDB table.
@@ -110,6 +110,14 @@ impl DynamoDbTable {
                 out.push((
                     Severity::Error,
                     "stream_shards must be at least 1".to_owned(),
+                ));
+            } else if self.stream_shards > MAX_SHARDS {
+                out.push((
+                    Severity::Error,
+                    format!(
+                        "stream_shards ({}) is more than the supported {MAX_SHARDS}",
+                        self.stream_shards
+                    ),
                 ));
             }
             // DynamoDB stream batches hold at most 1,000 records:

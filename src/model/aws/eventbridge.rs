@@ -7,6 +7,44 @@ use serde::{Deserialize, Serialize};
 use crate::model::validate::retry_problems;
 use crate::model::{Dist, Duration, Jitter, Retry, Severity, Throttle};
 
+/// Most targets one EventBridge rule may have: 5, a hard limit
+/// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>).
+pub const EVENTBRIDGE_MAX_TARGETS_PER_RULE: usize = 5;
+/// Most attempts of a target's delivery, the first included: 186 (MaximumRetryAttempts
+/// 0-185, a hard limit:
+/// <https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html>).
+pub const EVENTBRIDGE_MAX_ATTEMPTS: u32 = 186;
+/// Shortest maximum event age of a target: 60 s (MaximumEventAgeInSeconds 60-86,400,
+/// same page).
+pub const EVENTBRIDGE_MIN_EVENT_AGE: Duration = Duration::from_secs(60);
+/// Longest maximum event age of a target: 24 h (same page).
+pub const EVENTBRIDGE_MAX_EVENT_AGE: Duration = Duration::from_secs(86_400);
+
+/// Errors of a target's retry policy against EventBridge's hard limits (`field` names
+/// the policy, e.g. `retry`).
+#[must_use]
+pub fn eventbridge_retry_limits(
+    field: &str,
+    retry: &Retry,
+    max_event_age: Duration,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if retry.max_attempts > EVENTBRIDGE_MAX_ATTEMPTS {
+        out.push(format!(
+            "{field}.max_attempts {} is more than EventBridge allows ({EVENTBRIDGE_MAX_ATTEMPTS}: 185 retries after the first attempt)",
+            retry.max_attempts
+        ));
+    }
+    if max_event_age.ns > 0
+        && (max_event_age < EVENTBRIDGE_MIN_EVENT_AGE || max_event_age > EVENTBRIDGE_MAX_EVENT_AGE)
+    {
+        out.push(format!(
+            "max_event_age must be between 60s and 24h (EventBridge's limits), got {max_event_age}"
+        ));
+    }
+    out
+}
+
 /// Amazon EventBridge event bus. Each delivery link is a target; links with the same
 /// `rule` belong to one rule whose event pattern is the links' filter. Every matching
 /// rule sends a copy to each of its targets (at most 5 per rule). A target that refuses
@@ -75,27 +113,12 @@ impl EventBus {
         if self.max_event_age.ns == 0 {
             out.push("max_event_age must be longer than zero".into());
         }
-        let mut out: Vec<(Severity, String)> =
-            out.into_iter().map(|e| (Severity::Error, e)).collect();
-        if self.retry.max_attempts > 186 {
-            out.push((
-                Severity::Warning,
-                format!(
-                    "retry.max_attempts {} is more than EventBridge allows (185 retries after the first attempt)",
-                    self.retry.max_attempts
-                ),
-            ));
-        }
-        if self.max_event_age > Duration::from_secs(86_400) {
-            out.push((
-                Severity::Warning,
-                format!(
-                    "max_event_age {} is more than EventBridge allows (24h)",
-                    self.max_event_age
-                ),
-            ));
-        }
-        out
+        out.extend(eventbridge_retry_limits(
+            "retry",
+            &self.retry,
+            self.max_event_age,
+        ));
+        out.into_iter().map(|e| (Severity::Error, e)).collect()
     }
 }
 

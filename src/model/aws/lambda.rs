@@ -27,6 +27,11 @@ pub const LAMBDA_MIN_EVENT_AGE: Duration = Duration::from_secs(60);
 pub const LAMBDA_MAX_EVENT_AGE: Duration = Duration::from_secs(21_600);
 /// Most retries of an asynchronous invocation after function errors (same source).
 pub const LAMBDA_MAX_ASYNC_RETRIES: u32 = 2;
+/// Most concurrent executions the simulator will model, for the account's pool and a
+/// function's reserved concurrency: 1,000,000 (ours; every execution environment is
+/// tracked). The account default is 1,000 and can be raised on request
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/limits.html>).
+pub const LAMBDA_MAX_CONCURRENCY: u32 = 1_000_000;
 
 /// Instruction set of the function; Arm (Graviton) is billed at a lower GB-second rate
 /// (<https://aws.amazon.com/lambda/pricing/>).
@@ -192,6 +197,16 @@ impl LambdaFunction {
             out.push((
                 Severity::Error,
                 "scale_rate_per_10s must be at least 1".to_owned(),
+            ));
+        }
+        if let Some(r) = self.reserved_concurrency
+            && r > LAMBDA_MAX_CONCURRENCY
+        {
+            out.push((
+                Severity::Error,
+                format!(
+                    "reserved_concurrency ({r}) is more than the supported {LAMBDA_MAX_CONCURRENCY}"
+                ),
             ));
         }
         if self.reserved_concurrency == Some(0) {

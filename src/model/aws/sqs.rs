@@ -81,6 +81,20 @@ pub struct SqsQueue {
     pub fifo_throughput_per_s: f64,
 }
 
+/// Smallest MaximumConcurrency of an SQS event-source mapping (a Lambda consumer): 2
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html>).
+pub const SQS_ESM_MIN_CONCURRENCY: u32 = 2;
+/// Largest MaximumConcurrency of an SQS event-source mapping: 1,000 (same page).
+pub const SQS_ESM_MAX_CONCURRENCY: u32 = 1000;
+/// Most pollers a consumer other than a Lambda function may have (`max_concurrency`):
+/// 1,000,000 (ours; each poller makes its own receives).
+pub const SQS_MAX_POLLERS: u32 = 1_000_000;
+/// Largest batch of a FIFO queue's consumer: 10 (a hard limit, see `batch_size`).
+pub const SQS_FIFO_MAX_BATCH: u32 = 10;
+/// Largest batch of a standard queue's consumer: 10,000 (a hard limit, see
+/// `batch_size`).
+pub const SQS_MAX_BATCH: u32 = 10_000;
+
 /// Longest visibility timeout: 12 h.
 const MAX_VISIBILITY_S: u64 = 12 * 3600;
 /// Shortest and longest retention: 60 s and 14 days.
@@ -146,15 +160,15 @@ impl SqsQueue {
         if self.batch_size == 0 {
             err("batch_size must be at least 1".into());
         }
-        if self.fifo && self.batch_size > 10 {
+        if self.fifo && self.batch_size > SQS_FIFO_MAX_BATCH {
             err(format!(
-                "batch_size must be at most 10 for a FIFO queue, got {}",
+                "batch_size must be at most {SQS_FIFO_MAX_BATCH} for a FIFO queue, got {}",
                 self.batch_size
             ));
         }
-        if !self.fifo && self.batch_size > 10_000 {
+        if !self.fifo && self.batch_size > SQS_MAX_BATCH {
             err(format!(
-                "batch_size must be at most 10000, got {}",
+                "batch_size must be at most {SQS_MAX_BATCH}, got {}",
                 self.batch_size
             ));
         }

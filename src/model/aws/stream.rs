@@ -5,9 +5,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Duration, Severity};
 
-/// Largest Kinesis ESM batch (10,000 records):
+/// Largest Kinesis ESM batch (10,000 records), a hard limit:
 /// <https://github.com/awsdocs/aws-lambda-developer-guide/blob/03f7fcb0b771f031f7cb3aa43e8b18407c00b3a8/doc_source/with-kinesis.md>.
-const MAX_BATCH: u32 = 10_000;
+pub const ESM_MAX_BATCH_SIZE: u32 = 10_000;
+/// Largest parallelization factor of a stream event-source mapping (10 concurrent
+/// batches per shard), a hard limit, same page.
+pub const ESM_MAX_PARALLELIZATION: u32 = 10;
+/// Most shards (Kafka: partitions) of one stream the simulator will build: 100,000. Each
+/// shard holds state for every consumer and every unit of its parallelization factor,
+/// so this bounds memory; it is ours, five times the adjustable Kinesis account quota of
+/// 20,000 shards in us-east-1
+/// (<https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html>).
+pub const MAX_SHARDS: u32 = 100_000;
+/// The default Kinesis shard quota of an account in us-east-1: 20,000, adjustable (same
+/// page); more only warns.
+pub const KINESIS_SHARD_QUOTA: u32 = 20_000;
+/// Most consumer lanes of one stream (shards x parallelization factor x consumers), each
+/// a reader with its own queue: 1,000,000 (ours, a bound on memory).
+pub const MAX_STREAM_LANES: u64 = 1_000_000;
 /// Longest batching window (300 s), same page.
 const MAX_WINDOW_S: u64 = 300;
 /// Largest MaximumRetryAttempts (10,000), same page.
@@ -77,9 +92,9 @@ impl EventSourceMapping {
     pub fn problems(&self) -> Vec<(Severity, String)> {
         let mut out = Vec::new();
         let mut err = |m: String| out.push((Severity::Error, m));
-        if self.batch_size == 0 || self.batch_size > MAX_BATCH {
+        if self.batch_size == 0 || self.batch_size > ESM_MAX_BATCH_SIZE {
             err(format!(
-                "batch_size must be between 1 and {MAX_BATCH}, got {}",
+                "batch_size must be between 1 and {ESM_MAX_BATCH_SIZE}, got {}",
                 self.batch_size
             ));
         }
@@ -89,9 +104,9 @@ impl EventSourceMapping {
                 self.batch_window
             ));
         }
-        if !(1..=10).contains(&self.parallelization_factor) {
+        if !(1..=ESM_MAX_PARALLELIZATION).contains(&self.parallelization_factor) {
             err(format!(
-                "parallelization_factor must be between 1 and 10, got {}",
+                "parallelization_factor must be between 1 and {ESM_MAX_PARALLELIZATION}, got {}",
                 self.parallelization_factor
             ));
         }
@@ -225,11 +240,19 @@ impl Stream {
         let mut out = Vec::new();
         if self.shards == 0 {
             out.push((Severity::Error, "shards must be at least 1".to_owned()));
-        } else if self.shards > 20_000 {
+        } else if self.shards > MAX_SHARDS {
+            out.push((
+                Severity::Error,
+                format!(
+                    "{} shards is more than the supported {MAX_SHARDS}",
+                    self.shards
+                ),
+            ));
+        } else if self.shards > KINESIS_SHARD_QUOTA {
             out.push((
                 Severity::Warning,
                 format!(
-                    "{} shards is above the default account quota of 20,000",
+                    "{} shards is above the default account quota of {KINESIS_SHARD_QUOTA} (adjustable)",
                     self.shards
                 ),
             ));

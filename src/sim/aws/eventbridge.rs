@@ -22,9 +22,8 @@ const NO_LANE: u32 = u32::MAX;
 
 /// EventBridge bills custom events in 64 KB chunks (read as KiB).
 const EVENT_CHUNK: u64 = 64 * 1024;
-/// Most targets of one rule (hard limit,
-/// <https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html>).
-const MAX_TARGETS_PER_RULE: usize = 5;
+// Most targets of one rule (a hard limit; validation refuses more).
+use crate::model::aws::EVENTBRIDGE_MAX_TARGETS_PER_RULE as MAX_TARGETS_PER_RULE;
 
 /// Paces work at a rate with a burst allowance (the generic cell rate algorithm): each
 /// request is given the earliest instant at which it conforms; requests are never

@@ -45,8 +45,8 @@ const PER_CALL: usize = 10;
 /// scale-up per second (300 per minute):
 /// <https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html>.
 const ESM_START: u32 = 5;
-const ESM_IDLE: u32 = 2;
-const ESM_MAX: u32 = 1000;
+const ESM_IDLE: u32 = crate::model::aws::SQS_ESM_MIN_CONCURRENCY;
+const ESM_MAX: u32 = crate::model::aws::SQS_ESM_MAX_CONCURRENCY;
 const ESM_STEP_PER_S: u32 = 5;
 /// Pollers of a consumer that is neither a Lambda function nor a container service,
 /// when `max_concurrency` is unset. A container service gets one poller per slot of its
