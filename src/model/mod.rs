@@ -11,6 +11,7 @@ mod dist;
 mod duration;
 pub mod text;
 mod validate;
+pub mod work;
 
 use std::collections::BTreeMap;
 use std::io::Write;
