@@ -26,8 +26,9 @@ mod station;
 pub use build::BuildError;
 pub use engine::{
     Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
-    Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
+    MAX_EVENTS_AT_ONE_INSTANT, Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
 };
+pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use metrics::{
     ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
 };

@@ -28,3 +28,4 @@ mod layering;
 mod live;
 mod property;
 mod queueing;
+mod runaway;
