@@ -342,7 +342,9 @@ pub fn problems(doc: &Document) -> Vec<Problem> {
     let (severity, advice) = if e.events > MAX_EVENTS {
         (
             Severity::Error,
-            format!("; the limit is {MAX_EVENTS:.0e} (shorten the run, lower the rates or the replications)"),
+            format!(
+                "; the limit is {MAX_EVENTS:.0e} (shorten the run, lower the rates or the replications)"
+            ),
         )
     } else {
         (
@@ -388,7 +390,8 @@ mod tests {
     #[test]
     fn fan_out_multiplies_and_split_averages() {
         // p fans out to k1 and s; s splits 3:1 to k2 (via t) and k3
-        let d = doc(r#"(scenario: (duration: "1s", replications: 2), components: [
+        let d = doc(
+            r#"(scenario: (duration: "1s", replications: 2), components: [
             (id: "p", kind: Producer(arrivals: Constant(rate_per_s: 10.0))),
             (id: "k1", kind: Sink()),
             (id: "s", kind: Station(servers: 1, service_ms: Exponential(mean: 1.0), routing: Split)),
@@ -399,10 +402,14 @@ mod tests {
             (from: "p", to: "k1"), (from: "p", to: "s"),
             (from: "s", to: "t", weight: 3.0), (from: "s", to: "k3", weight: 1.0),
             (from: "t", to: "k2"),
-        ])"#);
+        ])"#,
+        );
         let v = visits(&d);
         // v(t) = 2, v(s) = 1 + 0.75 * 2 + 0.25 * 1 = 2.75, v(p) = 1 + 1 + 2.75 = 4.75
-        assert!(close(v[3], 2.0) && close(v[2], 2.75) && close(v[0], 4.75), "{v:?}");
+        assert!(
+            close(v[3], 2.0) && close(v[2], 2.75) && close(v[0], 4.75),
+            "{v:?}"
+        );
         let e = estimate(&d);
         assert!(close(e.events_per_run, 47.5), "{e:?}");
         assert!(close(e.events, 95.0), "{e:?}");
@@ -427,7 +434,10 @@ mod tests {
         ], connections: [(from: "p", to: "a"), (from: "a", to: "b"),
             (from: "b", to: "a", weight: 0.9), (from: "b", to: "k", weight: 0.1)])"#);
         let v = visits(&d);
-        assert!(close(v[1], 21.0) && close(v[2], 20.0) && close(v[0], 22.0), "{v:?}");
+        assert!(
+            close(v[1], 21.0) && close(v[2], 20.0) && close(v[0], 22.0),
+            "{v:?}"
+        );
     }
 
     #[test]

@@ -618,19 +618,19 @@ impl Ctx<'_> {
         self.core.ledger[me].produced += 1;
         self.core.slab.alloc(
             Message {
-            created: now,
-            origin: self.me,
-            etype,
-            attrs,
-            size,
-            attempt: 0,
-            reason: FailReason::None,
-            arrived: now,
-            enqueued: now,
-            started: now,
-            from: self.me,
-            key: NO_KEY,
-            sends: 0,
+                created: now,
+                origin: self.me,
+                etype,
+                attrs,
+                size,
+                attempt: 0,
+                reason: FailReason::None,
+                arrived: now,
+                enqueued: now,
+                started: now,
+                from: self.me,
+                key: NO_KEY,
+                sends: 0,
             },
             0,
         )
@@ -1461,15 +1461,13 @@ impl Simulation {
                 self.rest_of_loop(from, to),
             )
         } else if self.core.slab.live > self.live_limit {
-            let place = self
-                .cycle_through(target)
-                .map_or_else(String::new, |c| {
-                    format!(
-                        ", growing round the loop {}{}",
-                        self.loop_text(&c),
-                        self.rest_of_loop(c[0], c[1])
-                    )
-                });
+            let place = self.cycle_through(target).map_or_else(String::new, |c| {
+                format!(
+                    ", growing round the loop {}{}",
+                    self.loop_text(&c),
+                    self.rest_of_loop(c[0], c[1])
+                )
+            });
             format!(
                 "stopped at {now:.3} s: more than {} events in flight at once{place} (a fan-out loop or a backlog growing without bound); give queues a capacity, lower the load or shorten the run",
                 self.live_limit

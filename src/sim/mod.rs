@@ -23,12 +23,12 @@ mod resend;
 pub mod sample;
 mod station;
 
+pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use build::BuildError;
 pub use engine::{
     Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
     MAX_EVENTS_AT_ONE_INSTANT, Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
 };
-pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use metrics::{
     ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
 };

@@ -560,7 +560,9 @@ impl Acc {
                     m2: 0.0,
                 }
             }
-            Value::Object(m) => Acc::Object(m.iter().map(|(k, v)| (k.clone(), Acc::new(v))).collect()),
+            Value::Object(m) => {
+                Acc::Object(m.iter().map(|(k, v)| (k.clone(), Acc::new(v))).collect())
+            }
             Value::Array(a) => Acc::Array(a.iter().map(Acc::new).collect(), a.len()),
             Value::Bool(b) => Acc::Bool(*b),
             other => Acc::Other(other.clone()),
@@ -585,7 +587,11 @@ impl Acc {
             }
             Acc::Array(items, len) => {
                 *len = (*len).min(v.as_array().map_or(0, Vec::len));
-                for (acc, x) in items.iter_mut().zip(v.as_array().into_iter().flatten()).take(*len) {
+                for (acc, x) in items
+                    .iter_mut()
+                    .zip(v.as_array().into_iter().flatten())
+                    .take(*len)
+                {
                     acc.add(x);
                 }
             }
@@ -704,7 +710,10 @@ mod tests {
                         c.insert(key.clone(), cv);
                     }
                 }
-                (Value::Object(m), (!c.is_empty()).then_some(Value::Object(c)))
+                (
+                    Value::Object(m),
+                    (!c.is_empty()).then_some(Value::Object(c)),
+                )
             }
             Value::Array(first) => {
                 let len = vals
@@ -725,7 +734,10 @@ mod tests {
                 }
                 (Value::Array(items), any_ci.then_some(Value::Array(cis)))
             }
-            Value::Bool(_) => (Value::Bool(vals.iter().all(|v| v.as_bool() == Some(true))), None),
+            Value::Bool(_) => (
+                Value::Bool(vals.iter().all(|v| v.as_bool() == Some(true))),
+                None,
+            ),
             other => (other.clone(), None),
         }
     }
@@ -739,7 +751,9 @@ mod tests {
             }
             (Value::Object(x), Value::Object(y)) => {
                 x.len() == y.len()
-                    && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && agree(va, vb, rel))
+                    && x.iter()
+                        .zip(y)
+                        .all(|((ka, va), (kb, vb))| ka == kb && agree(va, vb, rel))
             }
             (Value::Array(x), Value::Array(y)) => {
                 x.len() == y.len() && x.iter().zip(y).all(|(p, q)| agree(p, q, rel))
@@ -782,12 +796,18 @@ mod tests {
             let (want_m, want_ci) = two_pass(&vals);
             // means are summed in the same order: identical
             assert_eq!(m, want_m);
-            assert!(agree(&ci.clone().unwrap(), &want_ci.clone().unwrap(), 1e-12), "{ci:?}\n{want_ci:?}");
+            assert!(
+                agree(&ci.clone().unwrap(), &want_ci.clone().unwrap(), 1e-12),
+                "{ci:?}\n{want_ci:?}"
+            );
             assert_eq!(got["replications"], serde_json::json!(n));
             assert_eq!(got["ci95"]["same"], serde_json::json!(0));
             assert_eq!(got["ok"], serde_json::json!(n == 1));
             assert_eq!(got["name"], serde_json::json!("n0"));
-            assert_eq!(got["series"].as_array().unwrap().len(), if n > 2 { 38 } else { 39 });
+            assert_eq!(
+                got["series"].as_array().unwrap().len(),
+                if n > 2 { 38 } else { 39 }
+            );
         }
         // one report comes back unchanged
         let one = serde_json::json!({"x": 1.5, "seed": 3});

@@ -20,7 +20,11 @@ fn halt_of(d: &Document, setup: impl FnOnce(&mut Simulation)) -> (String, u64) {
     let r = sim.report();
     assert!(!r.finished);
     assert_eq!(r.halted.as_deref(), Some(why.as_str()));
-    assert!(r.ledger.balanced, "the ledger balances when stopped: {:?}", r.ledger);
+    assert!(
+        r.ledger.balanced,
+        "the ledger balances when stopped: {:?}",
+        r.ledger
+    );
     assert!(!sim.step(), "a halted run stays halted");
     (why, sim.events_processed())
 }
@@ -86,7 +90,9 @@ fn a_zero_delay_loop_stops_at_the_hop_limit_naming_the_loop() {
     let (why, events) = halt_of(&two_station_loop(0.9), |s| s.set_hop_limit(40));
     assert!(why.starts_with("stopped at "), "{why}");
     assert!(
-        why.contains("a message was handed on 40 times, going round the loop a -> b -> a with no delay"),
+        why.contains(
+            "a message was handed on 40 times, going round the loop a -> b -> a with no delay"
+        ),
         "{why}"
     );
     assert!(events < 1_000_000, "{events}");
@@ -131,7 +137,10 @@ fn a_station_splitting_into_itself_stops() {
     }
     // 9:1 back, time advancing a millisecond a lap
     let (why, _) = halt_of(&d(9.0, "Exponential(mean: 1.0)"), |s| s.set_hop_limit(30));
-    assert!(why.contains("handed on 30 times, going round the loop Self -> Self in "), "{why}");
+    assert!(
+        why.contains("handed on 30 times, going round the loop Self -> Self in "),
+        "{why}"
+    );
 }
 
 #[test]
@@ -224,8 +233,11 @@ fn fan_out_loops_stop_naming_the_loop() {
     assert!(why.contains("more than 10000 events in flight"), "{why}");
     // the shortest loop through the last component, and the rest of the tangle
     assert!(
-        why.contains("growing round the loop A -> B1 -> A (in a tangle of loops that also passes through B2)")
-            || why.contains("growing round the loop A -> B2 -> A (in a tangle of loops that also passes through B1)"),
+        why.contains(
+            "growing round the loop A -> B1 -> A (in a tangle of loops that also passes through B2)"
+        ) || why.contains(
+            "growing round the loop A -> B2 -> A (in a tangle of loops that also passes through B1)"
+        ),
         "{why}"
     );
     assert!(events < 1_000_000, "{events}");
@@ -263,7 +275,12 @@ fn feedback_that_ends_matches_queueing_theory() {
     assert!(r.finished && r.halted.is_none());
     let produced = r.ledger.producers["p"].produced as f64;
     let s = comp(&r, "s");
-    close("visits per event", s.counters.arrivals as f64 / produced, 2.0, 0.03);
+    close(
+        "visits per event",
+        s.counters.arrivals as f64 / produced,
+        2.0,
+        0.03,
+    );
     close("utilisation", s.utilisation.unwrap(), 0.2, 0.05);
     close(
         "time per visit",
