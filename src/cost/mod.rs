@@ -347,16 +347,28 @@ pub fn report_json(
 ) -> serde_json::Result<serde_json::Value> {
     let values = reports
         .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r)?;
-            let c = estimate(r, settings, book);
-            if let serde_json::Value::Object(m) = &mut v {
-                m.insert("cost".to_owned(), serde_json::to_value(c)?);
-            }
-            Ok(v)
-        })
+        .map(|r| report_value(r, settings, book))
         .collect::<serde_json::Result<Vec<_>>>()?;
     Ok(crate::sim::combine_json(values))
+}
+
+/// The `spillway.report/1` JSON of one replication with its [`estimate`] under `cost`:
+/// what [`report_json`] combines, for combining replications one at a time
+/// ([`crate::sim::run_combined`]).
+///
+/// # Errors
+/// Only if the report cannot be turned into JSON (a bug).
+pub fn report_value(
+    report: &Report,
+    settings: &CostSettings,
+    book: &PriceBook,
+) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(report)?;
+    let c = estimate(report, settings, book);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("cost".to_owned(), serde_json::to_value(c)?);
+    }
+    Ok(v)
 }
 
 /// Price a run's usage.

@@ -253,12 +253,13 @@ pub fn simulate(
         };
         return Err(ExportError::Invalid(format!("{first}{more}")));
     }
-    let reports = crate::sim::run_replications(doc, progress)?;
+    let combined = crate::sim::run_combined(doc, progress, |r| {
+        Ok::<_, ExportError>(crate::cost::report_value(r, &doc.cost, book)?)
+    })?;
     if progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed)) {
         return Err(ExportError::Cancelled);
     }
-    let halted = reports.iter().find_map(|r| r.halted.clone());
-    Ok((crate::cost::report_json(&reports, &doc.cost, book)?, halted))
+    Ok((combined.value, combined.halted))
 }
 
 /// The file name `stem` + `suffix` beside `path` (`spec.md` -> `spec-cost.svg`).

@@ -24,7 +24,6 @@ use std::time::{Duration as WallDuration, Instant};
 
 use egui::{Color32, RichText, Ui};
 use egui_plot::PlotPoint;
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::cost::{self, CostReport, PriceBook};
@@ -32,7 +31,7 @@ use crate::insight::analytic::{self, PoolAnalysis};
 use crate::insight::bottleneck::{self, Finding};
 use crate::insight::table;
 use crate::model::{Document, Duration};
-use crate::sim::{Report, SimTime, Simulation, replication_seed};
+use crate::sim::{Combiner, Report, SimTime, Simulation};
 
 /// Wall time between paced slices, seconds (how smooth N x real time looks).
 const PACE_SLICE_S: f64 = 0.05;
@@ -1113,33 +1112,34 @@ impl Worker<'_> {
     fn results(&self, first: &Simulation) -> Result<Arc<Results>, String> {
         let doc = self.doc;
         let reps = doc.scenario.replications.max(1);
-        let mut sims = Vec::new();
-        for r in 1..reps {
-            sims.push(
-                Simulation::with_seed(doc, replication_seed(doc.scenario.seed, r))
-                    .map_err(|e| e.to_string())?,
-            );
-        }
         let shared = self.shared;
-        let others: Vec<Report> = sims
-            .into_par_iter()
-            .map(|mut sim| {
-                let mut last = 0;
-                sim.run_with_progress(200, |now| {
-                    shared.reps_done_ns.fetch_add(now - last, Ordering::Relaxed);
-                    last = now;
-                    !shared.cancel.load(Ordering::Relaxed)
-                });
-                sim.report()
-            })
-            .collect();
+        let report = first.report();
+        let to_value = |r: &Report| cost::report_value(r, &doc.cost, self.book);
+        let mut combiner = Combiner::default();
+        combiner.add(to_value(&report).map_err(|e| e.to_string())?);
+        let mut error = None;
+        // the other replications, built as they start and combined as they finish
+        crate::sim::for_each_replication(
+            doc,
+            1..reps,
+            &|ns| {
+                shared.reps_done_ns.fetch_add(ns, Ordering::Relaxed);
+                !shared.cancel.load(Ordering::Relaxed)
+            },
+            |_, sim| to_value(&sim.report()),
+            |_, v| match v {
+                Ok(v) => combiner.add(v),
+                Err(e) => error = error.take().or(Some(e.to_string())),
+            },
+        )
+        .map_err(|e| e.to_string())?;
         if shared.cancel.load(Ordering::Relaxed) {
             return Err("stopped during the replications".to_owned());
         }
-        let report = first.report();
-        let mut all = vec![report.clone()];
-        all.extend(others);
-        let value = table::results_value(&all, doc, self.book).map_err(|e| e.to_string())?;
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let value = combiner.finish();
         let capacities: BTreeMap<String, u64> = doc
             .components
             .iter()

@@ -12,6 +12,7 @@ mod duration;
 mod explain;
 pub mod text;
 mod validate;
+pub mod work;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1303,6 +1303,13 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         }
     }
 
+    // --- how much work a run is: refused or warned about before it starts, with an
+    // estimate, instead of leaving a huge run to look like a hang. Only for designs that
+    // are otherwise sound, since the estimate follows the links.
+    if !out.iter().any(|p| p.severity == Severity::Error) {
+        out.extend(super::work::problems(doc));
+    }
+
     out.sort_by_key(|p| p.severity);
     out
 }

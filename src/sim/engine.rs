@@ -4,12 +4,15 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
 use rand::{Rng, SeedableRng};
 
 use super::metrics::{ComponentMetrics, LatencyStat};
 use super::sample::{Sampler, SimRng};
 use super::{MsgId, SimTime};
-use crate::model::{Document, Routing};
+use crate::model::work::MAX_MESSAGE_HOPS;
+use crate::model::{Document, Routing, printable};
 
 /// Why an event was given up on; carried to dead-letter queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -164,18 +167,23 @@ pub const FREE: u32 = u32::MAX;
 #[derive(Default)]
 struct Slab {
     items: Vec<Message>,
+    /// Per slot: times the message (or the message it was copied from) was handed on
+    /// along a link inside a loop. Kept beside the messages so they stay 64 bytes.
+    hops: Vec<u32>,
     free: Vec<MsgId>,
     live: u64,
 }
 
 impl Slab {
-    fn alloc(&mut self, m: Message) -> MsgId {
+    fn alloc(&mut self, m: Message, hops: u32) -> MsgId {
         self.live += 1;
         if let Some(id) = self.free.pop() {
             self.items[id as usize] = m;
+            self.hops[id as usize] = hops;
             id
         } else {
             self.items.push(m);
+            self.hops.push(hops);
             MsgId::try_from(self.items.len() - 1).unwrap_or(MsgId::MAX)
         }
     }
@@ -415,7 +423,20 @@ pub struct Core {
     current_call: Option<CallId>,
     /// Per component: kind name (for behaviours that adapt to their neighbours).
     pub(crate) kinds: Vec<&'static str>,
+    /// Per component: its loop (strongly connected component of the link graph), or
+    /// [`NO_LOOP`] when no cycle of links passes through it.
+    scc: Vec<u32>,
+    /// Per link: whether it joins two components of the same loop.
+    link_in_loop: Vec<bool>,
+    /// Most hand-offs inside loops in one message's life ([`MAX_MESSAGE_HOPS`]).
+    hop_limit: u32,
+    /// The hand-off (from, to) and the message's creation time where a message reached
+    /// the hop limit; the run stops after the current event.
+    looped: Option<(u32, u32, SimTime)>,
 }
+
+/// [`Core::scc`] of a component on no cycle.
+const NO_LOOP: u32 = u32::MAX;
 
 impl Core {
     #[inline]
@@ -469,6 +490,23 @@ impl Core {
         } else {
             self.heap.pop()
         }
+    }
+
+    /// Count one hand-off of message `id` from `from` to `to` along a loop.
+    #[inline]
+    fn hop(&mut self, id: MsgId, from: u32, to: u32) {
+        let h = &mut self.slab.hops[id as usize];
+        *h += 1;
+        if *h >= self.hop_limit && self.looped.is_none() {
+            self.looped = Some((from, to, self.slab.items[id as usize].created));
+        }
+    }
+
+    /// Whether a hand-off from `from` to `to` without a link stays inside a loop.
+    #[inline]
+    fn in_loop(&self, from: u32, to: u32) -> bool {
+        let s = self.scc[from as usize];
+        s != NO_LOOP && self.scc.get(to as usize) == Some(&s)
     }
 
     fn terminate(&mut self, id: MsgId, outcome: Outcome) {
@@ -578,27 +616,31 @@ impl Ctx<'_> {
         let size = et.size.sample(rng).round().clamp(0.0, f64::from(u32::MAX)) as u32;
         let now = self.core.now;
         self.core.ledger[me].produced += 1;
-        self.core.slab.alloc(Message {
-            created: now,
-            origin: self.me,
-            etype,
-            attrs,
-            size,
-            attempt: 0,
-            reason: FailReason::None,
-            arrived: now,
-            enqueued: now,
-            started: now,
-            from: self.me,
-            key: NO_KEY,
-            sends: 0,
-        })
+        self.core.slab.alloc(
+            Message {
+                created: now,
+                origin: self.me,
+                etype,
+                attrs,
+                size,
+                attempt: 0,
+                reason: FailReason::None,
+                arrived: now,
+                enqueued: now,
+                started: now,
+                from: self.me,
+                key: NO_KEY,
+                sends: 0,
+            },
+            0,
+        )
     }
 
     fn copy(&mut self, id: MsgId) -> MsgId {
         let m = self.core.slab.items[id as usize];
+        let hops = self.core.slab.hops[id as usize];
         self.core.ledger[m.origin as usize].copies += 1;
-        self.core.slab.alloc(m)
+        self.core.slab.alloc(m, hops)
     }
 
     /// A copy of a message (a duplicate delivery, a fan-out copy), counted in the
@@ -620,6 +662,9 @@ impl Ctx<'_> {
     fn send(&mut self, link: u32, id: MsgId) {
         self.core.link_sent[link as usize] += 1;
         let target = self.core.links[link as usize].target;
+        if self.core.link_in_loop[link as usize] {
+            self.core.hop(id, self.me, target);
+        }
         let delay = self.link_delay(link);
         self.core.slab.items[id as usize].from = self.me;
         let t = self.core.now.saturating_add(delay);
@@ -633,6 +678,9 @@ impl Ctx<'_> {
 
     /// Send a message to a component directly, without a link (no latency).
     pub fn send_to(&mut self, target: u32, id: MsgId) {
+        if self.core.in_loop(self.me, target) {
+            self.core.hop(id, self.me, target);
+        }
         self.core.slab.items[id as usize].from = self.me;
         let now = self.core.now;
         self.core.push(now, target, EventKind::Deliver(id));
@@ -740,8 +788,12 @@ impl Ctx<'_> {
         self.core.link_sent[link as usize] += msgs.len() as u64;
         let target = self.core.links[link as usize].target;
         let delay = self.link_delay(link);
+        let in_loop = self.core.link_in_loop[link as usize];
         for &id in &msgs {
             self.core.slab.items[id as usize].from = self.me;
+            if in_loop {
+                self.core.hop(id, self.me, target);
+            }
         }
         let c = self.new_call(msgs, mode, token);
         let t = self.core.now.saturating_add(delay);
@@ -757,8 +809,12 @@ impl Ctx<'_> {
         mode: CallMode,
         token: u64,
     ) -> CallId {
+        let in_loop = self.core.in_loop(self.me, target);
         for &id in &msgs {
             self.core.slab.items[id as usize].from = self.me;
+            if in_loop {
+                self.core.hop(id, self.me, target);
+            }
         }
         let c = self.new_call(msgs, mode, token);
         let now = self.core.now;
@@ -1058,12 +1114,49 @@ pub struct Simulation {
     link_conn: Vec<usize>,
     n_connections: usize,
     live_limit: u64,
+    /// Most events processed at one simulated instant.
+    instant_limit: u64,
+    /// [`Core::events`] when the clock last moved on.
+    instant_start: u64,
     pub(crate) halted: Option<String>,
 }
 
 /// Most events that may be alive at once before a run is stopped as runaway (a fan-out
 /// loop, or a backlog growing without bound); about 80 bytes each.
 pub const DEFAULT_LIVE_LIMIT: u64 = 10_000_000;
+
+/// Most events processed at one simulated instant before a run is stopped as a loop
+/// that keeps time standing still (components handing messages round with no delay).
+/// Real bursts at one instant (a fan-out to thousands of targets, a batch released at
+/// once) stay orders of magnitude below it; reaching it takes about a second.
+pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 10_000_000;
+
+/// Per component: the index of its loop (a strongly connected component of the link
+/// graph with a cycle in it: two or more components, or one linked to itself), or
+/// [`NO_LOOP`].
+fn loops(n: usize, outputs: &[Outputs], links: &[Link]) -> Vec<u32> {
+    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(n, links.len());
+    for _ in 0..n {
+        g.add_node(());
+    }
+    let mut self_loop = vec![false; n];
+    for (i, o) in outputs.iter().enumerate() {
+        for &l in o.delivery.iter().chain(&o.failure) {
+            let t = links[l as usize].target as usize;
+            self_loop[i] |= t == i;
+            g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
+        }
+    }
+    let mut scc = vec![NO_LOOP; n];
+    for (k, members) in tarjan_scc(&g).into_iter().enumerate() {
+        if members.len() > 1 || self_loop[members[0].index()] {
+            for m in members {
+                scc[m.index()] = u32::try_from(k).unwrap_or(NO_LOOP);
+            }
+        }
+    }
+    scc
+}
 
 /// 64-bit FNV-1a: a stable hash of a component id, so each component's random stream
 /// depends only on the seed and its own id.
@@ -1104,6 +1197,17 @@ impl Simulation {
         let end = doc.scenario.duration.ns;
         let bucket = doc.scenario.bucket_width().ns.max(1);
         let n_links = links.len();
+        let scc = loops(n, &outputs, &links);
+        let link_in_loop = (0..n)
+            .flat_map(|i| {
+                let o = &outputs[i];
+                o.delivery.iter().chain(&o.failure).map(move |&l| (i, l))
+            })
+            .fold(vec![false; n_links], |mut v, (i, l)| {
+                let s = scc[i];
+                v[l as usize] = s != NO_LOOP && scc[links[l as usize].target as usize] == s;
+                v
+            });
         Simulation {
             core: Core {
                 now: 0,
@@ -1129,6 +1233,10 @@ impl Simulation {
                 wants_bounces,
                 current_call: None,
                 kinds: kinds.clone(),
+                scc,
+                link_in_loop,
+                hop_limit: MAX_MESSAGE_HOPS,
+                looped: None,
             },
             behaviours,
             names: doc
@@ -1148,6 +1256,8 @@ impl Simulation {
             link_conn: (0..n_links).collect(),
             n_connections: doc.connections.len(),
             live_limit: DEFAULT_LIVE_LIMIT,
+            instant_limit: MAX_EVENTS_AT_ONE_INSTANT,
+            instant_start: 0,
             halted: None,
         }
     }
@@ -1279,7 +1389,10 @@ impl Simulation {
                 self.next_bucket = b.saturating_add(self.bucket);
             }
         }
-        self.core.now = self.core.now.max(t);
+        if t > self.core.now {
+            self.instant_start = self.core.events;
+            self.core.now = t;
+        }
     }
 
     /// Process one event. Returns false when nothing is left before the end of the run.
@@ -1317,20 +1430,182 @@ impl Simulation {
             EventKind::Wake(w) => b.on_wake(w, &mut ctx),
             EventKind::Local(tag, data) => b.on_local(tag, data, &mut ctx),
         }
-        if self.core.slab.live > self.live_limit {
-            self.halted = Some(format!(
-                "stopped at {:.3} s: more than {} events in flight at once (a fan-out loop or a backlog growing without bound); give queues a capacity, lower the load or shorten the run",
-                self.core.now as f64 / 1e9,
-                self.live_limit
-            ));
+        if self.core.slab.live > self.live_limit
+            || self.core.looped.is_some()
+            || self.core.events - self.instant_start > self.instant_limit
+        {
+            self.halt(ev.target);
             return false;
         }
         true
     }
 
+    /// Stop the run with the reason a guard tripped on; `target` is the component of the
+    /// last event.
+    #[cold]
+    fn halt(&mut self, target: u32) {
+        let now = self.core.now as f64 / 1e9;
+        let why = if let Some((from, to, created)) = self.core.looped {
+            let timing = if created == self.core.now {
+                "with no delay".to_owned()
+            } else {
+                format!(
+                    "in {:.3} s",
+                    self.core.now.saturating_sub(created) as f64 / 1e9
+                )
+            };
+            format!(
+                "stopped at {now:.3} s: a message was handed on {} times, going round the loop {} {timing}{}; give the loop a way out (a smaller weight back, a filter, a retry limit) or remove the link that closes it",
+                self.core.hop_limit,
+                self.loop_text(&self.cycle_via(from, to)),
+                self.rest_of_loop(from, to),
+            )
+        } else if self.core.slab.live > self.live_limit {
+            let place = self.cycle_through(target).map_or_else(String::new, |c| {
+                format!(
+                    ", growing round the loop {}{}",
+                    self.loop_text(&c),
+                    self.rest_of_loop(c[0], c[1])
+                )
+            });
+            format!(
+                "stopped at {now:.3} s: more than {} events in flight at once{place} (a fan-out loop or a backlog growing without bound); give queues a capacity, lower the load or shorten the run",
+                self.live_limit
+            )
+        } else {
+            let cycle = self.cycle_through(target);
+            let place = match &cycle {
+                Some(c) => format!(
+                    ", going round the loop {} with no delay{}",
+                    self.loop_text(c),
+                    self.rest_of_loop(c[0], c[1])
+                ),
+                None => format!(", the last at `{}`", self.name(target)),
+            };
+            format!(
+                "stopped at {now:.3} s: {} events at this one instant without the clock moving on{place}; give the loop's connections a latency or a way out",
+                self.instant_limit
+            )
+        };
+        self.halted = Some(why);
+    }
+
+    fn name(&self, i: u32) -> String {
+        self.names
+            .get(i as usize)
+            .map_or_else(String::new, |n| printable(n).into_owned())
+    }
+
+    /// Components a component hands messages to along links.
+    fn successors(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        let o = &self.core.outputs[i as usize];
+        o.delivery
+            .iter()
+            .chain(&o.failure)
+            .map(|&l| self.core.links[l as usize].target)
+    }
+
+    /// The shortest loop through the link `from -> to` inside their loop, as
+    /// `[from, to, ..., from]`.
+    fn cycle_via(&self, from: u32, to: u32) -> Vec<u32> {
+        if from == to {
+            return vec![from, from];
+        }
+        let s = self.core.scc[from as usize];
+        let mut parent = vec![u32::MAX; self.core.scc.len()];
+        let mut queue = VecDeque::from([to]);
+        parent[to as usize] = to;
+        while let Some(x) = queue.pop_front() {
+            if x == from {
+                break;
+            }
+            for y in self.successors(x) {
+                if self.core.scc[y as usize] == s && parent[y as usize] == u32::MAX {
+                    parent[y as usize] = x;
+                    queue.push_back(y);
+                }
+            }
+        }
+        if parent[from as usize] == u32::MAX {
+            return vec![from, to];
+        }
+        let mut back = vec![from];
+        let mut x = from;
+        while x != to {
+            x = parent[x as usize];
+            back.push(x);
+        }
+        back.reverse();
+        let mut cycle = vec![from];
+        cycle.extend(back);
+        cycle
+    }
+
+    /// The shortest loop through component `c`, if one passes through it.
+    fn cycle_through(&self, c: u32) -> Option<Vec<u32>> {
+        let s = self.core.scc[c as usize];
+        if s == NO_LOOP {
+            return None;
+        }
+        self.successors(c)
+            .filter(|&y| self.core.scc[y as usize] == s)
+            .map(|y| self.cycle_via(c, y))
+            .min_by_key(Vec::len)
+    }
+
+    /// "A -> B -> A", starting from the loop's first component in document order.
+    fn loop_text(&self, cycle: &[u32]) -> String {
+        let ring = &cycle[..cycle.len().saturating_sub(1).max(1)];
+        let start = ring
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| **c)
+            .map_or(0, |(p, _)| p);
+        let mut names: Vec<String> = ring[start..]
+            .iter()
+            .chain(&ring[..start])
+            .map(|&c| self.name(c))
+            .collect();
+        names.push(names[0].clone());
+        names.join(" -> ")
+    }
+
+    /// The other members of the loop holding the link `from -> to`, when the shortest
+    /// loop through it leaves some out.
+    fn rest_of_loop(&self, from: u32, to: u32) -> String {
+        let cycle = self.cycle_via(from, to);
+        let s = self.core.scc[from as usize];
+        let others: Vec<u32> = (0..self.core.scc.len() as u32)
+            .filter(|&c| self.core.scc[c as usize] == s && !cycle.contains(&c))
+            .collect();
+        if others.is_empty() {
+            return String::new();
+        }
+        let mut names: Vec<String> = others.iter().take(8).map(|&c| self.name(c)).collect();
+        if others.len() > 8 {
+            names.push(format!("and {} more", others.len() - 8));
+        }
+        format!(
+            " (in a tangle of loops that also passes through {})",
+            names.join(", ")
+        )
+    }
+
     /// Change the runaway limit on events alive at once (default [`DEFAULT_LIVE_LIMIT`]).
     pub fn set_live_limit(&mut self, limit: u64) {
         self.live_limit = limit;
+    }
+
+    /// Change the limit on events processed at one simulated instant (default
+    /// [`MAX_EVENTS_AT_ONE_INSTANT`]).
+    pub fn set_instant_limit(&mut self, limit: u64) {
+        self.instant_limit = limit;
+    }
+
+    /// Change the limit on hand-offs along loops in one message's life (default
+    /// [`MAX_MESSAGE_HOPS`]).
+    pub fn set_hop_limit(&mut self, limit: u32) {
+        self.core.hop_limit = limit.max(1);
     }
 
     /// Why the run was stopped before its end, if it was.

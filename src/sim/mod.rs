@@ -5,7 +5,7 @@
 //! [`Simulation::step`], [`Simulation::run_until`] or [`Simulation::run`], reading
 //! [`Simulation::report`] at any time. The engine knows nothing of frames, threads or
 //! wall-clock time, so a GUI can run it in slices and a CLI can run replications in
-//! parallel ([`run_replications`]).
+//! parallel, combining them as they finish in bounded memory ([`run_combined`]).
 //!
 //! Determinism: time is an integer number of nanoseconds; the calendar orders events by
 //! (time, sequence number); every component draws from its own ChaCha8 stream seeded by
@@ -23,17 +23,19 @@ mod resend;
 pub mod sample;
 mod station;
 
+pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use build::BuildError;
 pub use engine::{
     Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
-    Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
+    MAX_EVENTS_AT_ONE_INSTANT, Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
 };
 pub use metrics::{
     ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
 };
 pub use report::{
-    ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, UsageReport,
-    combine, combine_json, replication_seed, run_replications, t975,
+    Combined, Combiner, ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report,
+    SCHEMA, UsageReport, combine, combine_json, for_each_replication, replication_seed,
+    run_combined, run_replications, t975,
 };
 pub use station::{TokenBucket, backoff_ns};
 

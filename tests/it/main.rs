@@ -32,3 +32,4 @@ mod mutation;
 mod property;
 mod queueing;
 mod validate_builds;
+mod runaway;
