@@ -31,5 +31,5 @@ mod live;
 mod mutation;
 mod property;
 mod queueing;
-mod validate_builds;
 mod runaway;
+mod validate_builds;
