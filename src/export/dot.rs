@@ -55,8 +55,7 @@ pub fn render(doc: &Document) -> String {
     );
     out.push_str("    edge [fontname=\"Helvetica\", fontsize=9];\n");
     let mut by_group: BTreeMap<Group, Vec<String>> = BTreeMap::new();
-    for c in &doc.components {
-        let style = diagram::component_style(doc, c);
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let label = format!(
             "{}\n{} {}\n{}",
             c.display_name(),

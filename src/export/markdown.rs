@@ -195,8 +195,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     );
 
     out.push_str("## Components\n\n");
-    for c in &doc.components {
-        let style = diagram::component_style(doc, c);
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let _ = writeln!(
             out,
             "### {} ({} {}, `{}`)\n\n{}: {}\n",

@@ -103,9 +103,8 @@ pub fn render(doc: &Document) -> String {
     );
     out.push_str("flowchart LR\n");
     let mut by_group: BTreeMap<Group, Vec<&str>> = BTreeMap::new();
-    for c in &doc.components {
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let Some(id) = ids.get(&c.id) else { continue };
-        let style = diagram::component_style(doc, c);
         let (open, close) = brackets(style.shape);
         let _ = writeln!(
             out,

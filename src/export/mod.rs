@@ -270,8 +270,8 @@ pub const MAX_STEM_CHARS: usize = 64;
 
 /// Names Windows reserves for devices, whatever the case and extension (`nul.json`).
 const DEVICE_NAMES: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
-    "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// A 64-bit FNV-1a hash: stable across runs, platforms and versions (unlike
@@ -615,7 +615,10 @@ mod tests {
                 !DEVICE_NAMES.iter().any(|d| d.eq_ignore_ascii_case(base)),
                 "{id:?} -> {stem}"
             );
-            assert!(stem.chars().count() <= MAX_STEM_CHARS + 9, "{id:?} -> {stem}");
+            assert!(
+                stem.chars().count() <= MAX_STEM_CHARS + 9,
+                "{id:?} -> {stem}"
+            );
             let p = Path::new(&stem);
             assert!(
                 matches!(
@@ -654,8 +657,8 @@ mod tests {
     fn hostile_ids_never_leave_the_target() {
         let doc = hostile_doc();
         let dir = Path::new("target-dir");
-        let outs = make_outputs(&doc, Format::AsyncApi, Some(dir), None, &Options::default())
-            .unwrap();
+        let outs =
+            make_outputs(&doc, Format::AsyncApi, Some(dir), None, &Options::default()).unwrap();
         assert_eq!(outs.len(), HOSTILE.len() + 1);
         for o in &outs {
             let p = o.path.as_deref().unwrap();
@@ -695,8 +698,12 @@ mod tests {
         ));
         let main = Path::new("out/spec.md");
         assert!(
-            check_targets(&[out("out/spec.md"), out("out/spec.svg")], Format::Markdown, main)
-                .is_ok()
+            check_targets(
+                &[out("out/spec.md"), out("out/spec.svg")],
+                Format::Markdown,
+                main
+            )
+            .is_ok()
         );
         assert!(check_targets(&[out("spec.svg")], Format::Markdown, main).is_err());
     }

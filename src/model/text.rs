@@ -52,6 +52,9 @@ mod tests {
         assert_eq!(printable("x\ny"), "x\\ny");
         assert_eq!(printable("abc\u{202E}fed"), "abc\\u{202e}fed");
         assert!(!has_unsafe_chars("Bestellungen-Größe_2"));
-        assert!(has_unsafe_chars("\u{9b}31m"), "C1 CSI is a control character");
+        assert!(
+            has_unsafe_chars("\u{9b}31m"),
+            "C1 CSI is a control character"
+        );
     }
 }

@@ -344,7 +344,9 @@ fn hostile_ids_are_refused_and_nothing_is_written() {
         )
         .unwrap();
         let out_dir = dir.join("deep").join("api");
-        for format in ["asyncapi", "svg", "markdown", "mermaid", "dot", "json", "csv"] {
+        for format in [
+            "asyncapi", "svg", "markdown", "mermaid", "dot", "json", "csv",
+        ] {
             let target = if format == "asyncapi" {
                 out_dir.clone()
             } else {
