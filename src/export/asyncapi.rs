@@ -437,9 +437,7 @@ pub fn documents(doc: &Document, report: Option<&Value>) -> Vec<(String, Value)>
 #[must_use]
 pub fn render_all(doc: &Document, report: Option<&Value>) -> String {
     let docs: Vec<Value> = documents(doc, report).into_iter().map(|(_, d)| d).collect();
-    let mut s = serde_json::to_string_pretty(&docs).unwrap_or_default();
-    s.push('\n');
-    s
+    super::json_pretty(&Value::Array(docs)).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use crate::diagram::{self, Group, INK, OUTLINE, Shape, Stroke};
 use crate::model::Document;
+use crate::model::text::is_unsafe_char;
 
-/// Quote a string for DOT: backslashes and quotes escaped, line breaks as `\n`.
+/// Quote a string for DOT: backslashes and quotes escaped, line breaks as `\n`, other
+/// control and bidirectional characters as visible escapes (`\u{1b}`).
 #[must_use]
 pub fn quote(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
@@ -19,6 +21,15 @@ pub fn quote(text: &str) -> String {
             '"' => s.push_str("\\\""),
             '\n' => s.push_str("\\n"),
             '\r' => {}
+            // a visible escape, its backslash doubled so DOT shows it as written
+            c if is_unsafe_char(c) => {
+                for e in c.escape_default() {
+                    if e == '\\' {
+                        s.push('\\');
+                    }
+                    s.push(e);
+                }
+            }
             _ => s.push(ch),
         }
     }
@@ -104,7 +115,7 @@ pub fn render(doc: &Document) -> String {
         let _ = writeln!(out, "    {} -> {} [{attrs}];", quote(&c.from), quote(&c.to));
     }
     out.push_str("}\n");
-    out
+    super::scrubbed(out)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::chart::{Line, line_chart};
 use super::mermaid;
 use crate::diagram::{self, num};
-use crate::model::{Document, LinkKind, Severity, validate};
+use crate::model::{Document, LinkKind, Severity, printable, validate};
 
 /// Files referenced by the spec, written beside it by the caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,12 +25,18 @@ pub struct Attachments {
     pub cost_svg: Option<String>,
 }
 
-/// Escape text for a Markdown table cell (pipes, line breaks).
+/// Escape text for a Markdown table cell (pipes, line breaks, and control and
+/// bidirectional characters as visible escapes).
 #[must_use]
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    inline(text).replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// Text for one line of Markdown (a heading, a list item): line breaks become spaces,
+/// control and bidirectional characters visible escapes (`\u{1b}`).
+#[must_use]
+pub fn inline(text: &str) -> String {
+    printable(&text.replace(['\n', '\r'], " ")).into_owned()
 }
 
 /// A JSON parameter value as short text: `Exponential(mean: 15)`, `[a, b]`, `30s`.
@@ -159,7 +165,7 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
 #[must_use]
 pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", doc.name.replace('\n', " "));
+    let _ = writeln!(out, "# {}\n", inline(&doc.name));
     if !doc.description.is_empty() {
         let _ = writeln!(out, "{}\n", doc.description);
     }
@@ -168,7 +174,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
         let _ = writeln!(
             out,
             "![Diagram of {}]({svg})\n",
-            doc.name.replace(['[', ']'], "")
+            inline(&doc.name).replace(['[', ']'], "")
         );
     }
     let _ = writeln!(out, "```mermaid\n{}```\n", mermaid::render(doc));
@@ -199,10 +205,10 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
         let _ = writeln!(
             out,
             "### {} ({} {}, `{}`)\n\n{}: {}\n",
-            c.display_name(),
+            inline(c.display_name()),
             style.glyph,
             style.kind_label,
-            c.id,
+            inline(&c.id),
             style.group.label(),
             diagram::summary(&c.kind)
         );
@@ -349,7 +355,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
             } else {
                 "Validation warning"
             },
-            p.to_string().replace('\n', " ")
+            inline(&p.to_string())
         );
     }
     out.push('\n');
@@ -357,7 +363,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     if let Some(r) = report {
         results(&mut out, doc, r, files);
     }
-    out
+    super::scrubbed(out)
 }
 
 fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {

@@ -26,6 +26,7 @@ pub mod mermaid;
 pub mod png;
 pub mod svg;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Component as PathPart, Path, PathBuf};
@@ -395,6 +396,70 @@ pub fn simulate(
     Ok((crate::cost::report_json(&reports, &doc.cost, book)?, halted))
 }
 
+/// `text` with every character [`crate::model::text::is_unsafe_char`] refuses, except
+/// line feeds and tabs, written as a visible escape (`\u{1b}`), like
+/// [`crate::model::printable`] but keeping the lines of a multi-line text. The last pass
+/// over every text export and over error messages printed to a terminal; borrowed when
+/// there is nothing to escape.
+#[must_use]
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| is_unsafe_char(c) && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`scrub`] for an owned text, without copying a clean one.
+#[must_use]
+pub fn scrubbed(text: String) -> String {
+    match scrub(&text) {
+        Cow::Owned(clean) => clean,
+        Cow::Borrowed(_) => text,
+    }
+}
+
+/// JSON text with the unsafe characters serde_json leaves raw (DEL, C1 controls,
+/// bidirectional overrides) written as `\uXXXX` escapes. They can only stand inside
+/// strings, so the value read back is the same. Line feeds (layout) stay.
+#[must_use]
+pub fn json_safe(text: String) -> String {
+    // serde_json escapes C0 controls inside strings, so a raw line feed is layout
+    let bad = |c: char| is_unsafe_char(c) && c != '\n';
+    if !text.chars().any(bad) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if bad(c) {
+            // every unsafe character is in the Basic Multilingual Plane: one escape
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value as pretty JSON text ending in a line break, with [`json_safe`] escapes: how
+/// every JSON export is written.
+///
+/// # Errors
+/// When the value cannot be written as JSON (a bug).
+pub fn json_pretty(v: &Value) -> Result<String, serde_json::Error> {
+    let mut text = json_safe(serde_json::to_string_pretty(v)?);
+    text.push('\n');
+    Ok(text)
+}
+
 /// The file name `stem` + `suffix` beside `path` (`spec.md` -> `spec-cost.svg`).
 #[must_use]
 pub fn beside(path: &Path, suffix: &str) -> PathBuf {
@@ -412,9 +477,7 @@ fn file_name(path: &Path) -> String {
 }
 
 fn json_text(v: &Value) -> Result<Vec<u8>, ExportError> {
-    let mut text = serde_json::to_string_pretty(v)?;
-    text.push('\n');
-    Ok(text.into_bytes())
+    Ok(json_pretty(v)?.into_bytes())
 }
 
 /// The files an export of `doc` as `format` makes, without writing anything.
@@ -519,7 +582,23 @@ fn make_outputs(
     if let Some(out) = out {
         check_targets(&all, format, out)?;
     }
-    Ok(all)
+    // defence in depth: every exporter escapes the design's text its own way; nothing
+    // that could drive a terminal (or break XML) gets through whatever was missed
+    Ok(all
+        .into_iter()
+        .map(|o| {
+            let bytes = match (format, String::from_utf8(o.bytes)) {
+                (Format::Png, Ok(text)) => text.into_bytes(),
+                (Format::AsyncApi | Format::Json, Ok(text)) => json_safe(text).into_bytes(),
+                (_, Ok(text)) => scrubbed(text).into_bytes(),
+                (_, Err(e)) => e.into_bytes(),
+            };
+            Output {
+                path: o.path,
+                bytes,
+            }
+        })
+        .collect())
 }
 
 /// The outputs' files that exist already.

@@ -410,3 +410,63 @@ fn asyncapi_file_names_of_device_names_are_safe() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn hostile_names_never_reach_the_terminal_or_a_file_raw() {
+    use crate::exports::{assert_clean, hostile_design};
+    let dir = temp_dir("hostile-names");
+    let design = dir.join("hostile.ron");
+    std::fs::write(&design, hostile_design(true).0).unwrap();
+    let d = design.to_str().unwrap();
+    for args in [
+        vec!["check", d],
+        vec!["run", d, "-q"],
+        vec!["run", d, "-q", "--json"],
+    ] {
+        let out = run(&args);
+        assert_clean(&format!("{args:?} stdout"), &out.stdout);
+        assert_clean(&format!("{args:?} stderr"), &out.stderr);
+    }
+    for format in [
+        "svg", "png", "mermaid", "dot", "markdown", "asyncapi", "csv", "json",
+    ] {
+        let target = dir.join(format!("out-{format}"));
+        let mut args = vec!["export", d, "-f", format, "--with-results", "-o"];
+        let t = target.to_str().unwrap().to_owned();
+        args.push(&t);
+        let out = run(&args);
+        assert_clean(&format!("{format} stderr"), &out.stderr);
+        if format != "png" && format != "asyncapi" {
+            let to_stdout = run(&["export", d, "-f", format, "--with-results", "-q"]);
+            assert_clean(&format!("{format} stdout"), &to_stdout.stdout);
+            assert_clean(&format!("{format} stdout err"), &to_stdout.stderr);
+        }
+        if !out.status.success() {
+            continue;
+        }
+        let files = if target.is_dir() {
+            std::fs::read_dir(&target)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
+        } else {
+            // the file, and for markdown the SVG files beside it
+            let mut v = vec![target.clone()];
+            v.extend(
+                std::fs::read_dir(&dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        p.extension().is_some_and(|e| e == "svg")
+                            && p.file_name()
+                                .is_some_and(|n| n.to_string_lossy().starts_with("out-markdown"))
+                    }),
+            );
+            v
+        };
+        for f in files.iter().filter(|_| format != "png") {
+            assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap());
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
