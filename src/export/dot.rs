@@ -94,8 +94,10 @@ pub fn render(doc: &Document) -> String {
         }
         out.push_str("    }\n");
     }
+    let ids: std::collections::BTreeSet<&str> =
+        doc.components.iter().map(|c| c.id.as_str()).collect();
     for c in &diagram::links(doc) {
-        if doc.component(&c.from).is_none() || doc.component(&c.to).is_none() {
+        if !ids.contains(c.from.as_str()) || !ids.contains(c.to.as_str()) {
             continue;
         }
         let st = diagram::link_style(c.kind);

@@ -283,14 +283,16 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     if doc.connections.is_empty() {
         out.push_str("None.\n\n");
     } else {
+        // the first component with an id, as `Document::component` finds it
+        let mut names: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+        for c in &doc.components {
+            names.entry(c.id.as_str()).or_insert(c.display_name());
+        }
         let rows: Vec<Vec<String>> = doc
             .connections
             .iter()
             .map(|c| {
-                let name = |id: &str| {
-                    doc.component(id)
-                        .map_or(id.to_owned(), |x| x.display_name().to_owned())
-                };
+                let name = |id: &str| names.get(id).map_or(id.to_owned(), |n| (*n).to_owned());
                 let mut extra = Vec::new();
                 if let Some(l) = &c.latency_ms {
                     extra.push(format!("latency {}", diagram::dist_text(l, "ms")));
