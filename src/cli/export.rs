@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use super::{EXIT_INVALID, load, simulate};
 use crate::cost;
 use crate::export::{self, Format};
-use crate::model::{self, Document, Severity};
+use crate::model::{self, Document, Severity, printable};
 
 /// Options of `spillway export`.
 #[derive(Debug, clap::Args)]
@@ -50,25 +50,29 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse::<Format>().map_err(|e| e.to_string())
 }
 
-/// Simulate `doc` the way `run` does: warnings to stderr, errors refuse.
-fn results(
-    doc: &Document,
-    file: &Path,
-    quiet: bool,
-) -> Result<(serde_json::Value, Option<String>)> {
+/// Validate `doc` before any export: errors (and, when it will be simulated, warnings) to
+/// stderr, made printable; errors refuse the export before anything is made or written.
+fn validate_first(doc: &Document, file: &Path, simulates: bool) -> Result<()> {
     let problems = model::validate(doc);
-    for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-        eprintln!("{p}");
+    if simulates {
+        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
+            eprintln!("{}", printable(&p.to_string()));
+        }
     }
     if problems.iter().any(|p| p.severity == Severity::Error) {
         for p in problems.iter().filter(|p| p.severity == Severity::Error) {
-            eprintln!("{p}");
+            eprintln!("{}", printable(&p.to_string()));
         }
         bail!(
-            "{} is not a runnable design (run `spillway check` for details)",
-            file.display()
+            "{} has errors and is not exported (run `spillway check` for details)",
+            printable(&file.display().to_string())
         );
     }
+    Ok(())
+}
+
+/// Simulate `doc` (already validated) the way `run` does.
+fn results(doc: &Document, quiet: bool) -> Result<(serde_json::Value, Option<String>)> {
     let book = cost::PriceBook::builtin()?;
     simulate(doc, &book, !quiet && std::io::stderr().is_terminal())
 }
@@ -80,13 +84,14 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     if args.with_results && !format.shows_results() {
         eprintln!("note: --with-results adds nothing to {format}; exporting the design only");
     }
-    let (report, halted) =
-        if format.needs_results() || (args.with_results && format.shows_results()) {
-            let (v, h) = results(&doc, &args.file, args.quiet)?;
-            (Some(v), h)
-        } else {
-            (None, None)
-        };
+    let simulates = format.needs_results() || (args.with_results && format.shows_results());
+    validate_first(&doc, &args.file, simulates)?;
+    let (report, halted) = if simulates {
+        let (v, h) = results(&doc, args.quiet)?;
+        (Some(v), h)
+    } else {
+        (None, None)
+    };
     let opts = export::Options {
         legend: !args.no_legend,
         transparent: args.transparent,
@@ -95,7 +100,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let outputs = export::outputs(&doc, format, args.output.as_deref(), report.as_ref(), &opts)?;
     for p in export::write_outputs(format, &outputs, args.force)? {
         if !args.quiet {
-            eprintln!("wrote {}", p.display());
+            eprintln!("wrote {}", printable(&p.display().to_string()));
         }
     }
     for o in outputs.iter().filter(|o| o.path.is_none()) {
@@ -109,7 +114,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
         stdout.flush().context("cannot write to standard output")?;
     }
     if let Some(why) = halted {
-        eprintln!("error: the run was {why}");
+        eprintln!("error: the run was {}", printable(&why));
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     Ok(ExitCode::SUCCESS)

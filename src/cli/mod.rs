@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use crate::cost;
-use crate::model::{self, Document, Duration, Severity};
+use crate::model::{self, Document, Duration, Severity, printable};
 use crate::sim::Progress;
 
 /// Exit code for invalid input.
@@ -114,7 +114,8 @@ pub fn execute(command: Command) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // messages may quote the design's names: escape what could drive a terminal
+            eprintln!("error: {}", crate::export::scrub(&format!("{e:#}")));
             ExitCode::from(EXIT_INVALID)
         }
     }
@@ -132,7 +133,7 @@ fn check(path: &Path) -> Result<ExitCode> {
     let doc = load(path)?;
     let problems = model::validate(&doc);
     for p in &problems {
-        println!("{p}");
+        println!("{}", printable(&p.to_string()));
     }
     let errors = problems
         .iter()
@@ -142,13 +143,13 @@ fn check(path: &Path) -> Result<ExitCode> {
     if errors > 0 {
         eprintln!(
             "{}: {errors} error(s), {warnings} warning(s)",
-            path.display()
+            printable(&path.display().to_string())
         );
         Ok(ExitCode::from(EXIT_INVALID))
     } else {
         println!(
             "{}: ok ({} components, {} connections, {warnings} warning(s))",
-            path.display(),
+            printable(&path.display().to_string()),
             doc.components.len(),
             doc.connections.len()
         );
@@ -182,11 +183,11 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let problems = model::validate(&doc);
     for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-        eprintln!("{p}");
+        eprintln!("{}", printable(&p.to_string()));
     }
     if problems.iter().any(|p| p.severity == Severity::Error) {
         for p in problems.iter().filter(|p| p.severity == Severity::Error) {
-            eprintln!("{p}");
+            eprintln!("{}", printable(&p.to_string()));
         }
         let tweaked = args.seed.is_some()
             || args.duration.is_some()
@@ -196,12 +197,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         if tweaked {
             bail!(
                 "{} is not runnable with the options given",
-                args.file.display()
+                printable(&args.file.display().to_string())
             );
         }
         bail!(
             "{} is not a runnable design (run `spillway check` for details)",
-            args.file.display()
+            printable(&args.file.display().to_string())
         );
     }
 
@@ -211,12 +212,12 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
         table::write_csv(&value, dir)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        print!("{}", crate::export::json_pretty(&value)?);
     } else {
         print!("{}", table::render(&value));
     }
     if let Some(why) = halted {
-        eprintln!("error: the run was {why}");
+        eprintln!("error: the run was {}", printable(&why));
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! Plain-text tables and CSV files from a report (a single run's or combined replications',
 //! both as `spillway.report/1` JSON values).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -11,9 +12,15 @@ use crate::insight::table::{
     COMPONENT_COLUMNS, END_TO_END_COLUMNS, component_rows, end_to_end_rows, fmt, fmt_count, num,
     usd,
 };
-use crate::model::write_atomic;
+use crate::model::{printable, write_atomic};
 
+/// A table with aligned columns; every cell made [`printable`] first, so a name from the
+/// design cannot drive the terminal (or break the row with a line break).
 fn render_table(rows: &[Vec<String>], right_from: usize) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| printable(c)).collect())
+        .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -63,7 +70,7 @@ pub fn render(r: &Value) -> String {
     let _ = writeln!(
         out,
         "{}: {} s simulated (warm-up {} s), seed {}, {} replication{}, {} events{}",
-        r["design"].as_str().unwrap_or("design"),
+        printable(r["design"].as_str().unwrap_or("design")),
         fmt(num(&r["simulated_s"])),
         fmt(num(&r["warmup_s"])),
         r["seed"],
@@ -212,7 +219,7 @@ fn render_cost(r: &Value, cost: &Value, out: &mut String) {
         num(&cost["retry_share"]) * 100.0,
     );
     if let Some(u) = cost["unpriced"].as_array().filter(|u| !u.is_empty()) {
-        let names: Vec<&str> = u.iter().filter_map(Value::as_str).collect();
+        let names: Vec<Cow<'_, str>> = u.iter().filter_map(Value::as_str).map(printable).collect();
         let _ = writeln!(
             out,
             "not priced (no price in the book): {}",
@@ -234,4 +241,46 @@ pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("series.csv"), texts.series.as_bytes())?;
     write_atomic(&dir.join("cost.csv"), texts.cost.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_printable_in_every_table() {
+        let doc = crate::model::from_ron_str(
+            r#"(name: "PLAIN0", scenario: (duration: "20s", warmup: "0s"), components: [
+                (id: "p", name: "PLAIN1", kind: Producer(arrivals: Poisson(rate_per_s: 5.0))),
+                (id: "q", name: "PLAIN2", kind: SqsQueue()),
+                (id: "f", name: "PLAIN3", kind: Lambda()),
+            ], connections: [(from: "p", to: "q"), (from: "q", to: "f")])"#,
+        )
+        .unwrap();
+        let book = crate::cost::PriceBook::builtin().unwrap();
+        let (report, _) = crate::export::simulate(&doc, &book, None).unwrap();
+        let hostile = [
+            "red\u{1b}[31m",
+            "t\u{1b}]0;owned\u{7}",
+            "abc\u{202e}fed",
+            "two\nlines|\"<",
+        ];
+        let mut text = serde_json::to_string(&report).unwrap();
+        for (i, h) in hostile.iter().enumerate() {
+            let json = serde_json::to_string(h).unwrap();
+            text = text.replace(&format!("PLAIN{i}"), &json[1..json.len() - 1]);
+        }
+        let report: Value = serde_json::from_str(&text).unwrap();
+        let out = render(&report);
+        assert!(
+            !out.chars()
+                .any(|c| crate::model::text::is_unsafe_char(c) && c != '\n'),
+            "{out}"
+        );
+        assert!(out.contains("red\\u{1b}[31m"), "{out}");
+        assert!(
+            out.contains("two\\nlines|\"<"),
+            "a name stays on its row: {out}"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::style::{KindStyle, Shape, component_style, links, summary};
+use super::style::{KindStyle, Shape, component_styles, links, summary};
 use crate::model::{Document, LinkKind};
 
 /// A point in graph space.
@@ -264,20 +264,31 @@ fn layers(doc: &Document) -> BTreeMap<&str, usize> {
             }
         }
     }
+    ids.into_iter().zip(longest_paths(n, &forward)).collect()
+}
+
+/// Layer of each of `n` nodes: the longest path to it over `forward`, edges that form no
+/// cycle. Computed in topological order (Kahn), one pass over the edges instead of
+/// relaxing them until nothing changes (quadratic on long chains).
+fn longest_paths(n: usize, forward: &[(usize, usize)]) -> Vec<usize> {
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut indegree = vec![0usize; n];
+    for &(a, b) in forward {
+        succ[a].push(b);
+        indegree[b] += 1;
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|i| indegree[*i] == 0).collect();
     let mut layer = vec![0usize; n];
-    for _ in 0..n {
-        let mut changed = false;
-        for &(a, b) in &forward {
-            if layer[b] < layer[a] + 1 {
-                layer[b] = layer[a] + 1;
-                changed = true;
+    while let Some(a) = ready.pop() {
+        for &b in &succ[a] {
+            layer[b] = layer[b].max(layer[a] + 1);
+            indegree[b] -= 1;
+            if indegree[b] == 0 {
+                ready.push(b);
             }
         }
-        if !changed {
-            break;
-        }
     }
-    ids.into_iter().zip(layer).collect()
+    layer
 }
 
 /// Centres of every component: the document's `layout` where it has one; the others in
@@ -344,15 +355,95 @@ fn x_stretch(doc: &Document, pos: &BTreeMap<String, Pos>) -> f32 {
     k.min(2.0)
 }
 
-/// Whether the segment a-b passes through a box other than those of `skip`.
-fn hits_box(path: &[Pos; 4], nodes: &[Node], skip: [usize; 2]) -> bool {
+/// Side of a [`Grid`] cell in graph space: about a box with its margins, so a box or a
+/// label is filed in a handful of cells.
+const GRID_CELL: f32 = 256.0;
+/// A rectangle spanning more cells than this is kept aside and checked on every query.
+const GRID_MAX_CELLS: i64 = 1024;
+
+/// Rectangles filed by the grid cells they overlap, so that "which rectangles can touch
+/// this area" looks at a few cells instead of every rectangle: what keeps edge routing
+/// and label placement near-linear in the number of boxes. Only a filter: callers test
+/// the exact condition on what it returns, so results are those of testing every one.
+struct Grid {
+    cells: std::collections::HashMap<(i64, i64), Vec<usize>>,
+    /// Rectangles too large to file (checked on every query).
+    wide: Vec<usize>,
+    rects: Vec<(Pos, Pos)>,
+}
+
+impl Grid {
+    fn new() -> Self {
+        Grid {
+            cells: std::collections::HashMap::new(),
+            wide: Vec::new(),
+            rects: Vec::new(),
+        }
+    }
+
+    /// The cells `lo..hi` overlaps, or `None` when there are too many. Huge or
+    /// infinite coordinates saturate (NaN gives 0): such rectangles share a cell, which
+    /// stays correct.
+    fn range(lo: Pos, hi: Pos) -> Option<[i64; 4]> {
+        let c = |x: f32| (x / GRID_CELL).floor() as i64;
+        let r = [c(lo[0]), c(lo[1]), c(hi[0]), c(hi[1])];
+        let span = (r[2].saturating_sub(r[0]).saturating_add(1))
+            .saturating_mul(r[3].saturating_sub(r[1]).saturating_add(1));
+        (r[2] >= r[0] && r[3] >= r[1] && span <= GRID_MAX_CELLS).then_some(r)
+    }
+
+    /// File the rectangle `lo..hi` (grown by `margin` for the filing only) and return
+    /// its index.
+    fn insert(&mut self, lo: Pos, hi: Pos, margin: f32) -> usize {
+        let i = self.rects.len();
+        self.rects.push((lo, hi));
+        let grown = (
+            [lo[0] - margin, lo[1] - margin],
+            [hi[0] + margin, hi[1] + margin],
+        );
+        match Self::range(grown.0, grown.1) {
+            Some([x0, y0, x1, y1]) => {
+                for x in x0..=x1 {
+                    for y in y0..=y1 {
+                        self.cells.entry((x, y)).or_default().push(i);
+                    }
+                }
+            }
+            None => self.wide.push(i),
+        }
+        i
+    }
+
+    /// Whether `hit` holds for a filed rectangle that may overlap the area `lo..hi`
+    /// (index, its rectangle as filed, without the margin).
+    fn any(&self, lo: Pos, hi: Pos, mut hit: impl FnMut(usize, &(Pos, Pos)) -> bool) -> bool {
+        if self.wide.iter().any(|&i| hit(i, &self.rects[i])) {
+            return true;
+        }
+        let Some([x0, y0, x1, y1]) = Self::range(lo, hi) else {
+            return self.rects.iter().enumerate().any(|(i, r)| hit(i, r));
+        };
+        (x0..=x1).any(|x| {
+            (y0..=y1).any(|y| {
+                self.cells
+                    .get(&(x, y))
+                    .is_some_and(|v| v.iter().any(|&i| hit(i, &self.rects[i])))
+            })
+        })
+    }
+}
+
+/// Whether the path passes through a box other than those of `skip` (boxes filed in
+/// `boxes` by node index, with a margin of at least 4).
+fn hits_box(path: &[Pos; 4], boxes: &Grid, skip: [usize; 2]) -> bool {
     (1..20).any(|i| {
         let p = bezier(path, i as f32 / 20.0);
-        nodes.iter().enumerate().any(|(k, n)| {
-            !skip.contains(&k) && {
-                let (lo, hi) = (n.min(), n.max());
-                p[0] > lo[0] - 4.0 && p[0] < hi[0] + 4.0 && p[1] > lo[1] - 4.0 && p[1] < hi[1] + 4.0
-            }
+        boxes.any(p, p, |k, (lo, hi)| {
+            !skip.contains(&k)
+                && p[0] > lo[0] - 4.0
+                && p[0] < hi[0] + 4.0
+                && p[1] > lo[1] - 4.0
+                && p[1] < hi[1] + 4.0
         })
     })
 }
@@ -393,13 +484,15 @@ pub fn layout(doc: &Document) -> Diagram {
             p[0] = x0 + (p[0] - x0) * k;
         }
     }
+    let styles = component_styles(doc);
     let nodes: Vec<Node> = doc
         .components
         .iter()
-        .map(|c| Node {
+        .zip(styles)
+        .map(|(c, style)| Node {
             id: c.id.clone(),
             name: c.display_name().to_owned(),
-            style: component_style(doc, c),
+            style,
             summary: summary(&c.kind),
             center: pos.get(&c.id).copied().unwrap_or([0.0, 0.0]),
             size: NODE_SIZE,
@@ -419,6 +512,10 @@ pub fn layout(doc: &Document) -> Diagram {
         .collect();
     for (a, b) in ends.iter().flatten() {
         *pair_count.entry(((*a).min(*b), (*a).max(*b))).or_insert(0) += 1;
+    }
+    let mut boxes = Grid::new();
+    for n in &nodes {
+        boxes.insert(n.min(), n.max(), 8.0);
     }
     let mut pair_seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     let mut edges = Vec::new();
@@ -451,7 +548,7 @@ pub fn layout(doc: &Document) -> Diagram {
             [0.0f32, 40.0, -40.0, 80.0, -80.0, 130.0, -130.0]
                 .iter()
                 .map(|bend| bent_path(na, nb, *bend))
-                .find(|p| !hits_box(p, &nodes, [a, b]))
+                .find(|p| !hits_box(p, &boxes, [a, b]))
                 .unwrap_or_else(|| bent_path(na, nb, 0.0))
         };
         let label = if c.label.is_empty() {
@@ -526,15 +623,27 @@ fn overlaps(c: Pos, size: [f32; 2], lo: Pos, hi: Pos) -> bool {
 /// Move each label along its edge (and, failing that, off it) until it covers no box,
 /// no arrowhead or edge start and no label placed before it.
 fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
-    let mut taken: Vec<(Pos, Pos)> = nodes.iter().map(|n| (n.min(), n.max())).collect();
+    if edges.iter().all(|e| e.label.is_empty()) {
+        return;
+    }
+    // what a label may not cover, filed with a margin of 4 (the test below adds 2)
+    let mut taken = Grid::new();
+    for n in nodes {
+        taken.insert(n.min(), n.max(), 4.0);
+    }
     // keep every arrowhead and every edge's start in sight
     for e in edges.iter() {
         let (start, end) = (e.path[0], e.path[3]);
-        taken.push(([end[0] - 6.0, end[1] - 6.0], [end[0] + 6.0, end[1] + 6.0]));
-        taken.push((
+        taken.insert(
+            [end[0] - 6.0, end[1] - 6.0],
+            [end[0] + 6.0, end[1] + 6.0],
+            4.0,
+        );
+        taken.insert(
             [start[0] - 2.0, start[1] - 2.0],
             [start[0] + 2.0, start[1] + 2.0],
-        ));
+            4.0,
+        );
     }
     for e in edges.iter_mut() {
         let size = label_size(&e.label);
@@ -564,7 +673,11 @@ fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
             }
         }
         let free = |c: Pos| {
-            !taken.iter().any(|(lo, hi)| {
+            let area = (
+                [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
+                [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
+            );
+            !taken.any(area.0, area.1, |_, (lo, hi)| {
                 overlaps(
                     c,
                     size,
@@ -575,10 +688,11 @@ fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
         };
         let chosen = candidates.iter().copied().find(|c| free(*c)).unwrap_or(mid);
         e.label_center = chosen;
-        taken.push((
+        taken.insert(
             [chosen[0] - size[0] / 2.0, chosen[1] - size[1] / 2.0],
             [chosen[0] + size[0] / 2.0, chosen[1] + size[1] / 2.0],
-        ));
+            4.0,
+        );
     }
 }
 
@@ -782,6 +896,120 @@ mod tests {
         assert!((e.path[3][0] - (300.0 - NODE_SIZE[0] / 2.0 - 3.0)).abs() < 0.01);
         let head = e.arrow_head(10.0, 4.0);
         assert!(head[1][0] < head[0][0]);
+    }
+
+    /// A small deterministic generator (xorshift), so the tests need no crate.
+    fn rng(seed: &mut u64) -> f32 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        (*seed % 10_000) as f32 / 10_000.0
+    }
+
+    #[test]
+    fn layers_are_longest_paths_as_relaxation_gives() {
+        let mut seed = 7u64;
+        for n in 2..60usize {
+            // a random order of the nodes; edges only go forward in it (no cycle), listed
+            // in random order
+            let mut order: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                order.swap(i, (rng(&mut seed) * (i + 1) as f32) as usize);
+            }
+            let mut forward = Vec::new();
+            for _ in 0..n * 2 {
+                let a = (rng(&mut seed) * n as f32) as usize;
+                let b = (rng(&mut seed) * n as f32) as usize;
+                if a < b {
+                    forward.push((order[a], order[b]));
+                }
+            }
+            // the former algorithm: relax until nothing changes
+            let mut want = vec![0usize; n];
+            for _ in 0..n {
+                for &(a, b) in &forward {
+                    want[b] = want[b].max(want[a] + 1);
+                }
+            }
+            assert_eq!(longest_paths(n, &forward), want, "{forward:?}");
+        }
+    }
+
+    #[test]
+    fn the_grid_finds_what_a_full_scan_finds() {
+        let mut seed = 11u64;
+        let mut grid = Grid::new();
+        let mut rects = Vec::new();
+        for i in 0..400 {
+            let lo = [
+                rng(&mut seed) * 6000.0 - 3000.0,
+                rng(&mut seed) * 6000.0 - 3000.0,
+            ];
+            let size = if i % 50 == 0 {
+                // a few wider than the cell limit
+                [rng(&mut seed) * 20_000.0, rng(&mut seed) * 20_000.0]
+            } else {
+                [rng(&mut seed) * 300.0, rng(&mut seed) * 100.0]
+            };
+            let hi = [lo[0] + size[0], lo[1] + size[1]];
+            grid.insert(lo, hi, 4.0);
+            rects.push((lo, hi));
+        }
+        grid.insert([f32::INFINITY, 0.0], [f32::INFINITY, 1.0], 4.0);
+        rects.push(([f32::INFINITY, 0.0], [f32::INFINITY, 1.0]));
+        for _ in 0..2000 {
+            let c = [
+                rng(&mut seed) * 7000.0 - 3500.0,
+                rng(&mut seed) * 7000.0 - 3500.0,
+            ];
+            let size = [rng(&mut seed) * 200.0, rng(&mut seed) * 60.0];
+            let test = |(lo, hi): &(Pos, Pos)| {
+                overlaps(
+                    c,
+                    size,
+                    [lo[0] - 2.0, lo[1] - 2.0],
+                    [hi[0] + 2.0, hi[1] + 2.0],
+                )
+            };
+            let area = (
+                [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
+                [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
+            );
+            let mut hits: Vec<usize> = Vec::new();
+            let _ = grid.any(area.0, area.1, |i, r| {
+                if test(r) {
+                    hits.push(i);
+                }
+                false
+            });
+            let mut want: Vec<usize> = (0..rects.len()).filter(|i| test(&rects[*i])).collect();
+            hits.sort_unstable();
+            hits.dedup();
+            want.sort_unstable();
+            assert_eq!(hits, want, "at {c:?} size {size:?}");
+        }
+    }
+
+    #[test]
+    fn component_styles_match_component_style() {
+        for name in [
+            "order-fanout",
+            "poison-messages",
+            "insurance-quotes",
+            "inventory",
+        ] {
+            let path = format!("{}/examples/{name}.ron", env!("CARGO_MANIFEST_DIR"));
+            let doc = crate::model::load(std::path::Path::new(&path)).unwrap();
+            let all = component_styles(&doc);
+            for (c, s) in doc.components.iter().zip(&all) {
+                assert_eq!(
+                    *s,
+                    super::super::style::component_style(&doc, c),
+                    "{}",
+                    c.id
+                );
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,6 @@ pub use geometry::{
 };
 pub use style::{
     Group, INK, KindStyle, Link, LinkStyle, OUTLINE, Rgb, Shape, Stroke, component_style,
-    connection_label, dist_text, human_duration, is_dead_letter_role, kind_style, link_style,
-    links, num, summary,
+    component_styles, connection_label, dist_text, human_duration, is_dead_letter_role, kind_style,
+    link_style, links, num, summary,
 };

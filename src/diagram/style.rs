@@ -231,21 +231,59 @@ pub fn is_dead_letter_role(doc: &Document, comp: &Component) -> bool {
     (named || only_failures) && !sends
 }
 
+/// The style of every component of a design, in document order: [`component_style`] for
+/// each, in one pass over the connections (calling it per component would scan them once
+/// per component).
+#[must_use]
+pub fn component_styles(doc: &Document) -> Vec<KindStyle> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let named: BTreeSet<&str> = doc
+        .connections
+        .iter()
+        .filter_map(|c| c.dead_letter.as_deref())
+        .collect();
+    let senders: BTreeSet<&str> = doc.connections.iter().map(|c| c.from.as_str()).collect();
+    // per target: whether anything arrives, and whether a delivery does
+    let mut incoming: BTreeMap<&str, bool> = BTreeMap::new();
+    for c in &doc.connections {
+        *incoming.entry(c.to.as_str()).or_insert(false) |= c.kind == LinkKind::Delivery;
+    }
+    doc.components
+        .iter()
+        .map(|comp| {
+            let id = comp.id.as_str();
+            let only_failures = incoming.get(id).is_some_and(|delivery| !delivery);
+            let role = matches!(comp.kind, ComponentKind::SqsQueue(_))
+                && (named.contains(id) || only_failures)
+                && !senders.contains(id);
+            if role {
+                dead_letter_style(&comp.kind)
+            } else {
+                kind_style(&comp.kind)
+            }
+        })
+        .collect()
+}
+
+/// The style of a queue that serves as a dead-letter queue.
+fn dead_letter_style(kind: &ComponentKind) -> KindStyle {
+    KindStyle {
+        group: Group::DeadLetter,
+        shape: group_shape(Group::DeadLetter),
+        fill: Group::DeadLetter.fill(),
+        glyph: "DLQ",
+        kind_label: kind_style(kind).kind_label,
+    }
+}
+
 /// The style of a component in its design: its kind's style, except that an SQS queue
 /// used only as a dead-letter queue is drawn as one (octagon, `DLQ`).
 #[must_use]
 pub fn component_style(doc: &Document, comp: &Component) -> KindStyle {
-    let style = kind_style(&comp.kind);
     if is_dead_letter_role(doc, comp) {
-        KindStyle {
-            group: Group::DeadLetter,
-            shape: group_shape(Group::DeadLetter),
-            fill: Group::DeadLetter.fill(),
-            glyph: "DLQ",
-            kind_label: style.kind_label,
-        }
+        dead_letter_style(&comp.kind)
     } else {
-        style
+        kind_style(&comp.kind)
     }
 }
 
@@ -576,9 +614,10 @@ pub fn links(doc: &Document) -> Vec<Link> {
         })
         .collect();
     let mut implied: Vec<Link> = Vec::new();
+    let mut pairs: std::collections::BTreeSet<(&str, &str)> = std::collections::BTreeSet::new();
     for c in &doc.connections {
         if let Some(d) = &c.dead_letter
-            && !implied.iter().any(|l| l.from == c.from && &l.to == d)
+            && pairs.insert((c.from.as_str(), d.as_str()))
         {
             implied.push(Link {
                 from: c.from.clone(),

@@ -275,11 +275,25 @@ fn link_kind_name(k: LinkKind) -> &'static str {
 /// One AsyncAPI document for the application `app`.
 #[must_use]
 pub fn document_for(doc: &Document, app: &Component, report: Option<&Value>) -> Value {
+    document_with(doc, app, report, &link_types(doc))
+}
+
+/// [`document_for`] with the design's [`link_types`] computed once for all applications
+/// (computing them per application made an export of a large design cubic).
+fn document_with(
+    doc: &Document,
+    app: &Component,
+    report: Option<&Value>,
+    flows: &[BTreeSet<String>],
+) -> Value {
     let types = event_types(doc);
     let by_name: BTreeMap<&str, &EventType> = types.iter().map(|t| (t.name.as_str(), t)).collect();
-    let flows = link_types(doc);
     let mut ops: BTreeMap<String, Op> = BTreeMap::new();
-    for (c, carried) in doc.connections.iter().zip(&flows) {
+    for (c, carried) in doc.connections.iter().zip(flows) {
+        // only the application's own links (before any lookup by id)
+        if c.from != app.id && c.to != app.id {
+            continue;
+        }
         let (Some(from), Some(to)) = (doc.component(&c.from), doc.component(&c.to)) else {
             continue;
         };
@@ -426,10 +440,11 @@ pub fn document_for(doc: &Document, app: &Component, report: Option<&Value>) -> 
 /// One document per application, in document order: (component id, document).
 #[must_use]
 pub fn documents(doc: &Document, report: Option<&Value>) -> Vec<(String, Value)> {
+    let flows = link_types(doc);
     doc.components
         .iter()
         .filter(|c| is_application(&c.kind))
-        .map(|c| (c.id.clone(), document_for(doc, c, report)))
+        .map(|c| (c.id.clone(), document_with(doc, c, report, &flows)))
         .collect()
 }
 
@@ -437,9 +452,7 @@ pub fn documents(doc: &Document, report: Option<&Value>) -> Vec<(String, Value)>
 #[must_use]
 pub fn render_all(doc: &Document, report: Option<&Value>) -> String {
     let docs: Vec<Value> = documents(doc, report).into_iter().map(|(_, d)| d).collect();
-    let mut s = serde_json::to_string_pretty(&docs).unwrap_or_default();
-    s.push('\n');
-    s
+    super::json_pretty(&Value::Array(docs)).unwrap_or_default()
 }
 
 #[cfg(test)]

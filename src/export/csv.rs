@@ -6,7 +6,13 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::insight::table::csv_field as field;
+use crate::model::printable;
+
+/// A CSV field (RFC 4180 quoting) on one line: line breaks, control and bidirectional
+/// characters in names become visible escapes (`\n`, `\u{1b}`).
+fn field(s: &str) -> String {
+    crate::insight::table::csv_field(&printable(s))
+}
 
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(0.0)

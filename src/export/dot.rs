@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 
 use crate::diagram::{self, Group, INK, OUTLINE, Shape, Stroke};
 use crate::model::Document;
+use crate::model::text::is_unsafe_char;
 
-/// Quote a string for DOT: backslashes and quotes escaped, line breaks as `\n`.
+/// Quote a string for DOT: backslashes and quotes escaped, line breaks as `\n`, other
+/// control and bidirectional characters as visible escapes (`\u{1b}`).
 #[must_use]
 pub fn quote(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
@@ -19,6 +21,15 @@ pub fn quote(text: &str) -> String {
             '"' => s.push_str("\\\""),
             '\n' => s.push_str("\\n"),
             '\r' => {}
+            // a visible escape, its backslash doubled so DOT shows it as written
+            c if is_unsafe_char(c) => {
+                for e in c.escape_default() {
+                    if e == '\\' {
+                        s.push('\\');
+                    }
+                    s.push(e);
+                }
+            }
             _ => s.push(ch),
         }
     }
@@ -55,8 +66,7 @@ pub fn render(doc: &Document) -> String {
     );
     out.push_str("    edge [fontname=\"Helvetica\", fontsize=9];\n");
     let mut by_group: BTreeMap<Group, Vec<String>> = BTreeMap::new();
-    for c in &doc.components {
-        let style = diagram::component_style(doc, c);
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let label = format!(
             "{}\n{} {}\n{}",
             c.display_name(),
@@ -84,8 +94,10 @@ pub fn render(doc: &Document) -> String {
         }
         out.push_str("    }\n");
     }
+    let ids: std::collections::BTreeSet<&str> =
+        doc.components.iter().map(|c| c.id.as_str()).collect();
     for c in &diagram::links(doc) {
-        if doc.component(&c.from).is_none() || doc.component(&c.to).is_none() {
+        if !ids.contains(c.from.as_str()) || !ids.contains(c.to.as_str()) {
             continue;
         }
         let st = diagram::link_style(c.kind);
@@ -105,7 +117,7 @@ pub fn render(doc: &Document) -> String {
         let _ = writeln!(out, "    {} -> {} [{attrs}];", quote(&c.from), quote(&c.to));
     }
     out.push_str("}\n");
-    out
+    super::scrubbed(out)
 }
 
 #[cfg(test)]

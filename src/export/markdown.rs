@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::chart::{Line, line_chart};
 use super::mermaid;
 use crate::diagram::{self, num};
-use crate::model::{Document, LinkKind, Severity, validate};
+use crate::model::{Document, LinkKind, Severity, printable, validate};
 
 /// Files referenced by the spec, written beside it by the caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,12 +25,18 @@ pub struct Attachments {
     pub cost_svg: Option<String>,
 }
 
-/// Escape text for a Markdown table cell (pipes, line breaks).
+/// Escape text for a Markdown table cell (pipes, line breaks, and control and
+/// bidirectional characters as visible escapes).
 #[must_use]
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    inline(text).replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// Text for one line of Markdown (a heading, a list item): line breaks become spaces,
+/// control and bidirectional characters visible escapes (`\u{1b}`).
+#[must_use]
+pub fn inline(text: &str) -> String {
+    printable(&text.replace(['\n', '\r'], " ")).into_owned()
 }
 
 /// A JSON parameter value as short text: `Exponential(mean: 15)`, `[a, b]`, `30s`.
@@ -159,7 +165,7 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
 #[must_use]
 pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", doc.name.replace('\n', " "));
+    let _ = writeln!(out, "# {}\n", inline(&doc.name));
     if !doc.description.is_empty() {
         let _ = writeln!(out, "{}\n", doc.description);
     }
@@ -168,7 +174,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
         let _ = writeln!(
             out,
             "![Diagram of {}]({svg})\n",
-            doc.name.replace(['[', ']'], "")
+            inline(&doc.name).replace(['[', ']'], "")
         );
     }
     let _ = writeln!(out, "```mermaid\n{}```\n", mermaid::render(doc));
@@ -195,15 +201,14 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     );
 
     out.push_str("## Components\n\n");
-    for c in &doc.components {
-        let style = diagram::component_style(doc, c);
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let _ = writeln!(
             out,
             "### {} ({} {}, `{}`)\n\n{}: {}\n",
-            c.display_name(),
+            inline(c.display_name()),
             style.glyph,
             style.kind_label,
-            c.id,
+            inline(&c.id),
             style.group.label(),
             diagram::summary(&c.kind)
         );
@@ -278,14 +283,16 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     if doc.connections.is_empty() {
         out.push_str("None.\n\n");
     } else {
+        // the first component with an id, as `Document::component` finds it
+        let mut names: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+        for c in &doc.components {
+            names.entry(c.id.as_str()).or_insert(c.display_name());
+        }
         let rows: Vec<Vec<String>> = doc
             .connections
             .iter()
             .map(|c| {
-                let name = |id: &str| {
-                    doc.component(id)
-                        .map_or(id.to_owned(), |x| x.display_name().to_owned())
-                };
+                let name = |id: &str| names.get(id).map_or(id.to_owned(), |n| (*n).to_owned());
                 let mut extra = Vec::new();
                 if let Some(l) = &c.latency_ms {
                     extra.push(format!("latency {}", diagram::dist_text(l, "ms")));
@@ -350,7 +357,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
             } else {
                 "Validation warning"
             },
-            p.to_string().replace('\n', " ")
+            inline(&p.to_string())
         );
     }
     out.push('\n');
@@ -358,7 +365,7 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     if let Some(r) = report {
         results(&mut out, doc, r, files);
     }
-    out
+    super::scrubbed(out)
 }
 
 fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::diagram::{self, Group, INK, OUTLINE, Shape};
+use crate::model::text::is_unsafe_char;
 use crate::model::{Document, LinkKind};
 
 /// Words Mermaid's flowchart grammar reserves; a node id equal to one breaks the chart.
@@ -62,7 +63,8 @@ pub fn node_ids(doc: &Document) -> BTreeMap<String, String> {
 }
 
 /// Escape text for a quoted Mermaid label: quotes, `#`, `<`, `>` and `&` become entity
-/// codes (`#quot;`, `#35;`, ...), line breaks become spaces.
+/// codes (`#quot;`, `#35;`, ...), line breaks become spaces, other control and
+/// bidirectional characters visible escapes (`\u{1b}`).
 #[must_use]
 pub fn escape(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
@@ -74,6 +76,7 @@ pub fn escape(text: &str) -> String {
             '>' => s.push_str("#gt;"),
             '&' => s.push_str("#amp;"),
             '\n' | '\r' => s.push(' '),
+            c if is_unsafe_char(c) => s.extend(c.escape_default()),
             _ => s.push(ch),
         }
     }
@@ -103,9 +106,8 @@ pub fn render(doc: &Document) -> String {
     );
     out.push_str("flowchart LR\n");
     let mut by_group: BTreeMap<Group, Vec<&str>> = BTreeMap::new();
-    for c in &doc.components {
+    for (c, style) in doc.components.iter().zip(diagram::component_styles(doc)) {
         let Some(id) = ids.get(&c.id) else { continue };
-        let style = diagram::component_style(doc, c);
         let (open, close) = brackets(style.shape);
         let _ = writeln!(
             out,
@@ -170,7 +172,7 @@ pub fn render(doc: &Document) -> String {
         );
         let _ = writeln!(out, "    class {} {}", members.join(","), g.key());
     }
-    out
+    super::scrubbed(out)
 }
 
 #[cfg(test)]

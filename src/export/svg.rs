@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use crate::diagram::{
     self, Diagram, Group, INK, OUTLINE, PathOp, Pos, Shape, fit_text, outline, text_room,
 };
+use crate::model::text::is_unsafe_char;
 use crate::model::{Document, LinkKind};
 
 /// Fonts asked for, in order; renderers take the first they have.
@@ -34,7 +35,9 @@ impl Default for SvgOptions {
     }
 }
 
-/// Escape text for XML content and attribute values.
+/// Escape text for XML content and attribute values. Control and bidirectional
+/// characters (which XML 1.0 mostly cannot hold, and which could rewrite a terminal the
+/// file is printed on) become visible escapes such as `\u{1b}`; line feeds and tabs stay.
 #[must_use]
 pub fn xml(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
@@ -45,7 +48,7 @@ pub fn xml(text: &str) -> String {
             '>' => s.push_str("&gt;"),
             '"' => s.push_str("&quot;"),
             '\'' => s.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
+            c if is_unsafe_char(c) && c != '\n' && c != '\t' => s.extend(c.escape_default()),
             c => s.push(c),
         }
     }

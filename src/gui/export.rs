@@ -258,6 +258,11 @@ impl ExportDialog {
                 return None;
             }
         };
+        // every export validates first (outputs() checks again; this saves a run)
+        if let Err(e) = export::check_valid(doc) {
+            self.error = Some(e.to_string());
+            return None;
+        }
         if !self.simulates() {
             return match export::outputs(doc, self.format, Some(&target), None, &self.options()) {
                 Ok(outputs) => self.check_and_write(outputs, None),

@@ -308,3 +308,165 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
     let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     (w, h)
 }
+
+/// Every file under `dir`, relative, sorted.
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn hostile_ids_are_refused_and_nothing_is_written() {
+    let dir = temp_dir("hostile-ids");
+    let abs = dir.join("abs-target");
+    for id in ["../../escaped", abs.to_str().unwrap(), "..", "a/b"] {
+        let design = dir.join("hostile.ron");
+        std::fs::write(
+            &design,
+            format!(
+                r#"(components: [
+                    (id: "p", kind: Producer()),
+                    (id: {id:?}, kind: Lambda()),
+                    (id: "s", kind: Sink()),
+                ], connections: [(from: "p", to: {id:?}), (from: {id:?}, to: "s")])"#
+            ),
+        )
+        .unwrap();
+        let out_dir = dir.join("deep").join("api");
+        for format in [
+            "asyncapi", "svg", "markdown", "mermaid", "dot", "json", "csv",
+        ] {
+            let target = if format == "asyncapi" {
+                out_dir.clone()
+            } else {
+                out_dir.join(format!("x.{format}"))
+            };
+            let out = run(&[
+                "export",
+                design.to_str().unwrap(),
+                "-f",
+                format,
+                "-o",
+                target.to_str().unwrap(),
+            ]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{id} {format}: {err}");
+            assert!(err.contains("has errors and is not exported"), "{err}");
+            assert!(out.stdout.is_empty());
+            assert_eq!(
+                tree(&dir),
+                ["hostile.ron"],
+                "{id} {format}: nothing written anywhere"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn asyncapi_file_names_of_device_names_are_safe() {
+    let dir = temp_dir("device-ids");
+    let design = dir.join("dev.ron");
+    std::fs::write(
+        &design,
+        r#"(components: [
+            (id: "CON", kind: Producer()),
+            (id: "nul", kind: Lambda()),
+            (id: "s", kind: Sink()),
+        ], connections: [(from: "CON", to: "nul"), (from: "nul", to: "s")])"#,
+    )
+    .unwrap();
+    let out_dir = dir.join("api");
+    let out = run(&[
+        "export",
+        design.to_str().unwrap(),
+        "-f",
+        "asyncapi",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names = tree(&out_dir);
+    assert_eq!(names.len(), 2, "{names:?}");
+    for n in &names {
+        assert!(n.starts_with("_CON~") || n.starts_with("_nul~"), "{n}");
+        assert!(n.ends_with(".asyncapi.json"), "{n}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn hostile_names_never_reach_the_terminal_or_a_file_raw() {
+    use crate::exports::{assert_clean, hostile_design};
+    let dir = temp_dir("hostile-names");
+    let design = dir.join("hostile.ron");
+    std::fs::write(&design, hostile_design(true).0).unwrap();
+    let d = design.to_str().unwrap();
+    for args in [
+        vec!["check", d],
+        vec!["run", d, "-q"],
+        vec!["run", d, "-q", "--json"],
+    ] {
+        let out = run(&args);
+        assert_clean(&format!("{args:?} stdout"), &out.stdout);
+        assert_clean(&format!("{args:?} stderr"), &out.stderr);
+    }
+    for format in [
+        "svg", "png", "mermaid", "dot", "markdown", "asyncapi", "csv", "json",
+    ] {
+        let target = dir.join(format!("out-{format}"));
+        let mut args = vec!["export", d, "-f", format, "--with-results", "-o"];
+        let t = target.to_str().unwrap().to_owned();
+        args.push(&t);
+        let out = run(&args);
+        assert_clean(&format!("{format} stderr"), &out.stderr);
+        if format != "png" && format != "asyncapi" {
+            let to_stdout = run(&["export", d, "-f", format, "--with-results", "-q"]);
+            assert_clean(&format!("{format} stdout"), &to_stdout.stdout);
+            assert_clean(&format!("{format} stdout err"), &to_stdout.stderr);
+        }
+        if !out.status.success() {
+            continue;
+        }
+        let files = if target.is_dir() {
+            std::fs::read_dir(&target)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
+        } else {
+            // the file, and for markdown the SVG files beside it
+            let mut v = vec![target.clone()];
+            v.extend(
+                std::fs::read_dir(&dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        p.extension().is_some_and(|e| e == "svg")
+                            && p.file_name()
+                                .is_some_and(|n| n.to_string_lossy().starts_with("out-markdown"))
+                    }),
+            );
+            v
+        };
+        for f in files.iter().filter(|_| format != "png") {
+            assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap());
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -342,3 +342,151 @@ fn graphviz_accepts_the_dot_of_every_example() {
         );
     }
 }
+
+/// Texts with terminal escapes (SGR colour, an OSC title), a bidi override, a NUL, a C1
+/// CSI, DEL, a line break and the characters the formats quote.
+const HOSTILE_TEXTS: [&str; 8] = [
+    "red\u{1b}[31m",
+    "title\u{1b}]0;owned\u{7}",
+    "abc\u{202e}fed",
+    "nul\u{0}x",
+    "two\nlines",
+    "pipe|quote\"lt<amp&",
+    "c1\u{9b}31m",
+    "tab\tdel\u{7f}",
+];
+
+/// A design whose every text (design name, description, event type, attribute value,
+/// component names) is one of [`HOSTILE_TEXTS`], or with `hostile` false a placeholder
+/// (`ZQ0Z`, `ZQ1Z`, ...); and the (placeholder, hostile text) pairs.
+pub fn hostile_design(hostile: bool) -> (String, Vec<(String, String)>) {
+    const TEMPLATE: &str = r#"(
+        name: {N},
+        description: {N},
+        scenario: (duration: "30s", warmup: "0s", seed: 1),
+        event_types: [(name: {N}, attributes: {"region": [({N}, 1.0)]})],
+        components: [
+            (id: "p", name: {N}, kind: Producer(arrivals: Poisson(rate_per_s: 5.0))),
+            (id: "t", name: {N}, kind: SnsTopic()),
+            (id: "q", name: {N}, kind: SqsQueue()),
+            (id: "f", name: {N}, kind: Lambda()),
+            (id: "s", name: {N}, kind: Sink()),
+        ],
+        connections: [
+            (from: "p", to: "t"),
+            (from: "t", to: "q", filter: (attributes: {"region": Exists(true)})),
+            (from: "q", to: "f"),
+            (from: "f", to: "s"),
+        ],
+    )"#;
+    let mut out = String::new();
+    let mut pairs = Vec::new();
+    let mut rest = TEMPLATE;
+    let mut i = 0;
+    while let Some(at) = rest.find("{N}") {
+        out.push_str(&rest[..at]);
+        let text = HOSTILE_TEXTS[i % HOSTILE_TEXTS.len()];
+        let placeholder = format!("ZQ{i}Z");
+        if hostile {
+            out.push_str(&ron::to_string(text).unwrap());
+        } else {
+            out.push_str(&format!("\"{placeholder}\""));
+        }
+        pairs.push((placeholder, text.to_owned()));
+        i += 1;
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    (out, pairs)
+}
+
+/// No character that could drive a terminal (or that XML cannot hold): C0 and C1
+/// controls but line feed and tab, DEL, bidirectional formatting.
+pub fn assert_clean(what: &str, bytes: &[u8]) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
+    if let Some((at, c)) = text
+        .char_indices()
+        .find(|(_, c)| spillway::model::text::is_unsafe_char(*c) && *c != '\n' && *c != '\t')
+    {
+        let from = text[..at]
+            .char_indices()
+            .rev()
+            .nth(40)
+            .map_or(0, |(i, _)| i);
+        panic!("{what}: raw {c:?} at byte {at}: {:?}", &text[from..at]);
+    }
+}
+
+/// The report of the hostile design: simulated from the plain one (validation may refuse
+/// the hostile one), with every placeholder turned into its hostile text.
+fn hostile_report() -> (Document, serde_json::Value) {
+    let (hostile_text, _) = hostile_design(true);
+    let (plain_text, pairs) = hostile_design(false);
+    let hostile = crate::common::doc(&hostile_text);
+    let plain = crate::common::doc(&plain_text);
+    let book = spillway::cost::PriceBook::builtin().unwrap();
+    let (report, _) = export::simulate(&plain, &book, None).unwrap();
+    let mut text = serde_json::to_string(&report).unwrap();
+    for (k, v) in &pairs {
+        let json = serde_json::to_string(v).unwrap();
+        text = text.replace(k, &json[1..json.len() - 1]);
+    }
+    (hostile, serde_json::from_str(&text).unwrap())
+}
+
+#[test]
+fn hostile_text_never_reaches_an_export_raw() {
+    let (doc, report) = hostile_report();
+    assert!(
+        report.to_string().contains("\\u001b"),
+        "the report carries the escapes"
+    );
+    let svg_text = svg::render(&doc, &svg::SvgOptions::default());
+    assert_clean("svg", svg_text.as_bytes());
+    png::parse_svg(&svg_text).unwrap_or_else(|e| panic!("usvg reads it: {e}"));
+    assert!(!png::render(&svg_text, 1.0).unwrap().is_empty());
+    assert!(svg_text.contains(r"red\u{1b}[31m"), "escaped visibly");
+    assert_clean("mermaid", mermaid::render(&doc).as_bytes());
+    let d = dot::render(&doc);
+    assert_clean("dot", d.as_bytes());
+    assert!(d.contains(r"red\\u{1b}[31m"), "DOT shows the backslash");
+    let md = markdown::render(&doc, Some(&report), &markdown::Attachments::default());
+    assert_clean("markdown", md.as_bytes());
+    assert!(!md.contains("# two\nlines"), "a heading stays one line");
+    let (tp, cost) = markdown::charts(&doc, &report);
+    for (what, chart) in [("throughput chart", tp), ("cost chart", cost)] {
+        assert_clean(what, chart.as_bytes());
+        png::parse_svg(&chart).unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+    let all = asyncapi::render_all(&doc, Some(&report));
+    assert_clean("asyncapi", all.as_bytes());
+    let v: serde_json::Value = serde_json::from_str(&all).unwrap();
+    assert!(v.is_array());
+    assert!(
+        all.contains("\\u202e"),
+        "the bidi override survives as an escape"
+    );
+    let csv = export::csv::tables(&report);
+    for (what, t) in [
+        ("components.csv", &csv.components),
+        ("series.csv", &csv.series),
+        ("cost.csv", &csv.cost),
+    ] {
+        assert_clean(what, t.as_bytes());
+        let width = t.lines().next().unwrap().split(',').count();
+        assert!(width > 1, "{what}");
+    }
+    let json = export::json_pretty(&report).unwrap();
+    assert_clean("json", json.as_bytes());
+    let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, report, "escapes change the bytes, not the values");
+    // and through outputs(), when validation lets the design through at all
+    for format in Format::ALL {
+        let r = format.shows_results().then_some(&report);
+        if let Ok(outs) = export::outputs(&doc, format, None, r, &export::Options::default()) {
+            for o in outs.iter().filter(|_| format != Format::Png) {
+                assert_clean(format.name(), &o.bytes);
+            }
+        }
+    }
+}
