@@ -245,11 +245,13 @@ fn gauss(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
             return None;
         }
         a.swap(col, pivot);
-        for r in col + 1..k {
-            let f = a[r][col] / a[col][col];
+        let (upper, lower) = a.split_at_mut(col + 1);
+        let pivot_row = &upper[col];
+        for row in lower {
+            let f = row[col] / pivot_row[col];
             if f != 0.0 {
-                for c in col..=k {
-                    a[r][c] -= f * a[col][c];
+                for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
                 }
             }
         }
@@ -323,7 +325,7 @@ pub fn wall_time(seconds: f64) -> String {
 #[must_use]
 pub fn problems(doc: &Document) -> Vec<Problem> {
     let e = estimate(doc);
-    if !(e.events > WARN_EVENTS) {
+    if e.events.is_nan() || e.events <= WARN_EVENTS {
         return Vec::new();
     }
     let wall = wall_time(e.events / EVENTS_PER_SECOND);
