@@ -404,19 +404,7 @@ pub fn simulate(
 /// there is nothing to escape.
 #[must_use]
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    let bad = |c: char| is_unsafe_char(c) && c != '\n' && c != '\t';
-    if !text.chars().any(bad) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if bad(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    crate::model::text::printable_lines(text)
 }
 
 /// [`scrub`] for an owned text, without copying a clean one.

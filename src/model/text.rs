@@ -25,12 +25,23 @@ pub fn has_unsafe_chars(s: &str) -> bool {
 /// Borrowed when there is nothing to escape.
 #[must_use]
 pub fn printable(s: &str) -> Cow<'_, str> {
-    if !has_unsafe_chars(s) {
+    escape_where(s, is_unsafe_char)
+}
+
+/// Like [`printable`], but line feeds and tabs stay: for multi-line texts (exports,
+/// error messages) whose layout is their own.
+#[must_use]
+pub fn printable_lines(s: &str) -> Cow<'_, str> {
+    escape_where(s, |c| is_unsafe_char(c) && c != '\n' && c != '\t')
+}
+
+fn escape_where(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(&bad) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if is_unsafe_char(c) {
+        if bad(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -56,5 +67,7 @@ mod tests {
             has_unsafe_chars("\u{9b}31m"),
             "C1 CSI is a control character"
         );
+        assert_eq!(printable_lines("a\n\tb\u{1b}"), "a\n\tb\\u{1b}");
+        assert_eq!(printable("a\n\tb"), "a\\n\\tb");
     }
 }

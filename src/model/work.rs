@@ -18,7 +18,7 @@
 //! [`MAX_MESSAGE_HOPS`] visits per message, since the engine stops a run where one
 //! message has been handed on that many times.
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{ComponentKind, Document, LinkKind, Problem, Routing, Severity, Subject};
@@ -162,8 +162,9 @@ pub fn visits(doc: &Document) -> Vec<f64> {
         }
     }
     let mut v = vec![1.0; n];
-    // successors first (tarjan_scc yields the components in reverse topological order)
-    for scc in tarjan_scc(&g) {
+    // successors first: kosaraju_scc yields the components in reverse topological order,
+    // and without recursion, so a 20,000-component chain cannot overflow a worker's stack
+    for scc in kosaraju_scc(&g) {
         let members: Vec<usize> = scc.iter().map(|x| x.index()).collect();
         if let [i] = members[..]
             && !copies[i].iter().any(|&(t, _)| t == i)

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rand::{Rng, SeedableRng};
 
@@ -1148,7 +1148,7 @@ fn loops(n: usize, outputs: &[Outputs], links: &[Link]) -> Vec<u32> {
         }
     }
     let mut scc = vec![NO_LOOP; n];
-    for (k, members) in tarjan_scc(&g).into_iter().enumerate() {
+    for (k, members) in kosaraju_scc(&g).into_iter().enumerate() {
         if members.len() > 1 || self_loop[members[0].index()] {
             for m in members {
                 scc[m.index()] = u32::try_from(k).unwrap_or(NO_LOOP);

@@ -1,32 +1,6 @@
 //! The command line: outputs, errors and exit codes (0 ok, 1 invalid input, 2 usage).
 
-use assert_cmd::Command;
-
-fn spillway() -> Command {
-    let mut c = Command::cargo_bin("spillway").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spillway-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn stderr_of(args: &[&str], code: i32) -> String {
-    let out = spillway().args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
+use crate::common::{spillway, stderr_of, temp_file};
 
 /// Run with `args`, assert success, return the output.
 fn succeed(args: &[&str]) -> std::process::Output {
@@ -127,6 +101,7 @@ fn run_csv_writes_files() {
 #[test]
 fn syntax_errors_name_line_and_column() {
     let f = temp_file(
+        "cli",
         "syntax.ron",
         "(\n  name: \"x\",\n  components: [ (id: \"a\" kind: Sink()) ],\n)\n",
     );
@@ -138,6 +113,7 @@ fn syntax_errors_name_line_and_column() {
 #[test]
 fn unknown_kinds_are_named() {
     let f = temp_file(
+        "cli",
         "kind.ron",
         "(components: [ (id: \"a\", kind: Teleporter()) ])\n",
     );
@@ -151,6 +127,7 @@ fn unknown_kinds_are_named() {
 #[test]
 fn bad_numbers_and_dangling_edges_are_listed_together() {
     let f = temp_file(
+        "cli",
         "bad.ron",
         r#"(components: [
             (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: -5.0))),
@@ -249,6 +226,7 @@ fn run_prices_aws_designs_in_the_table_json_and_csv() {
 #[test]
 fn run_uses_another_price_book_and_reports_a_broken_one() {
     let book = temp_file(
+        "cli",
         "prices.ron",
         r#"(region: "test", currency: "USD", prices: {"lambda.requests": (usd: 1.0, unit: "request")})"#,
     );
@@ -278,7 +256,7 @@ fn run_uses_another_price_book_and_reports_a_broken_one() {
             .any(|u| u.as_str().unwrap().contains("sqs.fifo_requests"))
     );
 
-    let broken = temp_file("broken.ron", "(region: \"x\",\n currency: 7)");
+    let broken = temp_file("cli", "broken.ron", "(region: \"x\",\n currency: 7)");
     let err = stderr_of(
         &[
             "run",

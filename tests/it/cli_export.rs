@@ -1,13 +1,7 @@
 //! `spillway export`: standard output, files written atomically, refusal to overwrite,
 //! bad formats and paths, results.
 
-use assert_cmd::Command;
-
-fn spillway() -> Command {
-    let mut c = Command::cargo_bin("spillway").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use crate::common::spillway;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("spillway-export-{}-{name}", std::process::id()));

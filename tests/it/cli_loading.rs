@@ -1,33 +1,7 @@
 //! Loading through the command line: encodings, sizes and parse errors give exit code 1
 //! and a message naming the file and the place in the user's terms.
 
-use assert_cmd::Command;
-
-fn spillway() -> Command {
-    let mut c = Command::cargo_bin("spillway").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spillway-loading-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn stderr_of(args: &[&str], code: i32) -> String {
-    let out = spillway().args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
+use crate::common::{spillway, stderr_of, temp_file};
 
 const MM1: &str = include_str!("../../examples/mm1.ron");
 
@@ -37,7 +11,7 @@ fn encodings_are_named() {
     for unit in MM1.encode_utf16() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
-    let f = temp_file("utf16.ron", &utf16);
+    let f = temp_file("loading", "utf16.ron", &utf16);
     let err = stderr_of(&["check", f.to_str().unwrap()], 1);
     assert!(
         err.contains(&format!(
@@ -47,7 +21,7 @@ fn encodings_are_named() {
         "{err}"
     );
 
-    let f = temp_file("latin1.ron", b"(\n  name: \"caf\xE9\",\n)\n");
+    let f = temp_file("loading", "latin1.ron", b"(\n  name: \"caf\xE9\",\n)\n");
     let err = stderr_of(&["run", f.to_str().unwrap()], 1);
     assert!(
         err.contains("is not valid UTF-8 at byte offset 14 (line 2, column 13); save it as UTF-8"),
@@ -56,7 +30,7 @@ fn encodings_are_named() {
 
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(MM1.as_bytes());
-    let f = temp_file("bom.ron", &bom);
+    let f = temp_file("loading", "bom.ron", &bom);
     let out = spillway()
         .args(["check", f.to_str().unwrap()])
         .output()
@@ -70,7 +44,7 @@ fn encodings_are_named() {
 
 #[test]
 fn huge_files_are_refused_with_their_size() {
-    let f = temp_file("huge.ron", b"");
+    let f = temp_file("loading", "huge.ron", b"");
     std::fs::File::options()
         .write(true)
         .open(&f)
@@ -88,6 +62,7 @@ fn huge_files_are_refused_with_their_size() {
 #[test]
 fn type_errors_say_what_the_field_takes() {
     let f = temp_file(
+        "loading",
         "types.ron",
         b"(\n    components: [\n        (id: \"s\", kind: Station(servers: 2.5)),\n    ],\n)\n",
     );

@@ -76,3 +76,33 @@ pub fn usage(c: &ComponentReport, meter: &str) -> (f64, f64) {
         .unwrap_or_else(|| panic!("no meter `{meter}` in {:?}", c.usage.keys()));
     (u.amount, u.from_retries)
 }
+
+/// The `spillway` binary, run from the repository root.
+pub fn spillway() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("spillway").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Write `bytes` to `name` in a temporary folder of this test process (`tag` keeps
+/// the folders of different test files apart) and return its path.
+pub fn temp_file(tag: &str, name: &str, bytes: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Run `spillway ARGS`, assert its exit code and return its standard error.
+pub fn stderr_of(args: &[&str], code: i32) -> String {
+    let out = spillway().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}

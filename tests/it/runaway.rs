@@ -175,7 +175,7 @@ fn an_s3_bucket_notifying_itself_stops() {
 
 #[test]
 fn a_lambda_destination_loop_stops() {
-    // the function sends nine in ten results back to itself as a destination
+    // the function sends nine in ten results on to `g`, which hands them back
     let d = |links: &str| {
         doc(&format!(
             r#"(
@@ -183,6 +183,7 @@ fn a_lambda_destination_loop_stops() {
             components: [
                 (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 20.0))),
                 (id: "f", kind: Lambda(duration_ms: Constant(20.0), routing: Split)),
+                (id: "g", kind: Lambda(duration_ms: Constant(20.0))),
                 (id: "k", kind: Sink()),
             ],
             connections: [(from: "p", to: "f"), {links}],
@@ -190,11 +191,23 @@ fn a_lambda_destination_loop_stops() {
         ))
     };
     let (why, events) = halt_of(
-        &d(r#"(from: "f", to: "f", weight: 9.0), (from: "f", to: "k", weight: 1.0)"#),
+        &d(
+            r#"(from: "f", to: "g", weight: 9.0), (from: "f", to: "k", weight: 1.0), (from: "g", to: "f")"#,
+        ),
         |s| s.set_hop_limit(30),
     );
-    assert!(why.contains("going round the loop f -> f in "), "{why}");
+    assert!(why.contains("going round the loop f -> g -> f"), "{why}");
     assert!(events < 1_000_000, "{events}");
+    // straight back into itself is refused before the run, naming the link
+    let own = d(r#"(from: "f", to: "f", weight: 9.0), (from: "f", to: "k", weight: 1.0)"#);
+    assert!(
+        validate(&own)
+            .iter()
+            .any(|p| p.severity == Severity::Error
+                && p.to_string().contains("`f` delivers to itself")),
+        "{:?}",
+        validate(&own)
+    );
     // twice back to itself as a fan-out, with nowhere else to go: never ends
     let twice = doc(r#"(
         scenario: (duration: "10s"),
