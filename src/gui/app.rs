@@ -255,8 +255,8 @@ impl SpillwayApp {
         format!(
             "{}{} ({}) - Spillway",
             if self.editor.dirty { "* " } else { "" },
-            self.editor.doc.name,
-            place
+            crate::model::printable(&self.editor.doc.name),
+            crate::model::printable(&place)
         )
     }
 

@@ -530,7 +530,8 @@ impl Canvas {
             let style = diagram::component_style(doc, c);
             let data = NodeData(Arc::new(NodeLook {
                 id: c.id.clone(),
-                name: c.display_name().to_owned(),
+                // shown escaped: a hostile name draws as text, not as boxes or codes
+                name: crate::model::printable(c.display_name()).into_owned(),
                 kind_label: style.kind_label,
                 glyph: style.glyph,
                 summary: diagram::summary(&c.kind),
