@@ -242,6 +242,13 @@ fn fan_out_loops_stop_naming_the_loop() {
             (from: "B1", to: "A"), (from: "B2", to: "A"), (from: "B1", to: "out"),
         ],
     )"#);
+    let warnings = validate(&d);
+    assert!(
+        warnings
+            .iter()
+            .any(|p| p.message.contains("multiplies events")),
+        "{warnings:?}"
+    );
     let (why, events) = halt_of(&d, |s| s.set_live_limit(10_000));
     assert!(why.contains("more than 10000 events in flight"), "{why}");
     // the shortest loop through the last component, and the rest of the tangle
