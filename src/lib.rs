@@ -27,3 +27,4 @@ pub mod gui;
 pub mod insight;
 pub mod model;
 pub mod sim;
+pub mod units;

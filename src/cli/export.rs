@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use super::{EXIT_INVALID, load, simulate};
-use crate::cost;
+use crate::cost::{self, RunResult};
 use crate::export::{self, Format};
+use crate::insight::run::Runnable;
 use crate::model::{self, Document, Severity, printable};
 
 /// Options of `spillway export`.
@@ -52,7 +53,7 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 /// Validate `doc` before any export: errors (and, when it will be simulated, warnings) to
 /// stderr, made printable; errors refuse the export before anything is made or written.
-fn validate_first(doc: &Document, file: &Path, simulates: bool) -> Result<()> {
+fn validate_first<'a>(doc: &'a Document, file: &Path, simulates: bool) -> Result<Runnable<'a>> {
     let problems = model::validate(doc);
     if simulates {
         for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
@@ -68,13 +69,13 @@ fn validate_first(doc: &Document, file: &Path, simulates: bool) -> Result<()> {
             printable(&file.display().to_string())
         );
     }
-    Ok(())
+    Ok(Runnable::with_problems(doc, &problems)?)
 }
 
-/// Simulate `doc` (already validated) the way `run` does.
-fn results(doc: &Document, quiet: bool) -> Result<(serde_json::Value, Option<String>)> {
+/// Simulate a validated design the way `run` does.
+fn results(runnable: Runnable<'_>, quiet: bool) -> Result<RunResult> {
     let book = cost::PriceBook::builtin()?;
-    simulate(doc, &book, !quiet && std::io::stderr().is_terminal())
+    simulate(runnable, &book, !quiet && std::io::stderr().is_terminal())
 }
 
 /// Run `spillway export`.
@@ -85,13 +86,13 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
         eprintln!("note: --with-results adds nothing to {format}; exporting the design only");
     }
     let simulates = format.needs_results() || (args.with_results && format.shows_results());
-    validate_first(&doc, &args.file, simulates)?;
-    let (report, halted) = if simulates {
-        let (v, h) = results(&doc, args.quiet)?;
-        (Some(v), h)
+    let runnable = validate_first(&doc, &args.file, simulates)?;
+    let report = if simulates {
+        Some(results(runnable, args.quiet)?)
     } else {
-        (None, None)
+        None
     };
+    let halted = report.as_ref().and_then(|r| r.halted.clone());
     let opts = export::Options {
         legend: !args.no_legend,
         transparent: args.transparent,

@@ -17,7 +17,8 @@ use std::time::{Duration as WallDuration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use crate::cost;
+use crate::cost::{self, RunResult};
+use crate::insight::run::Runnable;
 use crate::model::{self, Document, Duration, Severity, printable};
 use crate::sim::Progress;
 
@@ -207,29 +208,26 @@ fn run(args: &RunArgs) -> Result<ExitCode> {
     }
 
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let (value, halted) = simulate(&doc, &book, show_bar)?;
+    let runnable = Runnable::with_problems(&doc, &problems)?;
+    let result = simulate(runnable, &book, show_bar)?;
     if let Some(dir) = &args.csv {
-        table::write_csv(&value, dir)?;
+        table::write_csv(&result, dir)?;
     }
     if args.json {
-        print!("{}", crate::export::json_pretty(&value)?);
+        print!("{}", crate::export::json_pretty(&result.to_json()?)?);
     } else {
-        print!("{}", table::render(&value));
+        print!("{}", table::render(&result));
     }
-    if let Some(why) = halted {
+    if let Some(why) = result.halted {
         eprintln!("error: the run was {}", printable(&why));
         return Ok(ExitCode::from(EXIT_INVALID));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Run a validated design's replications (with a progress bar on stderr when asked) and
-/// return the combined report with its cost, and why the run halted if it did.
-fn simulate(
-    doc: &Document,
-    book: &cost::PriceBook,
-    show_bar: bool,
-) -> Result<(serde_json::Value, Option<String>)> {
+/// Run a validated design's replications (with a progress bar on stderr when asked).
+fn simulate(runnable: Runnable<'_>, book: &cost::PriceBook, show_bar: bool) -> Result<RunResult> {
+    let doc = runnable.doc();
     let progress = Progress::default();
     let total_ns = doc
         .scenario
@@ -237,7 +235,7 @@ fn simulate(
         .ns
         .saturating_mul(u64::from(doc.scenario.replications.max(1)));
     let result = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| crate::export::simulate(doc, book, Some(&progress)));
+        let worker = scope.spawn(|| runnable.run(book, Some(&progress)));
         let started = Instant::now();
         let mut bar: Option<indicatif::ProgressBar> = None;
         while !worker.is_finished() {

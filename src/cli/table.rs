@@ -1,18 +1,19 @@
-//! Plain-text tables and CSV files from a report (a single run's or combined replications',
-//! both as `spillway.report/1` JSON values).
+//! Plain-text tables and CSV files from the result of a run (a single run's or combined
+//! replications').
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde_json::Value;
 
+use crate::cost::RunResult;
 use crate::insight::table::{
-    COMPONENT_COLUMNS, END_TO_END_COLUMNS, component_rows, end_to_end_rows, fmt, fmt_count, num,
-    usd,
+    COMPONENT_COLUMNS, END_TO_END_COLUMNS, component_rows, end_to_end_rows,
 };
 use crate::model::{printable, write_atomic};
+use crate::sim::{Count, Estimate, LedgerRow};
+use crate::units::{count, figure, usd};
 
 /// A table with aligned columns; every cell made [`printable`] first, so a name from the
 /// design cannot drive the terminal (or break the row with a line break).
@@ -64,24 +65,21 @@ fn render_table(rows: &[Vec<String>], right_from: usize) -> String {
 
 /// The human-readable report.
 #[must_use]
-pub fn render(r: &Value) -> String {
+pub fn render(r: &RunResult) -> String {
     let mut out = String::new();
-    let reps = num(&r["replications"]) as u64;
+    let m = &r.mean.report;
+    let reps = r.replications;
     let _ = writeln!(
         out,
         "{}: {} s simulated (warm-up {} s), seed {}, {} replication{}, {} events{}",
-        printable(r["design"].as_str().unwrap_or("design")),
-        fmt(num(&r["simulated_s"])),
-        fmt(num(&r["warmup_s"])),
-        r["seed"],
+        printable(&m.design),
+        figure(m.simulated_s),
+        figure(m.warmup_s),
+        m.seed,
         reps,
         if reps == 1 { "" } else { "s (mean ±95% CI)" },
-        fmt_count(num(&r["events"])),
-        if r["finished"].as_bool() == Some(false) {
-            " — stopped early"
-        } else {
-            ""
-        },
+        count(m.events.0),
+        if m.finished { "" } else { " — stopped early" },
     );
     out.push('\n');
 
@@ -89,56 +87,46 @@ pub fn render(r: &Value) -> String {
     rows.extend(component_rows(r));
     out.push_str(&render_table(&rows, 2));
 
-    if r["end_to_end"].as_array().is_some_and(|a| !a.is_empty()) {
+    if !m.end_to_end.is_empty() {
         out.push_str("\nend to end (ms)\n");
         let mut rows = vec![END_TO_END_COLUMNS.map(str::to_owned).to_vec()];
         rows.extend(end_to_end_rows(r));
         out.push_str(&render_table(&rows, 2));
     }
 
-    if let Some(cost) = r.get("cost").filter(|c| c.is_object()) {
-        render_cost(r, cost, &mut out);
-    }
+    render_cost(r, &mut out);
 
     out.push_str("\nconservation ledger (per producer, whole run)\n");
-    const LEDGER: [(&str, &str); 10] = [
-        ("produced", "produced"),
-        ("copies", "copies"),
-        ("delivered", "delivered"),
-        ("filtered", "filtered"),
-        ("rejected", "rejected"),
-        ("dropped", "dropped"),
-        ("expired", "expired"),
-        ("failed", "failed"),
-        ("dead_lettered", "dead-lettered"),
-        ("in_flight", "in flight"),
+    type Row = LedgerRow<Count>;
+    let ledger: [(fn(&Row) -> Count, &str); 10] = [
+        (|l| l.produced, "produced"),
+        (|l| l.copies, "copies"),
+        (|l| l.delivered, "delivered"),
+        (|l| l.filtered, "filtered"),
+        (|l| l.rejected, "rejected"),
+        (|l| l.dropped, "dropped"),
+        (|l| l.expired, "expired"),
+        (|l| l.failed, "failed"),
+        (|l| l.dead_lettered, "dead-lettered"),
+        (|l| l.in_flight, "in flight"),
     ];
     let mut header = vec!["producer".to_owned()];
-    header.extend(LEDGER.iter().map(|(_, h)| (*h).to_owned()));
+    header.extend(ledger.iter().map(|(_, h)| (*h).to_owned()));
     header.push("balanced".to_owned());
     let mut rows = vec![header];
-    if let Some(prods) = r["ledger"]["producers"].as_object() {
-        for (name, l) in prods {
-            let mut row = vec![name.clone()];
-            for (k, _) in LEDGER {
-                row.push(fmt_count(num(&l[k])));
-            }
-            row.push(
-                if l["balanced"].as_bool() == Some(true) {
-                    "yes"
-                } else {
-                    "NO"
-                }
-                .to_owned(),
-            );
-            rows.push(row);
+    for (name, l) in &m.ledger.producers {
+        let mut row = vec![name.clone()];
+        for (k, _) in ledger {
+            row.push(count(k(l).0));
         }
+        row.push(if l.balanced { "yes" } else { "NO" }.to_owned());
+        rows.push(row);
     }
     out.push_str(&render_table(&rows, 1));
     let _ = writeln!(
         out,
         "ledger {}",
-        if r["ledger"]["balanced"].as_bool() == Some(true) {
+        if m.ledger.balanced {
             "balances"
         } else {
             "DOES NOT BALANCE"
@@ -147,26 +135,24 @@ pub fn render(r: &Value) -> String {
     out
 }
 
-fn render_cost(r: &Value, cost: &Value, out: &mut String) {
-    if cost["components"]
-        .as_object()
-        .is_none_or(serde_json::Map::is_empty)
-    {
+fn render_cost(r: &RunResult, out: &mut String) {
+    let cost = &r.mean.cost;
+    if cost.components.is_empty() {
         out.push_str("\ncost: nothing priced (only generic components, which have no price)\n");
         return;
     }
-    let window_h = num(&cost["window_s"]) / 3600.0;
+    let window_h = cost.window_s / 3600.0;
     let _ = writeln!(
         out,
         "\ncost ({}, {} list prices, free tier {}; window {} h, month = 730 h at the same load)",
-        cost["currency"].as_str().unwrap_or("USD"),
-        cost["region"].as_str().unwrap_or(""),
-        if cost["free_tier"].as_bool() == Some(true) {
+        cost.currency,
+        cost.region,
+        if cost.free_tier {
             "included"
         } else {
             "not included"
         },
-        fmt(window_h),
+        figure(window_h),
     );
     let mut rows = vec![
         [
@@ -181,45 +167,42 @@ fn render_cost(r: &Value, cost: &Value, out: &mut String) {
         .map(str::to_owned)
         .to_vec(),
     ];
-    if let Some(comps) = cost["components"].as_object() {
-        for (name, c) in comps {
-            if let Some(lines) = c["lines"].as_array() {
-                for l in lines {
-                    let share = if num(&l["usd"]) > 0.0 {
-                        format!("{:.1}%", num(&l["retry_usd"]) / num(&l["usd"]) * 100.0)
-                    } else {
-                        "-".to_owned()
-                    };
-                    rows.push(vec![
-                        name.clone(),
-                        l["key"].as_str().unwrap_or("").to_owned(),
-                        fmt(num(&l["amount"])),
-                        usd(num(&l["usd_per_unit"])),
-                        usd(num(&l["usd"])),
-                        usd(num(&l["per_month_usd"])),
-                        share,
-                    ]);
-                }
-            }
+    for (name, c) in &cost.components {
+        for l in &c.lines {
+            let share = if l.usd > 0.0 {
+                format!("{:.1}%", l.retry_usd / l.usd * 100.0)
+            } else {
+                "-".to_owned()
+            };
+            rows.push(vec![
+                name.clone(),
+                l.key.clone(),
+                figure(l.amount),
+                usd(l.usd_per_unit),
+                usd(l.usd),
+                usd(l.per_month_usd),
+                share,
+            ]);
         }
     }
     out.push_str(&render_table(&rows, 2));
-    let ci = |k: &str| -> String {
-        match r.get("ci95").and_then(|c| c["cost"][k].as_f64()) {
-            Some(h) => format!("{} ±{}", usd(num(&cost[k])), usd(h)),
-            None => usd(num(&cost[k])),
+    let ci = |e: Estimate| -> String {
+        match e.half_width {
+            Some(h) => format!("{} ±{}", usd(e.mean), usd(h)),
+            None => usd(e.mean),
         }
     };
+    let c = r.cost();
     let _ = writeln!(
         out,
         "total {} in the window, {} per month, {} per million events; {:.1}% of it from retries and redeliveries",
-        ci("total_usd"),
-        ci("per_month_usd"),
-        ci("per_million_events_usd"),
-        num(&cost["retry_share"]) * 100.0,
+        ci(c.get(|c| c.total_usd)),
+        ci(c.get(|c| c.per_month_usd)),
+        ci(c.get(|c| c.per_million_events_usd)),
+        cost.retry_share * 100.0,
     );
-    if let Some(u) = cost["unpriced"].as_array().filter(|u| !u.is_empty()) {
-        let names: Vec<Cow<'_, str>> = u.iter().filter_map(Value::as_str).map(printable).collect();
+    if !cost.unpriced.is_empty() {
+        let names: Vec<Cow<'_, str>> = cost.unpriced.iter().map(|u| printable(u)).collect();
         let _ = writeln!(
             out,
             "not priced (no price in the book): {}",
@@ -234,7 +217,7 @@ fn render_cost(r: &Value, cost: &Value, out: &mut String) {
 ///
 /// # Errors
 /// When the directory or files cannot be written.
-pub fn write_csv(r: &Value, dir: &Path) -> Result<()> {
+pub fn write_csv(r: &RunResult, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let texts = crate::export::csv::tables(r);
     write_atomic(&dir.join("components.csv"), texts.components.as_bytes())?;
@@ -258,19 +241,20 @@ mod tests {
         )
         .unwrap();
         let book = crate::cost::PriceBook::builtin().unwrap();
-        let (report, _) = crate::export::simulate(&doc, &book, None).unwrap();
         let hostile = [
             "red\u{1b}[31m",
             "t\u{1b}]0;owned\u{7}",
             "abc\u{202e}fed",
             "two\nlines|\"<",
         ];
-        let mut text = serde_json::to_string(&report).unwrap();
-        for (i, h) in hostile.iter().enumerate() {
-            let json = serde_json::to_string(h).unwrap();
-            text = text.replace(&format!("PLAIN{i}"), &json[1..json.len() - 1]);
-        }
-        let report: Value = serde_json::from_str(&text).unwrap();
+        let mut report = crate::export::simulate(&doc, &book, None).unwrap();
+        report.rename(&|s| {
+            let mut s = s.to_owned();
+            for (i, h) in hostile.iter().enumerate() {
+                s = s.replace(&format!("PLAIN{i}"), h);
+            }
+            s
+        });
         let out = render(&report);
         assert!(
             !out.chars()

@@ -18,7 +18,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::model::CostSettings;
-use crate::sim::Report;
+use crate::sim::combine::numbers;
+use crate::sim::{Count, Report, Tally};
+
+mod result;
+
+pub use result::{Priced, RunResult};
 
 /// Hours in the billing month used for projections (AWS prices use 730).
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -301,9 +306,9 @@ pub struct ComponentCost {
     pub lines: Vec<CostLine>,
 }
 
-/// What a run cost.
+/// What a run cost (`C`: the type of a count, as in [`Report`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CostReport {
+pub struct CostReport<C = u64> {
     /// Currency of every figure.
     pub currency: String,
     /// Region of the prices.
@@ -321,7 +326,7 @@ pub struct CostReport {
     /// `retry_usd / total_usd` (0 when nothing cost anything).
     pub retry_share: f64,
     /// Events produced in the window.
-    pub events: u64,
+    pub events: C,
     /// Window cost per million events produced.
     pub per_million_events_usd: f64,
     /// Cost by component name (components that cost nothing are left out).
@@ -334,6 +339,29 @@ pub struct CostReport {
     pub unpriced: Vec<String>,
 }
 
+numbers!(CostLine {
+    key,
+    unit,
+    amount,
+    from_retries,
+    usd_per_unit,
+    usd,
+    retry_usd,
+    per_month_usd,
+    status
+});
+numbers!(ComponentCost {
+    kind,
+    usd,
+    per_month_usd,
+    retry_usd,
+    lines
+});
+numbers!(CostReport<Count> {
+    currency, region, free_tier, window_s, total_usd, per_month_usd, retry_usd, retry_share,
+    events, per_million_events_usd, components, series_usd_per_hour, unpriced,
+});
+
 /// The `spillway.report/1` JSON of one or more replications, each with its [`estimate`]
 /// under `cost`, combined as `spillway run --json` prints it (mean and 95% half-width
 /// per number when there are several).
@@ -345,30 +373,25 @@ pub fn report_json(
     settings: &CostSettings,
     book: &PriceBook,
 ) -> serde_json::Result<serde_json::Value> {
-    let values = reports
-        .iter()
-        .map(|r| report_value(r, settings, book))
-        .collect::<serde_json::Result<Vec<_>>>()?;
-    Ok(crate::sim::combine_json(values))
+    let mut c = crate::sim::Combiner::default();
+    for r in reports {
+        c.add(priced(r, settings, book));
+    }
+    let halted = reports.iter().find_map(|r| r.halted.clone());
+    match c.finish() {
+        Some(c) => RunResult::new(c, halted).to_json(),
+        None => Ok(serde_json::Value::Null),
+    }
 }
 
-/// The `spillway.report/1` JSON of one replication with its [`estimate`] under `cost`:
-/// what [`report_json`] combines, for combining replications one at a time
-/// ([`crate::sim::run_combined`]).
-///
-/// # Errors
-/// Only if the report cannot be turned into JSON (a bug).
-pub fn report_value(
-    report: &Report,
-    settings: &CostSettings,
-    book: &PriceBook,
-) -> serde_json::Result<serde_json::Value> {
-    let mut v = serde_json::to_value(report)?;
-    let c = estimate(report, settings, book);
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert("cost".to_owned(), serde_json::to_value(c)?);
+/// A report with its [`estimate`], counts as [`crate::sim::Count`]: what replications
+/// combine.
+#[must_use]
+pub fn priced(report: &Report, settings: &CostSettings, book: &PriceBook) -> Priced<Count> {
+    Priced {
+        report: report.real(),
+        cost: estimate(report, settings, book).real(),
     }
-    Ok(v)
 }
 
 /// Price a run's usage.

@@ -4,8 +4,7 @@
 
 use crate::model::aws::{ApiType, CapacityMode, Workflow};
 use crate::model::{
-    Arrivals, Component, ComponentKind, Condition, Connection, Dist, Document, Duration, LinkKind,
-    Source,
+    Arrivals, Component, ComponentKind, Condition, Connection, Dist, Document, LinkKind, Source,
 };
 
 /// A colour as 8-bit red, green, blue.
@@ -287,44 +286,7 @@ pub fn component_style(doc: &Document, comp: &Component) -> KindStyle {
     }
 }
 
-/// A number without needless decimals: `100`, `0.4`, `2.25`.
-#[must_use]
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return "?".to_owned();
-    }
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        return format!("{x:.0}");
-    }
-    let s = if x.abs() >= 100.0 {
-        format!("{x:.1}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    };
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-/// A duration for people: `30 s`, `5 min`, `14 d`, `250 ms`.
-#[must_use]
-pub fn human_duration(d: Duration) -> String {
-    const S: u64 = 1_000_000_000;
-    let ns = d.ns;
-    if ns == 0 {
-        "0 s".to_owned()
-    } else if ns.is_multiple_of(86_400 * S) {
-        format!("{} d", ns / (86_400 * S))
-    } else if ns.is_multiple_of(3600 * S) {
-        format!("{} h", ns / (3600 * S))
-    } else if ns.is_multiple_of(60 * S) && ns >= 60 * S {
-        format!("{} min", ns / (60 * S))
-    } else if ns >= S {
-        format!("{} s", num(d.as_secs_f64()))
-    } else {
-        format!("{} ms", num(d.as_ms_f64()))
-    }
-}
+pub use crate::units::{human_duration, num};
 
 /// A distribution in a few characters: `15 ms` (constant), `exp 15 ms`, `p50 120 ms`.
 #[must_use]
@@ -704,16 +666,5 @@ mod tests {
         .map(|k| link_style(k).stroke)
         .to_vec();
         assert_eq!(kinds, [Stroke::Solid, Stroke::Dashed, Stroke::Dotted]);
-    }
-
-    #[test]
-    fn numbers_and_durations_read_well() {
-        assert_eq!(num(100.0), "100");
-        assert_eq!(num(0.4), "0.4");
-        assert_eq!(num(2.25), "2.25");
-        assert_eq!(human_duration(Duration::from_secs(30)), "30 s");
-        assert_eq!(human_duration(Duration::from_secs(300)), "5 min");
-        assert_eq!(human_duration(Duration::from_secs(14 * 86_400)), "14 d");
-        assert_eq!(human_duration(Duration::from_ns(250_000_000)), "250 ms");
     }
 }

@@ -21,6 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::cost::RunResult;
+use crate::sim::Count;
+
 use crate::diagram;
 use crate::model::{Component, ComponentKind, Connection, Document, EventType, Filter, LinkKind};
 
@@ -219,39 +222,43 @@ fn channel_bindings(doc: &Document, comp: &Component) -> Option<Value> {
     }
 }
 
-/// KPIs of a component from a report (`components` keyed by display name).
-fn simulated(report: Option<&Value>, comp: &Component) -> Option<Value> {
-    let c = report?.get("components")?.get(comp.display_name())?;
+/// KPIs of a component from the results, numbers as the JSON report writes them.
+fn simulated(report: Option<&RunResult>, comp: &Component) -> Option<Value> {
+    let r = report?;
+    let c = r.mean.report.components.get(comp.display_name())?;
+    let real = |x: f64| r.json_number(x);
+    let count = |x: Count| serde_json::to_value(x).unwrap_or(Value::Null);
     let mut m = Map::new();
-    for k in [
-        "arrival_rate_per_s",
-        "throughput_per_s",
-        "utilisation",
-        "retries",
-        "dead_lettered",
-        "rejected",
-        "dropped",
-        "expired",
-        "failed",
+    let k = &c.counters;
+    for (key, v) in [
+        ("arrival_rate_per_s", Some(real(c.arrival_rate_per_s))),
+        ("throughput_per_s", Some(real(c.throughput_per_s))),
+        ("utilisation", c.utilisation.map(real)),
+        ("retries", Some(count(k.retries))),
+        ("dead_lettered", Some(count(k.dead_lettered))),
+        ("rejected", Some(count(k.rejected))),
+        ("dropped", Some(count(k.dropped))),
+        ("expired", Some(count(k.expired))),
+        ("failed", Some(count(k.failed))),
     ] {
-        if let Some(v) = c.get(k).filter(|v| v.is_number()) {
-            m.insert(k.to_owned(), v.clone());
+        if let Some(v) = v.filter(Value::is_number) {
+            m.insert(key.to_owned(), v);
         }
     }
-    for lat in ["sojourn_ms", "residence_ms", "service_ms"] {
-        if let Some(l) = c.get(lat) {
+    for (key, l) in [
+        ("sojourn_ms", &c.sojourn_ms),
+        ("residence_ms", &c.residence_ms),
+        ("service_ms", &c.service_ms),
+    ] {
+        if let Some(l) = l {
             m.insert(
-                lat.to_owned(),
-                json!({"mean": l["mean"], "p50": l["p50"], "p99": l["p99"]}),
+                key.to_owned(),
+                json!({"mean": real(l.mean), "p50": real(l.p50), "p99": real(l.p99)}),
             );
         }
     }
-    if let Some(cost) = report?
-        .get("cost")
-        .and_then(|c| c.get("components"))
-        .and_then(|c| c.get(comp.display_name()))
-    {
-        m.insert("per_month_usd".to_owned(), cost["per_month_usd"].clone());
+    if let Some(cost) = r.mean.cost.components.get(comp.display_name()) {
+        m.insert("per_month_usd".to_owned(), real(cost.per_month_usd));
     }
     Some(Value::Object(m))
 }
@@ -274,7 +281,7 @@ fn link_kind_name(k: LinkKind) -> &'static str {
 
 /// One AsyncAPI document for the application `app`.
 #[must_use]
-pub fn document_for(doc: &Document, app: &Component, report: Option<&Value>) -> Value {
+pub fn document_for(doc: &Document, app: &Component, report: Option<&RunResult>) -> Value {
     document_with(doc, app, report, &link_types(doc))
 }
 
@@ -283,7 +290,7 @@ pub fn document_for(doc: &Document, app: &Component, report: Option<&Value>) -> 
 fn document_with(
     doc: &Document,
     app: &Component,
-    report: Option<&Value>,
+    report: Option<&RunResult>,
     flows: &[BTreeSet<String>],
 ) -> Value {
     let types = event_types(doc);
@@ -439,7 +446,7 @@ fn document_with(
 
 /// One document per application, in document order: (component id, document).
 #[must_use]
-pub fn documents(doc: &Document, report: Option<&Value>) -> Vec<(String, Value)> {
+pub fn documents(doc: &Document, report: Option<&RunResult>) -> Vec<(String, Value)> {
     let flows = link_types(doc);
     doc.components
         .iter()
@@ -450,7 +457,7 @@ pub fn documents(doc: &Document, report: Option<&Value>) -> Vec<(String, Value)>
 
 /// Every application's document as one pretty JSON array (for standard output).
 #[must_use]
-pub fn render_all(doc: &Document, report: Option<&Value>) -> String {
+pub fn render_all(doc: &Document, report: Option<&RunResult>) -> String {
     let docs: Vec<Value> = documents(doc, report).into_iter().map(|(_, d)| d).collect();
     super::json_pretty(&Value::Array(docs)).unwrap_or_default()
 }

@@ -11,8 +11,11 @@ use serde_json::Value;
 
 use super::chart::{Line, line_chart};
 use super::mermaid;
+use crate::cost::RunResult;
 use crate::diagram::{self, num};
 use crate::model::{Document, LinkKind, Severity, printable, validate};
+use crate::sim::{ComponentReport, Count, Estimate, LatencySummary};
+use crate::units::usd;
 
 /// Files referenced by the spec, written beside it by the caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -116,38 +119,14 @@ fn param_rows(prefix: &str, v: &Value, rows: &mut Vec<(String, String)>) {
     }
 }
 
-fn get<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
-    let mut cur = v;
-    for p in path {
-        cur = match p.parse::<usize>() {
-            Ok(i) => &cur[i],
-            Err(_) => &cur[*p],
-        };
-    }
-    cur
-}
-
-/// A number from the report with its 95% half-width when the report has one.
-fn with_ci(r: &Value, path: &[&str]) -> String {
-    let v = get(r, path);
-    let Some(x) = v.as_f64() else {
+/// A number from the result with its 95% half-width when it has one.
+fn with_ci(e: Estimate) -> String {
+    if !e.mean.is_finite() {
         return "-".to_owned();
-    };
-    match r.get("ci95").map(|c| get(c, path)).and_then(Value::as_f64) {
-        Some(h) => format!("{} ± {}", num(x), num(h)),
-        None => num(x),
     }
-}
-
-fn usd(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        format!("${x:.0}")
-    } else if x.abs() >= 0.01 || x == 0.0 {
-        format!("${x:.2}")
-    } else if x.abs() < 0.000_001 {
-        "< $0.000001".to_owned()
-    } else {
-        format!("${x:.6}")
+    match e.half_width {
+        Some(h) => format!("{} ± {}", num(e.mean), num(h)),
+        None => num(e.mean),
     }
 }
 
@@ -161,9 +140,14 @@ fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
     out.push('\n');
 }
 
-/// The specification as Markdown. `report` is a `spillway.report/1` value with `cost`.
+/// A number as the JSON report holds it (0 where JSON cannot hold it: NaN).
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+/// The specification as Markdown, with the results of a run when given.
 #[must_use]
-pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> String {
+pub fn render(doc: &Document, report: Option<&RunResult>, files: &Attachments) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&doc.name));
     if !doc.description.is_empty() {
@@ -368,14 +352,15 @@ pub fn render(doc: &Document, report: Option<&Value>, files: &Attachments) -> St
     super::scrubbed(out)
 }
 
-fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {
-    let reps = r["replications"].as_u64().unwrap_or(1);
+fn results(out: &mut String, doc: &Document, r: &RunResult, files: &Attachments) {
+    let reps = r.replications;
+    let m = &r.mean.report;
     let _ = writeln!(
         out,
         "## Simulated results\n\n{} s simulated after a {} s warm-up, seed {}, {} replication{}{}.\n",
-        num(r["simulated_s"].as_f64().unwrap_or(0.0)),
-        num(r["warmup_s"].as_f64().unwrap_or(0.0)),
-        r["seed"],
+        num(m.simulated_s),
+        num(m.warmup_s),
+        m.seed,
         reps,
         if reps == 1 { "" } else { "s" },
         if reps > 1 {
@@ -386,40 +371,42 @@ fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {
     );
     out.push_str("### KPIs per component\n\n");
     let mut rows = Vec::new();
-    if let Some(comps) = r["components"].as_object() {
-        for c in &doc.components {
-            let name = c.display_name();
-            let Some(k) = comps.get(name) else { continue };
-            let p = |f: &str| with_ci(r, &["components", name, f]);
-            let lat = |f: &str, q: &str| {
-                if k.get(f).is_some() {
-                    with_ci(r, &["components", name, f, q])
-                } else {
-                    "-".to_owned()
-                }
+    for c in &doc.components {
+        let name = c.display_name();
+        let Some(p) = r.component(name) else { continue };
+        type L = LatencySummary<Count>;
+        let lat =
+            |l: Option<&L>, q: fn(&L) -> f64, f: fn(&ComponentReport<Count>) -> Option<&L>| {
+                l.map_or("-".to_owned(), |_| {
+                    with_ci(p.get(|c| f(c).map_or(f64::NAN, q)))
+                })
             };
-            let lost: f64 = ["rejected", "dropped", "expired", "failed"]
-                .iter()
-                .map(|f| k[*f].as_f64().unwrap_or(0.0))
-                .sum();
-            rows.push(vec![
-                name.to_owned(),
-                p("arrival_rate_per_s"),
-                p("throughput_per_s"),
-                if k.get("utilisation").is_some() {
-                    p("utilisation")
-                } else {
-                    "-".into()
-                },
-                with_ci(r, &["components", name, "queue_depth", "mean"]),
-                lat("sojourn_ms", "mean"),
-                lat("sojourn_ms", "p99"),
-                lat("residence_ms", "p99"),
-                p("retries"),
-                num(lost),
-                p("dead_lettered"),
-            ]);
-        }
+        let k = p.mean;
+        let lost = k.counters.rejected.0
+            + k.counters.dropped.0
+            + k.counters.expired.0
+            + k.counters.failed.0;
+        rows.push(vec![
+            name.to_owned(),
+            with_ci(p.get(|c| c.arrival_rate_per_s)),
+            with_ci(p.get(|c| c.throughput_per_s)),
+            if k.utilisation.is_some() {
+                with_ci(p.get(|c| c.utilisation.unwrap_or(f64::NAN)))
+            } else {
+                "-".into()
+            },
+            with_ci(p.get(|c| c.queue_depth.mean)),
+            lat(k.sojourn_ms.as_ref(), |l| l.mean, |c| c.sojourn_ms.as_ref()),
+            lat(k.sojourn_ms.as_ref(), |l| l.p99, |c| c.sojourn_ms.as_ref()),
+            lat(
+                k.residence_ms.as_ref(),
+                |l| l.p99,
+                |c| c.residence_ms.as_ref(),
+            ),
+            with_ci(p.get(|c| c.counters.retries.0)),
+            num(lost),
+            with_ci(p.get(|c| c.counters.dead_lettered.0)),
+        ]);
     }
     table(
         out,
@@ -438,22 +425,28 @@ fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {
         ],
         &rows,
     );
-    if let Some(e2e) = r["end_to_end"].as_array().filter(|a| !a.is_empty()) {
+    if !m.end_to_end.is_empty() {
         out.push_str("### End-to-end latency (ms)\n\n");
-        let rows: Vec<Vec<String>> = e2e
+        let report = r.report();
+        let rows: Vec<Vec<String>> = m
+            .end_to_end
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let is = i.to_string();
-                let q = |k: &str| with_ci(r, &["end_to_end", is.as_str(), "latency_ms", k]);
+                let q = |f: fn(&L) -> f64| {
+                    report
+                        .part(|r| r.end_to_end.get(i).map(|e| &e.latency_ms))
+                        .map_or("-".to_owned(), |l| with_ci(l.get(f)))
+                };
+                type L = LatencySummary<Count>;
                 vec![
-                    e["from"].as_str().unwrap_or("").to_owned(),
-                    e["to"].as_str().unwrap_or("").to_owned(),
-                    q("count"),
-                    q("mean"),
-                    q("p50"),
-                    q("p99"),
-                    q("p999"),
+                    e.from.clone(),
+                    e.to.clone(),
+                    q(|l| l.count.0),
+                    q(|l| l.mean),
+                    q(|l| l.p50),
+                    q(|l| l.p99),
+                    q(|l| l.p999),
                 ]
             })
             .collect();
@@ -463,57 +456,50 @@ fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {
             &rows,
         );
     }
-    let cost = &r["cost"];
-    if cost.is_object() {
-        out.push_str("### Cost\n\n");
-        let mut rows = Vec::new();
-        if let Some(comps) = cost["components"].as_object() {
-            for (name, c) in comps {
-                for l in c["lines"].as_array().into_iter().flatten() {
-                    rows.push(vec![
-                        name.clone(),
-                        l["key"].as_str().unwrap_or("").to_owned(),
-                        format!(
-                            "{} {}",
-                            num(l["amount"].as_f64().unwrap_or(0.0)),
-                            l["unit"].as_str().unwrap_or("")
-                        ),
-                        usd(l["usd"].as_f64().unwrap_or(0.0)),
-                        usd(l["per_month_usd"].as_f64().unwrap_or(0.0)),
-                        usd(l["retry_usd"].as_f64().unwrap_or(0.0)),
-                    ]);
-                }
-            }
+    let cost = &r.mean.cost;
+    out.push_str("### Cost\n\n");
+    let mut rows = Vec::new();
+    for (name, c) in &cost.components {
+        for l in &c.lines {
+            rows.push(vec![
+                name.clone(),
+                l.key.clone(),
+                format!("{} {}", num(l.amount), l.unit),
+                usd(l.usd),
+                usd(l.per_month_usd),
+                usd(l.retry_usd),
+            ]);
         }
-        if rows.is_empty() {
-            out.push_str("Nothing priced (only generic components).\n\n");
-        } else {
-            table(
-                out,
-                &[
-                    "component",
-                    "meter",
-                    "amount (window)",
-                    "window",
-                    "per month",
-                    "from retries",
-                ],
-                &rows,
-            );
-        }
-        let ci = |k: &str| match r.get("ci95").and_then(|c| c["cost"][k].as_f64()) {
-            Some(h) => format!("{} ± {}", usd(cost[k].as_f64().unwrap_or(0.0)), usd(h)),
-            None => usd(cost[k].as_f64().unwrap_or(0.0)),
-        };
-        let _ = writeln!(
+    }
+    if rows.is_empty() {
+        out.push_str("Nothing priced (only generic components).\n\n");
+    } else {
+        table(
             out,
-            "Total: {} in the measured window, **{} per month** (730 h at the same load), {} per million events; {}% of it from retries and redeliveries.\n",
-            ci("total_usd"),
-            ci("per_month_usd"),
-            ci("per_million_events_usd"),
-            num((cost["retry_share"].as_f64().unwrap_or(0.0) * 1000.0).round() / 10.0)
+            &[
+                "component",
+                "meter",
+                "amount (window)",
+                "window",
+                "per month",
+                "from retries",
+            ],
+            &rows,
         );
     }
+    let ci = |e: Estimate| match e.half_width {
+        Some(h) => format!("{} ± {}", usd(e.mean), usd(h)),
+        None => usd(e.mean),
+    };
+    let c = r.cost();
+    let _ = writeln!(
+        out,
+        "Total: {} in the measured window, **{} per month** (730 h at the same load), {} per million events; {}% of it from retries and redeliveries.\n",
+        ci(c.get(|c| c.total_usd)),
+        ci(c.get(|c| c.per_month_usd)),
+        ci(c.get(|c| c.per_million_events_usd)),
+        num((cost.retry_share * 1000.0).round() / 10.0)
+    );
     out.push_str("### Findings\n\n");
     for f in findings(doc, r) {
         let _ = writeln!(out, "- {f}");
@@ -530,19 +516,17 @@ fn results(out: &mut String, doc: &Document, r: &Value, files: &Attachments) {
     }
 }
 
-/// Bottleneck findings from a report: the busiest component, growing queues, dead
+/// Bottleneck findings from a result: the busiest component, growing queues, dead
 /// letters and losses, the ledger.
 #[must_use]
-pub fn findings(doc: &Document, r: &Value) -> Vec<String> {
+pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(comps) = r["components"].as_object() else {
-        return out;
-    };
+    let comps = &r.mean.report.components;
     let busiest = doc
         .components
         .iter()
         .filter_map(|c| {
-            let u = comps.get(c.display_name())?.get("utilisation")?.as_f64()?;
+            let u = comps.get(c.display_name())?.utilisation?;
             Some((c.display_name(), u))
         })
         .fold(None::<(&str, f64)>, |best, (n, u)| match best {
@@ -563,22 +547,20 @@ pub fn findings(doc: &Document, r: &Value) -> Vec<String> {
     for c in &doc.components {
         let name = c.display_name();
         let Some(k) = comps.get(name) else { continue };
-        if let Some(depth) = k["series"]["depth"].as_array() {
-            let vals: Vec<f64> = depth.iter().filter_map(Value::as_f64).collect();
-            let q = vals.len() / 4;
-            if q >= 1 {
-                let first: f64 = vals[..q].iter().sum::<f64>() / q as f64;
-                let last: f64 = vals[vals.len() - q..].iter().sum::<f64>() / q as f64;
-                if last > 10.0 && last > 2.0 * first.max(1.0) {
-                    out.push(format!(
-                        "The queue at **{name}** grows: mean depth {} in the first quarter of the run, {} in the last.",
-                        num(first.round()),
-                        num(last.round())
-                    ));
-                }
+        let vals = &k.series.depth;
+        let q = vals.len() / 4;
+        if q >= 1 {
+            let first: f64 = vals[..q].iter().sum::<f64>() / q as f64;
+            let last: f64 = vals[vals.len() - q..].iter().sum::<f64>() / q as f64;
+            if last > 10.0 && last > 2.0 * first.max(1.0) {
+                out.push(format!(
+                    "The queue at **{name}** grows: mean depth {} in the first quarter of the run, {} in the last.",
+                    num(first.round()),
+                    num(last.round())
+                ));
             }
         }
-        let dl = k["dead_lettered"].as_f64().unwrap_or(0.0);
+        let dl = k.counters.dead_lettered.0;
         if dl > 0.0 {
             let targets: Vec<String> = doc
                 .connections
@@ -596,10 +578,8 @@ pub fn findings(doc: &Document, r: &Value) -> Vec<String> {
                 }
             ));
         }
-        let lost: f64 = ["rejected", "dropped", "expired", "failed"]
-            .iter()
-            .map(|f| k[*f].as_f64().unwrap_or(0.0))
-            .sum();
+        let k = &k.counters;
+        let lost = k.rejected.0 + k.dropped.0 + k.expired.0 + k.failed.0;
         if lost > 0.0 {
             out.push(format!(
                 "**{name}** lost {} event(s) (rejected, dropped, expired or failed without a DLQ).",
@@ -607,7 +587,7 @@ pub fn findings(doc: &Document, r: &Value) -> Vec<String> {
             ));
         }
     }
-    if r["ledger"]["balanced"].as_bool() == Some(false) {
+    if !r.mean.report.ledger.balanced {
         out.push("The conservation ledger does not balance: the run is suspect.".to_owned());
     }
     if out.len() <= 1 {
@@ -619,8 +599,8 @@ pub fn findings(doc: &Document, r: &Value) -> Vec<String> {
 /// The charts for a report: throughput of the busiest components and the cost rate, as
 /// (throughput SVG, cost SVG).
 #[must_use]
-pub fn charts(doc: &Document, r: &Value) -> (String, String) {
-    let bucket_s = r["bucket_s"].as_f64().unwrap_or(1.0);
+pub fn charts(doc: &Document, r: &RunResult) -> (String, String) {
+    let bucket_s = r.mean.report.bucket_s;
     let (step, unit) = if bucket_s * 200.0 >= 7200.0 {
         (bucket_s / 60.0, "min")
     } else {
@@ -630,8 +610,8 @@ pub fn charts(doc: &Document, r: &Value) -> (String, String) {
         .components
         .iter()
         .filter_map(|c| {
-            let s = r["components"][c.display_name()]["series"]["throughput_per_s"].as_array()?;
-            let values: Vec<f64> = s.iter().map(|v| v.as_f64().unwrap_or(0.0)).collect();
+            let s = &r.mean.report.components.get(c.display_name())?.series;
+            let values: Vec<f64> = s.throughput_per_s.iter().map(|v| finite(*v)).collect();
             let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
             Some((
                 mean,
@@ -666,10 +646,13 @@ pub fn charts(doc: &Document, r: &Value) -> (String, String) {
         unit,
         &picked,
     );
-    let cost_values: Vec<f64> = r["cost"]["series_usd_per_hour"]
-        .as_array()
-        .map(|a| a.iter().map(|v| v.as_f64().unwrap_or(0.0)).collect())
-        .unwrap_or_default();
+    let cost_values: Vec<f64> = r
+        .mean
+        .cost
+        .series_usd_per_hour
+        .iter()
+        .map(|v| finite(*v))
+        .collect();
     let cost = line_chart(
         &format!("{}: cost rate", doc.name),
         "USD per hour",

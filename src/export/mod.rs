@@ -34,8 +34,11 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::cost::RunResult;
+use crate::insight::run::{RunError, Runnable};
+
 use crate::model::text::is_unsafe_char;
-use crate::model::{Document, FileError, Severity, write_atomic};
+use crate::model::{Document, FileError, write_atomic};
 
 /// An export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -249,19 +252,7 @@ pub enum ExportError {
 /// [`ExportError::Invalid`] naming the first error of [`crate::model::validate`] (with
 /// its text made printable) and how many more there are.
 pub fn check_valid(doc: &Document) -> Result<(), ExportError> {
-    let problems = crate::model::validate(doc);
-    let mut errors = problems.iter().filter(|p| p.severity == Severity::Error);
-    if let Some(first) = errors.next() {
-        let more = match errors.count() {
-            0 => String::new(),
-            n => format!(" (and {n} more)"),
-        };
-        let first = first.to_string();
-        return Err(ExportError::Invalid(format!(
-            "{}{more}",
-            crate::model::printable(&first)
-        )));
-    }
+    Runnable::check(doc)?;
     Ok(())
 }
 
@@ -373,8 +364,7 @@ fn check_targets(outputs: &[Output], format: Format, out: &Path) -> Result<(), E
 }
 
 /// Simulate `doc` with its scenario (every replication, as `spillway run` does) for the
-/// formats that show results, and return the combined report with its cost
-/// ([`crate::cost::report_json`]) and, when a replication halted itself, why.
+/// formats that show results ([`crate::insight::run`]).
 ///
 /// `progress` reports the simulated time done and can cancel the run.
 ///
@@ -386,15 +376,18 @@ pub fn simulate(
     doc: &Document,
     book: &crate::cost::PriceBook,
     progress: Option<&crate::sim::Progress>,
-) -> Result<(Value, Option<String>), ExportError> {
-    check_valid(doc)?;
-    let combined = crate::sim::run_combined(doc, progress, |r| {
-        Ok::<_, ExportError>(crate::cost::report_value(r, &doc.cost, book)?)
-    })?;
-    if progress.is_some_and(|p| p.cancel.load(std::sync::atomic::Ordering::Relaxed)) {
-        return Err(ExportError::Cancelled);
+) -> Result<RunResult, ExportError> {
+    Ok(Runnable::check(doc)?.run(book, progress)?)
+}
+
+impl From<RunError> for ExportError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Invalid(why) => ExportError::Invalid(why),
+            RunError::Build(e) => ExportError::Build(e),
+            RunError::Cancelled => ExportError::Cancelled,
+        }
     }
-    Ok((combined.value, combined.halted))
 }
 
 /// `text` with every character [`crate::model::text::is_unsafe_char`] refuses, except
@@ -489,7 +482,7 @@ pub fn outputs(
     doc: &Document,
     format: Format,
     out: Option<&Path>,
-    report: Option<&Value>,
+    report: Option<&RunResult>,
     opts: &Options,
 ) -> Result<Vec<Output>, ExportError> {
     check_valid(doc)?;
@@ -502,7 +495,7 @@ fn make_outputs(
     doc: &Document,
     format: Format,
     out: Option<&Path>,
-    report: Option<&Value>,
+    report: Option<&RunResult>,
     opts: &Options,
 ) -> Result<Vec<Output>, ExportError> {
     let main = |bytes: Vec<u8>| Output {
@@ -566,7 +559,7 @@ fn make_outputs(
             }
         },
         Format::Csv => vec![main(csv::tables(needs()?).series.into_bytes())],
-        Format::Json => vec![main(json_text(needs()?)?)],
+        Format::Json => vec![main(json_text(&needs()?.to_json()?)?)],
     };
     if let Some(out) = out {
         check_targets(&all, format, out)?;

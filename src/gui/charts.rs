@@ -18,8 +18,7 @@ use egui_plot::{
 
 use super::commands::Selection;
 use super::run::{ChartStore, ComponentSeries, Run, Runner, utilisation_color};
-use crate::insight::bottleneck::clock;
-use crate::insight::table::{fmt, usd};
+use crate::units::{clock, figure, usd};
 
 /// Series colours, by component index.
 const PALETTE: [Color32; 10] = [
@@ -135,9 +134,9 @@ fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a
                     plot_name,
                     position: p,
                     ..
-                } => format!("{plot_name}\n{}  {} {y_unit}", clock(p.x), fmt(p.y)),
+                } => format!("{plot_name}\n{}  {} {y_unit}", clock(p.x), figure(p.y)),
                 HoverPosition::Elsewhere { position: p } => {
-                    format!("{}  {} {y_unit}", clock(p.x), fmt(p.y))
+                    format!("{}  {} {y_unit}", clock(p.x), figure(p.y))
                 }
             })
         })
@@ -547,7 +546,7 @@ fn cdf_plot(id: &str, width: f32, legend: bool) -> Plot<'_> {
             } => Some(format!(
                 "{plot_name}\n{:.1}% within {} ms",
                 p.y * 100.0,
-                fmt(p.x)
+                figure(p.x)
             )),
             HoverPosition::Elsewhere { .. } => None,
         })
@@ -583,17 +582,17 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             };
             row("arrivals", c.arrivals.to_string());
             // means since the warm-up (the badge shows the last bucket)
-            row("completions / s (mean)", fmt(r.throughput_per_s));
+            row("completions / s (mean)", figure(r.throughput_per_s));
             if let Some(u) = r.utilisation {
                 row("utilisation (mean)", format!("{:.1}% of {cap}", u * 100.0));
             }
             row(
                 "queue depth (mean / max)",
-                format!("{} / {}", fmt(r.queue_depth.mean), r.queue_depth.max),
+                format!("{} / {}", figure(r.queue_depth.mean), r.queue_depth.max),
             );
             row(
                 "in service (mean / max)",
-                format!("{} / {}", fmt(r.in_flight.mean), r.in_flight.max),
+                format!("{} / {}", figure(r.in_flight.mean), r.in_flight.max),
             );
             row("retries", c.retries.to_string());
             row(
@@ -608,7 +607,7 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             row("dead-lettered", c.dead_lettered.to_string());
             row("filtered", c.filtered.to_string());
             for (k, v) in &r.extra {
-                row(&k.replace('_', " "), fmt(*v));
+                row(&k.replace('_', " "), figure(*v));
             }
             if let Some(cc) = snap.cost.components.get(name) {
                 row("cost so far", usd(cc.usd));
@@ -650,7 +649,7 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
                 for (label, s) in latencies {
                     ui.label(label);
                     for v in [s.mean, s.p50, s.p99, s.p999, s.max] {
-                        ui.label(fmt(v));
+                        ui.label(figure(v));
                     }
                     ui.end_row();
                 }
@@ -664,8 +663,8 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
         ui.label(format!(
             "offered load {:.2} Erlangs ({} attempts/s × {} ms) on {}: {:.1}% (measured {:.1}%)",
             p.offered_load,
-            fmt(p.attempts_per_s),
-            fmt(p.service_ms),
+            figure(p.attempts_per_s),
+            figure(p.service_ms),
             p.capacity,
             p.offered_utilisation * 100.0,
             p.utilisation * 100.0
@@ -675,16 +674,16 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
                 "M/M/{}: Erlang C P(wait) {:.3}, wait {} ms, sojourn {} ms (measured {} / {})",
                 m.servers,
                 m.p_wait,
-                fmt(m.wait_ms),
-                fmt(m.sojourn_ms),
-                p.wait_ms.map_or("-".to_owned(), fmt),
-                p.sojourn_ms.map_or("-".to_owned(), fmt)
+                figure(m.wait_ms),
+                figure(m.sojourn_ms),
+                p.wait_ms.map_or("-".to_owned(), figure),
+                p.sojourn_ms.map_or("-".to_owned(), figure)
             ));
         }
         ui.label(format!(
             "Little's law: L = {} in the component, λW = {} ({:+.1}%)",
-            fmt(p.little_l),
-            fmt(p.little_lambda_w),
+            figure(p.little_l),
+            figure(p.little_lambda_w),
             p.little_error() * 100.0
         ));
     }

@@ -9,15 +9,14 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 
 use egui::{Color32, RichText, Ui};
-use serde_json::Value;
 
 use crate::cost::PriceBook;
 use crate::export::{self, ExportError, Format, Output, png};
 use crate::model::Document;
 use crate::sim::Progress;
 
-/// What a simulation for an export returns: the report with its cost, and why it halted.
-type Simulated = Result<(Value, Option<String>), ExportError>;
+/// What a simulation for an export returns: the result of the run.
+type Simulated = Result<crate::cost::RunResult, ExportError>;
 
 /// One line about each format, for the dialog.
 #[must_use]
@@ -371,8 +370,11 @@ impl ExportDialog {
             return Some("Export cancelled".to_owned());
         }
         match result {
-            Ok((report, halted)) => {
-                let note = halted.map(|why| format!("the run was {why}"));
+            Ok(report) => {
+                let note = report
+                    .halted
+                    .clone()
+                    .map(|why| format!("the run was {why}"));
                 match export::outputs(
                     &job.doc,
                     self.format,

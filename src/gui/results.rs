@@ -9,9 +9,9 @@ use egui::{Color32, RichText, Ui};
 
 use super::commands::Selection;
 use super::run::{Run, Runner, Snapshot};
-use crate::insight::bottleneck::clock;
 use crate::insight::delta::{self, DeltaRow};
-use crate::insight::table::{self, COMPONENT_COLUMNS, END_TO_END_COLUMNS, fmt, usd};
+use crate::insight::table::{self, COMPONENT_COLUMNS, END_TO_END_COLUMNS};
+use crate::units::{clock, figure, usd};
 
 /// Rows for a run that has no final results (stopped, or still going): the snapshot's
 /// report through the same formatting.
@@ -120,12 +120,12 @@ impl ResultsPanel {
             .as_ref()
             .is_some_and(|p| Arc::ptr_eq(&p.of, snap))
         {
-            let value =
-                table::results_value(std::slice::from_ref(&snap.report), &run.doc, book).ok()?;
+            let cost = crate::cost::estimate(&snap.report, &run.doc.cost, book);
+            let result = crate::cost::RunResult::single(&snap.report, &cost);
             self.partial = Some(Partial {
                 of: snap.clone(),
-                rows: table::component_rows(&value),
-                e2e: table::end_to_end_rows(&value),
+                rows: table::component_rows(&result),
+                e2e: table::end_to_end_rows(&result),
             });
         }
         let p = self.partial.as_ref()?;
@@ -141,13 +141,13 @@ impl ResultsPanel {
         let reps = run.results.as_ref().map_or(1, |r| r.replications);
         let headline = run.results.as_ref().map(|r| r.headline.clone());
         let cost_line = run.results.as_ref().map(|r| {
-            let c = &r.value["cost"];
+            let c = &r.result.mean.cost;
             format!(
                 "cost: {} in the window, {} a month at this load, {} per million events; {:.1}% from retries",
-                usd(table::num(&c["total_usd"])),
-                usd(table::num(&c["per_month_usd"])),
-                usd(table::num(&c["per_million_events_usd"])),
-                table::num(&c["retry_share"]) * 100.0
+                usd(c.total_usd),
+                usd(c.per_month_usd),
+                usd(c.per_million_events_usd),
+                c.retry_share * 100.0
             )
         });
         let mut sort = self.sort;
@@ -257,9 +257,9 @@ impl ResultsPanel {
                 for p in &res.pools {
                     ui.label(&p.name);
                     ui.monospace(p.capacity.to_string());
-                    ui.monospace(fmt(p.attempts_per_s));
-                    ui.monospace(fmt(p.service_ms));
-                    ui.monospace(fmt(p.offered_load));
+                    ui.monospace(figure(p.attempts_per_s));
+                    ui.monospace(figure(p.service_ms));
+                    ui.monospace(figure(p.offered_load));
                     let over = p.offered_utilisation >= 1.0;
                     ui.label(
                         RichText::new(format!("{:.1}%", p.offered_utilisation * 100.0))
@@ -268,14 +268,14 @@ impl ResultsPanel {
                     );
                     ui.monospace(format!("{:.1}%", p.utilisation * 100.0));
                     let m = p.mmc.as_ref();
-                    ui.monospace(m.map_or("-".to_owned(), |m| fmt(m.wait_ms)));
-                    ui.monospace(p.wait_ms.map_or("-".to_owned(), fmt));
-                    ui.monospace(m.map_or("-".to_owned(), |m| fmt(m.sojourn_ms)));
-                    ui.monospace(p.sojourn_ms.map_or("-".to_owned(), fmt));
-                    ui.monospace(fmt(p.little_l));
+                    ui.monospace(m.map_or("-".to_owned(), |m| figure(m.wait_ms)));
+                    ui.monospace(p.wait_ms.map_or("-".to_owned(), figure));
+                    ui.monospace(m.map_or("-".to_owned(), |m| figure(m.sojourn_ms)));
+                    ui.monospace(p.sojourn_ms.map_or("-".to_owned(), figure));
+                    ui.monospace(figure(p.little_l));
                     let off = p.little_error().abs() > 0.05;
                     ui.label(
-                        RichText::new(format!("{} ({:+.1}%)", fmt(p.little_lambda_w), p.little_error() * 100.0))
+                        RichText::new(format!("{} ({:+.1}%)", figure(p.little_lambda_w), p.little_error() * 100.0))
                             .monospace()
                             .color(if off { Color32::from_rgb(230, 160, 20) } else { ui.visuals().text_color() }),
                     )
@@ -313,7 +313,7 @@ impl ResultsPanel {
         };
         let key = (Arc::as_ptr(&cur) as usize, Arc::as_ptr(&base) as usize);
         if self.delta.as_ref().is_none_or(|(a, b, _)| (*a, *b) != key) {
-            self.delta = Some((key.0, key.1, delta::compare(&base.value, &cur.value)));
+            self.delta = Some((key.0, key.1, delta::compare(&base.result, &cur.result)));
         }
         ui.horizontal(|ui| {
             ui.label(format!("baseline: {}", base.headline));
@@ -341,7 +341,7 @@ impl ResultsPanel {
                                 } else if r.quantity == "util" {
                                     format!("{:.1}%", x * 100.0)
                                 } else {
-                                    fmt(x)
+                                    figure(x)
                                 }
                             })
                         };

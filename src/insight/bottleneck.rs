@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::cost::CostReport;
 use crate::model::{ComponentKind, Document, LinkKind};
 use crate::sim::Report;
+use crate::units::{clock, figure, rate, usd};
 
 /// Utilisation at or above which a pool counts as saturated.
 pub const SATURATED: f64 = 0.95;
@@ -25,28 +26,6 @@ pub struct Finding {
     pub at_s: Option<f64>,
     /// The sentence.
     pub text: String,
-}
-
-/// `mm:ss`, or `h:mm:ss` from an hour on.
-#[must_use]
-pub fn clock(t_s: f64) -> String {
-    let t = t_s.max(0.0).round() as u64;
-    if t >= 3600 {
-        format!("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
-    } else {
-        format!("{:02}:{:02}", t / 60, t % 60)
-    }
-}
-
-/// A rate with a sensible number of digits.
-fn rate(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{x:.0}")
-    } else if x >= 10.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    }
 }
 
 /// A backlog that built at a component: from bucket `start` to its peak.
@@ -329,10 +308,10 @@ pub fn headline(report: &Report, cost: &CostReport) -> String {
     let mut s = match worst {
         Some(e) => format!(
             "p99 end to end {} ms ({} -> {}, p50 {} ms)",
-            super::table::fmt(e.latency_ms.p99),
+            figure(e.latency_ms.p99),
             e.from,
             e.to,
-            super::table::fmt(e.latency_ms.p50)
+            figure(e.latency_ms.p50)
         ),
         None => "no event reached a terminal component".to_owned(),
     };
@@ -342,8 +321,8 @@ pub fn headline(report: &Report, cost: &CostReport) -> String {
         let _ = write!(
             s,
             "; {} a month at this load ({} per million events)",
-            super::table::usd(cost.per_month_usd),
-            super::table::usd(cost.per_million_events_usd)
+            usd(cost.per_month_usd),
+            usd(cost.per_million_events_usd)
         );
     }
     s
@@ -352,13 +331,6 @@ pub fn headline(report: &Report, cost: &CostReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clock_reads_minutes_and_hours() {
-        assert_eq!(clock(42.0), "00:42");
-        assert_eq!(clock(125.0), "02:05");
-        assert_eq!(clock(3725.0), "1:02:05");
-    }
 
     #[test]
     fn the_peak_is_sustained_over_a_minute() {

@@ -1,8 +1,8 @@
 //! What changed between two runs: p99, throughput, utilisation and cost per component,
-//! and the totals, read from two results as `spillway run` computes them
-//! ([`super::table::results_value`]).
+//! and the totals, read from two results of [`super::run`].
 
-use serde_json::Value;
+use crate::cost::RunResult;
+use crate::sim::{ComponentReport, Count};
 
 /// One compared quantity.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,8 +29,9 @@ impl DeltaRow {
     }
 }
 
-fn f(v: &Value) -> Option<f64> {
-    v.as_f64()
+/// A number as the JSON report holds it (`None` where JSON cannot hold it: NaN).
+fn f(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 /// Compare `current` against `baseline`: the totals first (cost per month, each
@@ -38,7 +39,7 @@ fn f(v: &Value) -> Option<f64> {
 /// utilisation, sojourn p99 and cost per month. Quantities absent on both sides are
 /// left out.
 #[must_use]
-pub fn compare(baseline: &Value, current: &Value) -> Vec<DeltaRow> {
+pub fn compare(baseline: &RunResult, current: &RunResult) -> Vec<DeltaRow> {
     let mut rows = Vec::new();
     let mut push = |subject: String, quantity, b: Option<f64>, c: Option<f64>| {
         if b.is_some() || c.is_some() {
@@ -50,59 +51,47 @@ pub fn compare(baseline: &Value, current: &Value) -> Vec<DeltaRow> {
             });
         }
     };
+    let (b, c) = (&baseline.mean, &current.mean);
     push(
         "total".to_owned(),
         "$/month",
-        f(&baseline["cost"]["per_month_usd"]),
-        f(&current["cost"]["per_month_usd"]),
+        f(b.cost.per_month_usd),
+        f(c.cost.per_month_usd),
     );
-    let e2e = |v: &Value, from: &str, to: &str| {
-        v["end_to_end"].as_array().and_then(|a| {
-            a.iter()
-                .find(|e| e["from"] == from && e["to"] == to)
-                .and_then(|e| f(&e["latency_ms"]["p99"]))
-        })
-    };
-    for e in current["end_to_end"].as_array().into_iter().flatten() {
-        let (from, to) = (
-            e["from"].as_str().unwrap_or(""),
-            e["to"].as_str().unwrap_or(""),
-        );
+    for e in &c.report.end_to_end {
+        let base = b
+            .report
+            .end_to_end
+            .iter()
+            .find(|x| x.from == e.from && x.to == e.to)
+            .and_then(|x| f(x.latency_ms.p99));
         push(
-            format!("{from} -> {to}"),
+            format!("{} -> {}", e.from, e.to),
             "p99 ms",
-            e2e(baseline, from, to),
-            f(&e["latency_ms"]["p99"]),
+            base,
+            f(e.latency_ms.p99),
         );
     }
-    if let Some(comps) = current["components"].as_object() {
-        for (name, c) in comps {
-            let b = &baseline["components"][name];
-            push(
-                name.clone(),
-                "done/s",
-                f(&b["throughput_per_s"]),
-                f(&c["throughput_per_s"]),
-            );
-            push(
-                name.clone(),
-                "util",
-                f(&b["utilisation"]),
-                f(&c["utilisation"]),
-            );
-            push(
-                name.clone(),
-                "p99 ms",
-                f(&b["sojourn_ms"]["p99"]),
-                f(&c["sojourn_ms"]["p99"]),
-            );
-            push(
-                name.clone(),
-                "$/month",
-                f(&baseline["cost"]["components"][name]["per_month_usd"]),
-                f(&current["cost"]["components"][name]["per_month_usd"]),
-            );
-        }
+    for (name, k) in &c.report.components {
+        let bk = b.report.components.get(name);
+        push(
+            name.clone(),
+            "done/s",
+            bk.and_then(|x| f(x.throughput_per_s)),
+            f(k.throughput_per_s),
+        );
+        push(
+            name.clone(),
+            "util",
+            bk.and_then(|x| x.utilisation).and_then(f),
+            k.utilisation.and_then(f),
+        );
+        let p99 = |x: &ComponentReport<Count>| x.sojourn_ms.as_ref().and_then(|l| f(l.p99));
+        push(name.clone(), "p99 ms", bk.and_then(p99), p99(k));
+        let cost = |p: &crate::cost::Priced<Count>| {
+            p.cost.components.get(name).and_then(|x| f(x.per_month_usd))
+        };
+        push(name.clone(), "$/month", cost(b), cost(c));
     }
     rows
 }
@@ -111,26 +100,42 @@ pub fn compare(baseline: &Value, current: &Value) -> Vec<DeltaRow> {
 mod tests {
     use super::*;
 
+    /// The result of a queue and a function fed `rate` events per second for 20 s.
+    fn result(rate: f64) -> RunResult {
+        let doc = crate::model::from_ron_str(&format!(
+            r#"(name: "d", scenario: (duration: "20s", warmup: "0s"), components: [
+                (id: "p", name: "p", kind: Producer(arrivals: Poisson(rate_per_s: {rate}))),
+                (id: "q", name: "q", kind: SqsQueue()),
+                (id: "f", name: "f", kind: Lambda()),
+            ], connections: [(from: "p", to: "q"), (from: "q", to: "f")])"#
+        ))
+        .unwrap();
+        let book = crate::cost::PriceBook::builtin().unwrap();
+        super::super::run::Runnable::check(&doc)
+            .unwrap()
+            .run(&book, None)
+            .unwrap()
+    }
+
     #[test]
     fn changes_are_relative_to_the_baseline() {
-        let b = serde_json::json!({
-            "cost": {"per_month_usd": 100.0, "components": {"q": {"per_month_usd": 40.0}}},
-            "end_to_end": [{"from": "p", "to": "s", "latency_ms": {"p99": 200.0}}],
-            "components": {"q": {"throughput_per_s": 10.0, "sojourn_ms": {"p99": 50.0}}},
-        });
-        let c = serde_json::json!({
-            "cost": {"per_month_usd": 150.0, "components": {"q": {"per_month_usd": 40.0}}},
-            "end_to_end": [{"from": "p", "to": "s", "latency_ms": {"p99": 100.0}}],
-            "components": {"q": {"throughput_per_s": 12.0, "sojourn_ms": {"p99": 50.0}, "utilisation": 0.5}},
-        });
+        let (b, c) = (result(10.0), result(20.0));
         let rows = compare(&b, &c);
         assert_eq!(rows[0].subject, "total");
-        assert!((rows[0].change().unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(rows[1].subject, "p -> s");
-        assert!((rows[1].change().unwrap() + 0.5).abs() < 1e-12);
-        let util = rows.iter().find(|r| r.quantity == "util").unwrap();
-        assert_eq!(util.baseline, None);
-        assert_eq!(util.change(), None);
-        assert_eq!(rows.len(), 6);
+        let want = c.mean.cost.per_month_usd / b.mean.cost.per_month_usd - 1.0;
+        assert!((rows[0].change().unwrap() - want).abs() < 1e-12);
+        assert!(want > 0.5, "twice the traffic costs more: {want}");
+        assert_eq!(rows[1].subject, "p -> f");
+        let done = rows
+            .iter()
+            .find(|r| r.subject == "q" && r.quantity == "done/s")
+            .unwrap();
+        assert!(done.change().unwrap() > 0.5, "{done:?}");
+        // a queue has no utilisation: its row is left out
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r.subject == "q" && r.quantity == "util")
+        );
     }
 }

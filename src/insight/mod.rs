@@ -8,4 +8,5 @@
 pub mod analytic;
 pub mod bottleneck;
 pub mod delta;
+pub mod run;
 pub mod table;

@@ -336,29 +336,30 @@ pub(crate) struct Outputs {
     pub routing: Routing,
 }
 
-/// Conservation ledger of one producer: where its events went.
+/// Conservation ledger of one producer: where its events went. `C` is the type of a
+/// count (`u64` for a run, [`super::Count`] for replications combined).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct LedgerRow {
+pub struct LedgerRow<C = u64> {
     /// Events created.
-    pub produced: u64,
+    pub produced: C,
     /// Extra copies made by fan-out.
-    pub copies: u64,
+    pub copies: C,
     /// Reached a terminal consumer.
-    pub delivered: u64,
+    pub delivered: C,
     /// Matched no outgoing link.
-    pub filtered: u64,
+    pub filtered: C,
     /// Refused by a throttle.
-    pub rejected: u64,
+    pub rejected: C,
     /// Refused by a full buffer.
-    pub dropped: u64,
+    pub dropped: C,
     /// Expired in a buffer.
-    pub expired: u64,
+    pub expired: C,
     /// Gave up with nowhere to dead-letter.
-    pub failed: u64,
+    pub failed: C,
     /// Stored in a dead-letter queue.
-    pub dead_lettered: u64,
+    pub dead_lettered: C,
     /// Still inside the system at the end.
-    pub in_flight: u64,
+    pub in_flight: C,
     /// produced + copies = everything else.
     pub balanced: bool,
 }

@@ -157,11 +157,12 @@ impl LatencyStat {
     }
 }
 
-/// Mean, percentiles and max of a latency, all in milliseconds.
+/// Mean, percentiles and max of a latency, all in milliseconds. `C` is the type of
+/// the count (`u64` for a run, [`super::Count`] for replications combined).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LatencySummary {
+pub struct LatencySummary<C = u64> {
     /// Number of values.
-    pub count: u64,
+    pub count: C,
     /// Exact mean.
     pub mean: f64,
     /// Median.
@@ -276,31 +277,32 @@ pub struct Series {
     pub gauges: std::collections::BTreeMap<String, Vec<f64>>,
 }
 
-/// Counters of what happened at a component.
+/// Counters of what happened at a component. `C` is the type of a count (`u64` for a
+/// run, [`super::Count`] for replications combined).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Counters {
+pub struct Counters<C = u64> {
     /// Events that reached the component (each retry is not a new arrival).
-    pub arrivals: u64,
+    pub arrivals: C,
     /// Events finished successfully.
-    pub completions: u64,
+    pub completions: C,
     /// Attempts that failed (error or timeout).
-    pub failures: u64,
+    pub failures: C,
     /// Of those, attempts that hit the timeout.
-    pub timeouts: u64,
+    pub timeouts: C,
     /// Attempts that were retries.
-    pub retries: u64,
+    pub retries: C,
     /// Refused by the throttle.
-    pub rejected: u64,
+    pub rejected: C,
     /// Refused because the buffer was full.
-    pub dropped: u64,
+    pub dropped: C,
     /// Expired in the buffer (max_age).
-    pub expired: u64,
+    pub expired: C,
     /// Sent to dead-letter / on-failure links after exhausting attempts.
-    pub dead_lettered: u64,
+    pub dead_lettered: C,
     /// Exhausted attempts with nowhere to dead-letter to: lost.
-    pub failed: u64,
+    pub failed: C,
     /// Completed but matched no outgoing link's filter.
-    pub filtered: u64,
+    pub filtered: C,
 }
 
 /// A billable quantity a component consumes (requests, GB-seconds, shard-hours), the

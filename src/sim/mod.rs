@@ -16,6 +16,7 @@
 mod aws;
 mod basic;
 pub(crate) mod build;
+pub mod combine;
 mod engine;
 mod metrics;
 mod report;
@@ -25,6 +26,7 @@ mod station;
 
 pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use build::BuildError;
+pub use combine::{Combined, Combiner, Count, Estimate, Pair, Tally, Walk};
 pub use engine::{
     Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
     MAX_EVENTS_AT_ONE_INSTANT, Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
@@ -33,9 +35,8 @@ pub use metrics::{
     ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
 };
 pub use report::{
-    Combined, Combiner, ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report,
-    SCHEMA, UsageReport, combine, combine_json, for_each_replication, replication_seed,
-    run_combined, run_replications, t975,
+    ComponentReport, EndToEndReport, LedgerReport, Level, Progress, Report, SCHEMA, UsageReport,
+    for_each_replication, replication_seed, run_combined, run_replications, t975,
 };
 pub use station::{TokenBucket, backoff_ns};
 

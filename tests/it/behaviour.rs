@@ -3,7 +3,7 @@
 
 use super::common::{close, comp, doc, example, run};
 use spillway::model::{Duration, NS_PER_S};
-use spillway::sim::{Simulation, combine, run_replications};
+use spillway::sim::{Combiner, Report, Simulation, Tally, run_replications};
 
 fn retry_doc(fail_prob: f64, attempts: u32) -> spillway::model::Document {
     doc(&format!(
@@ -257,7 +257,7 @@ fn warm_up_discards_early_statistics_but_not_the_ledger() {
 fn same_seed_same_json_other_seed_other_json() {
     let mut d = example("bench-pipeline.ron");
     d.scenario.duration = Duration::from_secs(300);
-    let json = |d: &spillway::model::Document| serde_json::to_string(&combine(&[run(d)])).unwrap();
+    let json = |d: &spillway::model::Document| serde_json::to_string(&run(d)).unwrap();
     let a = json(&d);
     assert_eq!(a, json(&d));
     d.scenario.seed = 2;
@@ -323,21 +323,45 @@ fn replications_give_confidence_intervals() {
     assert_eq!(reports.len(), 4);
     assert_ne!(reports[0].seed, reports[1].seed);
     assert_eq!(reports[0].seed, d.scenario.seed);
+    let combine = |reports: &[Report]| {
+        let mut c = Combiner::default();
+        for r in reports {
+            c.add(r.real());
+        }
+        c.finish().unwrap()
+    };
     let v = combine(&reports);
-    assert_eq!(v["schema"], "spillway.report/1");
-    assert_eq!(v["replications"], 4);
-    let mean = v["components"]["server"]["sojourn_ms"]["mean"]
-        .as_f64()
-        .unwrap();
-    let half = v["ci95"]["components"]["server"]["sojourn_ms"]["mean"]
-        .as_f64()
-        .unwrap();
+    assert_eq!(v.mean.schema, "spillway.report/1");
+    assert_eq!(v.count, 4);
+    let sojourn = v
+        .pair()
+        .part(|r| r.components.get("server"))
+        .and_then(|c| c.part(|c| c.sojourn_ms.as_ref()))
+        .unwrap()
+        .get(|l| l.mean);
+    let (mean, half) = (sojourn.mean, sojourn.half_width.unwrap());
     assert!(half > 0.0 && half < mean);
     let each: Vec<f64> = reports
         .iter()
         .map(|r| r.components["server"].sojourn_ms.as_ref().unwrap().mean)
         .collect();
     close("combined mean", mean, each.iter().sum::<f64>() / 4.0, 1e-9);
-    // the same replications again give the same combined document
-    assert_eq!(v, combine(&run_replications(&d, None).unwrap()));
+    // the JSON edge writes the same numbers, the half-widths under `ci95`
+    let book = spillway::cost::PriceBook::builtin().unwrap();
+    let j = spillway::cost::report_json(&reports, &d.cost, &book).unwrap();
+    assert_eq!(j["replications"], 4);
+    assert_eq!(
+        j["components"]["server"]["sojourn_ms"]["mean"].as_f64(),
+        Some(mean)
+    );
+    assert_eq!(
+        j["ci95"]["components"]["server"]["sojourn_ms"]["mean"].as_f64(),
+        Some(half)
+    );
+    // the same replications again give the same combination
+    let again = combine(&run_replications(&d, None).unwrap());
+    let json = |x: &spillway::sim::Combined<Report<spillway::sim::Count>>| {
+        serde_json::to_string(&(&x.mean, &x.ci95)).unwrap()
+    };
+    assert_eq!(json(&v), json(&again));
 }

@@ -119,8 +119,8 @@ fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
     let d = dir("results");
     let (mut h, design) = harness_on(&d.0, SMALL);
     let doc = model::load(&design).unwrap();
-    let (report, halted) = export::simulate(&doc, &PriceBook::builtin().unwrap(), None).unwrap();
-    assert_eq!(halted, None);
+    let report = export::simulate(&doc, &PriceBook::builtin().unwrap(), None).unwrap();
+    assert_eq!(report.halted, None);
 
     h.state_mut()
         .request(Action::Export(Some(Format::Markdown)));

@@ -214,10 +214,19 @@ fn a_second_run_is_compared_with_the_first_as_baseline() {
     h.state_mut().runner.settings.duration = "30m".parse::<Duration>().unwrap();
     h.get_by_label("▶ Run").click();
     step_until(&mut h, "the first run", finished);
-    let p99_before =
-        h.state().runner.results().unwrap().value["components"]["B"]["sojourn_ms"]["p99"]
-            .as_f64()
-            .unwrap();
+    let p99_before = h
+        .state()
+        .runner
+        .results()
+        .unwrap()
+        .result
+        .mean
+        .report
+        .components["B"]
+        .sojourn_ms
+        .as_ref()
+        .unwrap()
+        .p99;
 
     // the user gives B a second server (one command, as the inspector would) and reruns
     let mut b = h.state().editor.doc.component("B").unwrap().clone();
@@ -230,10 +239,19 @@ fn a_second_run_is_compared_with_the_first_as_baseline() {
     h.get_by_label("⟲ Restart").click();
     step_until(&mut h, "the second run", finished);
     assert!(h.state().runner.baseline.is_some());
-    let p99_after =
-        h.state().runner.results().unwrap().value["components"]["B"]["sojourn_ms"]["p99"]
-            .as_f64()
-            .unwrap();
+    let p99_after = h
+        .state()
+        .runner
+        .results()
+        .unwrap()
+        .result
+        .mean
+        .report
+        .components["B"]
+        .sojourn_ms
+        .as_ref()
+        .unwrap()
+        .p99;
     assert!(p99_after < p99_before / 2.0, "{p99_before} -> {p99_after}");
 
     h.state_mut().bottom = BottomTab::Compare;

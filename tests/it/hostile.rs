@@ -454,7 +454,7 @@ const LIB_FORMATS: [Format; 5] = [
 fn lib_export(
     doc: &Document,
     format: Format,
-    report: Option<&serde_json::Value>,
+    report: Option<&spillway::cost::RunResult>,
     case: &str,
     findings: &mut Findings,
 ) {
@@ -615,20 +615,21 @@ pub fn check_doc(doc: &Document, case: &Case, findings: &mut Findings) -> Outcom
         return Outcome::Ran;
     };
     let book = spillway::cost::PriceBook::builtin().unwrap();
-    let Some(json) = guarded("cost", label, findings, || {
-        spillway::cost::report_json(std::slice::from_ref(&report), &short_doc.cost, &book)
+    let Some(result) = guarded("cost", label, findings, || {
+        let cost = spillway::cost::estimate(&report, &short_doc.cost, &book);
+        spillway::cost::RunResult::single(&report, &cost)
     }) else {
         return Outcome::Ran;
     };
-    match json {
-        Ok(v) => {
+    match result.to_json() {
+        Ok(_) => {
             for f in [
                 Format::Csv,
                 Format::Json,
                 Format::Markdown,
                 Format::AsyncApi,
             ] {
-                lib_export(&short_doc, f, Some(&v), label, findings);
+                lib_export(&short_doc, f, Some(&result), label, findings);
             }
         }
         Err(e) => findings.add(format!("report cannot become JSON: {e}"), label),

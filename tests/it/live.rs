@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use spillway::cost::{self, PriceBook};
-use spillway::insight::{analytic, bottleneck, delta, table};
+use spillway::insight::{analytic, bottleneck, delta};
 use spillway::model::Duration;
 use spillway::sim::Simulation;
 
@@ -142,7 +142,8 @@ fn the_delta_of_a_run_with_more_servers_shows_a_lower_p99() {
     let run = |d: &spillway::model::Document| {
         let mut sim = Simulation::new(d).unwrap();
         sim.run();
-        table::results_value(&[sim.report()], d, &book).unwrap()
+        let r = sim.report();
+        spillway::cost::RunResult::single(&r, &spillway::cost::estimate(&r, &d.cost, &book))
     };
     let before = run(&d);
     if let spillway::model::ComponentKind::Station(s) = &mut d.components[2].kind {
