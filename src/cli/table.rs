@@ -98,7 +98,8 @@ pub fn render(r: &RunResult) -> String {
 
     out.push_str("\nconservation ledger (per producer, whole run)\n");
     type Row = LedgerRow<Count>;
-    let ledger: [(fn(&Row) -> Count, &str); 10] = [
+    type Column = (fn(&Row) -> Count, &'static str);
+    let ledger: [Column; 10] = [
         (|l| l.produced, "produced"),
         (|l| l.copies, "copies"),
         (|l| l.delivered, "delivered"),

@@ -41,7 +41,10 @@ pub struct CsvTexts {
 pub fn tables(r: &RunResult) -> CsvTexts {
     type C = ComponentReport<Count>;
     type L = LatencySummary<Count>;
-    let counters: [(&str, fn(&C) -> Count); 11] = [
+    /// A column: its title and how to read it.
+    type Column<T, V> = (&'static str, fn(&T) -> V);
+    type LatencyOf = for<'a> fn(&'a C) -> Option<&'a L>;
+    let counters: [Column<C, Count>; 11] = [
         ("arrivals", |c| c.counters.arrivals),
         ("completions", |c| c.counters.completions),
         ("failures", |c| c.counters.failures),
@@ -54,7 +57,7 @@ pub fn tables(r: &RunResult) -> CsvTexts {
         ("failed", |c| c.counters.failed),
         ("filtered", |c| c.counters.filtered),
     ];
-    let figures: [(&str, fn(&C) -> Option<f64>); 7] = [
+    let figures: [Column<C, Option<f64>>; 7] = [
         ("arrival_rate_per_s", |c| Some(c.arrival_rate_per_s)),
         ("throughput_per_s", |c| Some(c.throughput_per_s)),
         ("utilisation", |c| c.utilisation),
@@ -63,13 +66,13 @@ pub fn tables(r: &RunResult) -> CsvTexts {
         ("in_flight_mean", |c| Some(c.in_flight.mean)),
         ("in_flight_max", |c| Some(c.in_flight.max.0)),
     ];
-    let lats: [(&str, fn(&C) -> Option<&L>); 4] = [
+    let lats: [(&str, LatencyOf); 4] = [
         ("wait_ms", |c| c.wait_ms.as_ref()),
         ("service_ms", |c| c.service_ms.as_ref()),
         ("sojourn_ms", |c| c.sojourn_ms.as_ref()),
         ("residence_ms", |c| c.residence_ms.as_ref()),
     ];
-    let qs: [(&str, fn(&L) -> f64); 7] = [
+    let qs: [Column<L, f64>; 7] = [
         ("mean", |l| l.mean),
         ("p50", |l| l.p50),
         ("p90", |l| l.p90),
