@@ -246,14 +246,12 @@ impl SpillwayApp {
     fn selection_action(&mut self, a: &Action) {
         let doc = self.editor.doc();
         match *a {
-            Action::Delete => {
-                if !self.selection.is_empty() {
-                    let cmd = Command::Remove {
-                        components: self.selection.components.iter().cloned().collect(),
-                        connections: self.selection.connections.iter().copied().collect(),
-                    };
-                    self.apply(&cmd);
-                }
+            Action::Delete if !self.selection.is_empty() => {
+                let cmd = Command::Remove {
+                    components: self.selection.components.iter().cloned().collect(),
+                    connections: self.selection.connections.iter().copied().collect(),
+                };
+                self.apply(&cmd);
             }
             Action::Duplicate => {
                 if let Some(group) = clip::selected_group(doc, &self.selection) {
