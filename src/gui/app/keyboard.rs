@@ -5,7 +5,8 @@
 
 use egui::{Event, InputState, Key, KeyboardShortcut, ModifierNames, Modifiers};
 
-use super::{Action, NUDGE, SpillwayApp};
+use super::action::Action;
+use super::state::{NUDGE, SpillwayApp};
 
 /// Where a shortcut works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use egui::{RichText, Ui};
 
+use super::action::Action;
 use super::keyboard::shortcut_text;
-use super::modals::Modal;
-use super::{Action, SpillwayApp};
+use super::state::{Modal, SpillwayApp};
 use crate::export::Format;
 use crate::gui::export as export_ui;
 use crate::gui::files::EXAMPLES;

@@ -1,216 +1,45 @@
-//! The editor window: the [`SpillwayApp`] state and the order of one frame.
+//! The editor window, one concern a file:
 //!
-//! A frame reads the keyboard ([`keyboard`]: the one shortcut table), draws the menu
-//! bar and status line ([`menus`]), the docked panels ([`panels`]), the start window
-//! ([`start`]) and any dialog ([`modals`]). Panels return [`Command`]s and the menu and
-//! keyboard return [`Action`]s; both are carried out after the frame is drawn, commands
-//! by the one [`crate::gui::commands::Editor::apply`] and actions by
-//! [`SpillwayApp::perform`] ([`actions`]). Opening, saving, autosave and settings live
-//! in [`open_save`].
+//! - `state.rs`: the [`SpillwayApp`] state, how it starts, its constants;
+//! - `action.rs`: what the user can ask for ([`Action`]); `perform.rs` carries it out;
+//! - [`keyboard`]: the one shortcut table, which binds the keys and feeds Help and the
+//!   menus' key hints;
+//! - `menus.rs`: the menu bar and the status line; `modals.rs`: the dialogs;
+//! - `panels.rs`: the docked panels around the canvas; `start.rs`: the start window;
+//! - `open_save.rs`: opening, saving, autosave and settings;
+//! - this file: the order of one frame ([`SpillwayApp::frame_ui`]) and the window.
+//!
+//! Panels return [`Command`]s and the menu and keyboard return [`Action`]s; both are
+//! carried out after the frame is drawn, commands by the one
+//! [`crate::gui::commands::Editor::apply`] and actions by [`SpillwayApp::perform`].
+//! Files import from `state.rs` and `action.rs`, never from this one, so there is no
+//! cycle between them.
 
-mod actions;
+mod action;
 pub mod keyboard;
 mod menus;
 mod modals;
 mod open_save;
 mod panels;
+mod perform;
 mod start;
+mod state;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use egui::Ui;
 
-pub use actions::Action;
-pub use panels::BottomTab;
+pub use action::Action;
+pub use state::{
+    AUTOSAVE_INTERVAL_S, AppOptions, BottomTab, LOCKED, NUDGE, RECENT_ACTIONS, SpillwayApp,
+};
 
-use self::modals::{Modal, Then};
-use super::canvas::Canvas;
-use super::charts::ChartsPanel;
-use super::commands::{Command, Editor, Selection};
-use super::export::ExportDialog;
-use super::files::{self, ConfigDir, Settings};
-use super::inspector::Inspector;
-use super::palette::Palette;
-use super::problems::ProblemsPanel;
-use super::results::ResultsPanel;
-use super::run::{self, Runner};
-use crate::model::Document;
-
-/// How often unsaved work is copied to the recovery file, in seconds.
-pub const AUTOSAVE_INTERVAL_S: f64 = 30.0;
-
-/// The status line when an edit is refused during a run.
-pub const LOCKED: &str =
-    "The design is running: stop the run (⏹ Stop) to change it. Moving components is allowed.";
-
-/// How many of the last actions [`SpillwayApp::recent_actions`] keeps.
-pub const RECENT_ACTIONS: usize = 64;
-
-/// Grid step of an arrow-key nudge, in canvas units.
-pub const NUDGE: f32 = 10.0;
-
-/// How the app is started (the command line, or a test).
-#[derive(Clone, Debug, Default)]
-pub struct AppOptions {
-    /// Design to open (`spillway FILE.ron`).
-    pub file: Option<PathBuf>,
-    /// Where settings and the recovery file live; `None`: remember nothing.
-    pub config: Option<ConfigDir>,
-    /// Use native file dialogs (off in tests: they would block).
-    pub dialogs: bool,
-}
-
-/// The whole editor.
-pub struct SpillwayApp {
-    /// Live runs: run bar, worker, snapshots, baseline.
-    pub runner: Runner,
-    /// The charts of the run.
-    pub charts: ChartsPanel,
-    /// Results, insight and comparison views.
-    pub results: ResultsPanel,
-    /// What the bottom panel shows.
-    pub bottom: BottomTab,
-    /// Animate dots along the links during a run.
-    pub dots: bool,
-    overlay_of: Option<(usize, bool)>,
-    live_panel_shown: bool,
-    /// The open design and its history (read it with `editor.doc()`; change it with
-    /// [`SpillwayApp::apply`]).
-    pub editor: Editor,
-    /// What is selected (GUI state, not saved).
-    pub selection: Selection,
-    /// The node-graph view.
-    pub canvas: Canvas,
-    /// Left panel.
-    pub palette: Palette,
-    /// Right panel.
-    pub inspector: Inspector,
-    /// Validation of the design, refreshed once per revision whatever the bottom panel
-    /// shows (the status line counts its problems).
-    pub problems: ProblemsPanel,
-    /// Remembered between runs.
-    pub settings: Settings,
-    /// The status line.
-    pub status: String,
-    /// The last text copied (also sent to the system clipboard).
-    pub clipboard: Option<String>,
-    /// Show the start window (examples and recent files).
-    pub show_start: bool,
-    /// Where the design came from when it has no file (an example's name).
-    pub origin: String,
-    /// File > Export.
-    pub export: ExportDialog,
-    config: Option<ConfigDir>,
-    dialogs: bool,
-    modal: Option<Modal>,
-    actions: Vec<Action>,
-    recent_actions: Vec<Action>,
-    commands: Vec<Command>,
-    autosaved_revision: u64,
-    last_autosave_s: f64,
-    title: String,
-    close_confirmed: bool,
-    theme_applied: Option<bool>,
-}
+use self::state::{Modal, Then};
+use super::commands::Command;
+use super::files::ConfigDir;
+use super::run::Phase;
 
 impl SpillwayApp {
-    /// Start: the file given, else the last design, else (first time) an example; a
-    /// recovery file from a crash is offered; load errors are shown, not fatal.
-    #[must_use]
-    pub fn new(opts: AppOptions) -> Self {
-        let settings = opts
-            .config
-            .as_ref()
-            .map(ConfigDir::load_settings)
-            .unwrap_or_default();
-        let first_time = settings.recent.is_empty() && settings.last.is_none();
-        let mut app = SpillwayApp {
-            runner: Runner::new(),
-            charts: ChartsPanel::new(),
-            results: ResultsPanel::new(),
-            bottom: BottomTab::Problems,
-            dots: true,
-            overlay_of: None,
-            live_panel_shown: false,
-            editor: Editor::new(Document::default(), None),
-            selection: Selection::default(),
-            canvas: Canvas::new(),
-            palette: Palette::new(),
-            inspector: Inspector::new(),
-            problems: ProblemsPanel::new(),
-            settings,
-            status: String::new(),
-            clipboard: None,
-            show_start: false,
-            origin: "new design".to_owned(),
-            export: ExportDialog::default(),
-            config: opts.config,
-            dialogs: opts.dialogs,
-            modal: None,
-            actions: Vec::new(),
-            recent_actions: Vec::new(),
-            commands: Vec::new(),
-            autosaved_revision: 0,
-            last_autosave_s: 0.0,
-            title: String::new(),
-            close_confirmed: false,
-            theme_applied: None,
-        };
-        let last = app.settings.last.clone().filter(|p| p.exists());
-        if let Some(f) = opts.file {
-            app.open_path(&f);
-        } else if let Some(p) = last {
-            app.open_path(&p);
-        } else {
-            app.open_example(files::FIRST_EXAMPLE);
-            app.show_start = first_time;
-        }
-        if let Some(doc) = app.config.as_ref().and_then(ConfigDir::read_recovery) {
-            app.modal = Some(Modal::Recovery(Box::new(doc)));
-        }
-        app
-    }
-
-    /// The window title: design name, file, and `*` when there are unsaved changes.
-    #[must_use]
-    pub fn title(&self) -> String {
-        let place = self.editor.path().map_or_else(
-            || self.origin.clone(),
-            |p| {
-                p.file_name().map_or_else(
-                    || p.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            },
-        );
-        format!(
-            "{}{} ({}) - Spillway",
-            if self.editor.is_dirty() { "* " } else { "" },
-            crate::model::printable(&self.editor.doc().name),
-            crate::model::printable(&place)
-        )
-    }
-
-    /// Queue an action, carried out at the end of the frame.
-    pub fn request(&mut self, a: Action) {
-        self.actions.push(a);
-    }
-
-    /// The last [`RECENT_ACTIONS`] actions asked for (from the menu, the keyboard or
-    /// [`SpillwayApp::request`]), oldest first, whether they were carried out or
-    /// refused (during a run, or pending an unsaved-changes question).
-    #[must_use]
-    pub fn recent_actions(&self) -> &[Action] {
-        &self.recent_actions
-    }
-
-    /// Whether a modal dialog is open.
-    #[must_use]
-    pub fn modal_open(&self) -> bool {
-        self.modal.is_some() || self.export.open
-    }
-
     /// Draw the whole window into `ui` (the eframe root, or a test harness).
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
@@ -296,11 +125,11 @@ impl SpillwayApp {
         self.runner.poll();
         if was != self.runner.phase {
             match &self.runner.phase {
-                run::Phase::Finished => {
+                Phase::Finished => {
                     self.status = "Run finished: see the Results, Insight and Compare tabs; the design can be edited again".to_owned();
                 }
-                run::Phase::Failed(why) => self.status = format!("The run failed: {why}"),
-                run::Phase::Stopped => {
+                Phase::Failed(why) => self.status = format!("The run failed: {why}"),
+                Phase::Stopped => {
                     self.status =
                         "Run stopped: its figures so far stay; the design can be edited again"
                             .to_owned();
@@ -319,11 +148,6 @@ impl eframe::App for SpillwayApp {
     fn on_exit(&mut self) {
         self.exit();
     }
-}
-
-/// Left-to-right layered layout (the canvas's).
-fn auto_layout(doc: &Document) -> BTreeMap<String, [f32; 2]> {
-    crate::gui::layout::auto_layout(doc)
 }
 
 /// Keep the memory that frames free for the next frames, instead of giving it back to

@@ -6,33 +6,10 @@ use std::path::PathBuf;
 
 use egui::{Key, RichText};
 
+use super::action::Action;
 use super::keyboard::{SHORTCUTS, Scope, keys_text};
-use super::{Action, SpillwayApp};
+use super::state::{Modal, SpillwayApp, Then};
 use crate::model::Document;
-
-/// What to do once unsaved work has been dealt with.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum Then {
-    /// Carry out this action.
-    Act(Action),
-    /// Close the window.
-    Close,
-}
-
-/// A modal dialog.
-#[derive(Clone, Debug)]
-pub(super) enum Modal {
-    /// Unsaved changes: Save / Discard / Cancel, then continue.
-    Discard(Then),
-    /// A file could not be opened or saved.
-    Error(String),
-    /// Unsaved work from a previous run was found.
-    Recovery(Box<Document>),
-    /// No file dialog: type a path.
-    Path { save: bool, text: String },
-    /// The keyboard shortcuts.
-    Shortcuts,
-}
 
 impl SpillwayApp {
     /// Draw the open dialog, if any, and carry out what its buttons say.

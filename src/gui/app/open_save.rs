@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::modals::Modal;
-use super::{BottomTab, SpillwayApp};
+use super::state::{AUTOSAVE_INTERVAL_S, BottomTab, Modal, SpillwayApp};
 use crate::gui::commands::Selection;
 use crate::gui::files::{self, file_stem};
 use crate::gui::inspector::Inspector;
@@ -151,12 +150,12 @@ impl SpillwayApp {
         }
     }
 
-    /// Copy unsaved work to the recovery file every [`super::AUTOSAVE_INTERVAL_S`].
+    /// Copy unsaved work to the recovery file every [`AUTOSAVE_INTERVAL_S`].
     pub fn autosave(&mut self, now_s: f64) {
         if !self.editor.is_dirty() || self.editor.revision() == self.autosaved_revision {
             return;
         }
-        if now_s - self.last_autosave_s < super::AUTOSAVE_INTERVAL_S {
+        if now_s - self.last_autosave_s < AUTOSAVE_INTERVAL_S {
             return;
         }
         self.last_autosave_s = now_s;

@@ -5,25 +5,10 @@
 
 use egui::{RichText, Ui};
 
-use super::SpillwayApp;
+use super::state::{BottomTab, SpillwayApp};
 use crate::gui::charts;
 use crate::gui::results::ResultsPanel;
 use crate::gui::run;
-
-/// What the bottom panel shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BottomTab {
-    /// Validation problems.
-    Problems,
-    /// Charts of the run.
-    Charts,
-    /// The results table.
-    Results,
-    /// Bottleneck explanation and queueing theory.
-    Insight,
-    /// This run against the baseline.
-    Compare,
-}
 
 /// The row of bottom tabs; those about a run are greyed out until there is one.
 fn tab_row(ui: &mut Ui, tab: &mut BottomTab, has_run: bool) {

@@ -3,7 +3,8 @@
 
 use egui::RichText;
 
-use super::{Action, SpillwayApp};
+use super::action::Action;
+use super::state::SpillwayApp;
 use crate::gui::files::{EXAMPLES, example_descriptions};
 
 impl SpillwayApp {
