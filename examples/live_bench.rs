@@ -112,7 +112,7 @@ fn main() {
         config: None,
         dialogs: false,
     });
-    assert_eq!(app.editor.doc.components.len(), 200);
+    assert_eq!(app.editor.doc().components.len(), 200);
     let ctx = egui::Context::default();
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));
     let mut t = 0.0;
@@ -169,7 +169,7 @@ fn main() {
     // chart every component (the worst case for the charts)
     let all: std::collections::BTreeSet<String> = app
         .editor
-        .doc
+        .doc()
         .components
         .iter()
         .map(|c| c.display_name().to_owned())

@@ -211,20 +211,20 @@ mod tests {
         let group = parse_group(&text).unwrap();
         assert_eq!(group.components.len(), 3);
         let mut e = Editor::new(doc.clone(), None);
-        let cmd = insert_group(&e.doc, &group, None, [40.0, 40.0], "Paste");
+        let cmd = insert_group(e.doc(), &group, None, [40.0, 40.0], "Paste");
         e.apply(&cmd);
-        assert_eq!(e.doc.components.len(), doc.components.len() + 3);
-        let ids: BTreeSet<_> = e.doc.components.iter().map(|c| c.id.clone()).collect();
-        assert_eq!(ids.len(), e.doc.components.len(), "ids stay unique");
+        assert_eq!(e.doc().components.len(), doc.components.len() + 3);
+        let ids: BTreeSet<_> = e.doc().components.iter().map(|c| c.id.clone()).collect();
+        assert_eq!(ids.len(), e.doc().components.len(), "ids stay unique");
         let names: BTreeSet<_> = e
-            .doc
+            .doc()
             .components
             .iter()
             .map(|c| c.display_name().to_owned())
             .collect();
-        assert_eq!(names.len(), e.doc.components.len(), "names stay unique");
-        assert!(e.doc.connections.len() >= doc.connections.len());
-        assert!(crate::model::validate(&e.doc).len() >= crate::model::validate(&doc).len());
+        assert_eq!(names.len(), e.doc().components.len(), "names stay unique");
+        assert!(e.doc().connections.len() >= doc.connections.len());
+        assert!(crate::model::validate(e.doc()).len() >= crate::model::validate(&doc).len());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Every change to the document is a [`Command`], applied in one place
-//! ([`Editor::apply`]): that is where undo/redo, the dirty flag and autosave live.
-//! Widgets never change the document themselves; they return commands.
+//! ([`Editor::apply`]): that is where undo/redo, the dirty flag and the revision live.
+//! Widgets never change the document themselves; they return commands. The editor's
+//! fields are private: everything else reads the document through [`Editor::doc`].
 //!
 //! Contract between panels: the palette starts an egui drag-and-drop with a
 //! [`crate::model::Component`] as payload (its id is a suggestion); the canvas accepts
 //! the drop, gives it a [`unique_id`] and returns a [`Command::Add`] at the drop point.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::model::{Component, Connection, Document};
 
@@ -192,15 +193,15 @@ impl Selection {
 #[derive(Debug)]
 pub struct Editor {
     /// The design as it is now.
-    pub doc: Document,
+    doc: Document,
     /// Where it is saved, if anywhere.
-    pub path: Option<PathBuf>,
+    path: Option<PathBuf>,
     /// Changed since it was last saved or opened.
-    pub dirty: bool,
+    dirty: bool,
     undo: Vec<(Document, String)>,
     redo: Vec<(Document, String)>,
-    /// Bumped on every change; views compare it to know when to rebuild.
-    pub revision: u64,
+    /// Bumped on every change of `doc`.
+    revision: u64,
 }
 
 /// Most undo steps kept.
@@ -218,6 +219,31 @@ impl Editor {
             redo: Vec::new(),
             revision: 0,
         }
+    }
+
+    /// The design as it is now.
+    #[must_use]
+    pub fn doc(&self) -> &Document {
+        &self.doc
+    }
+
+    /// Where the design is saved, if anywhere.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Whether the design changed since it was last saved or opened.
+    #[must_use]
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Bumped on every change of the document (and when it is replaced); views and
+    /// caches compare it to know when to rebuild.
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Apply a command as one undoable step. A command that changes nothing leaves no
@@ -277,9 +303,22 @@ impl Editor {
         };
     }
 
+    /// Replace the document by work recovered after a crash: history cleared, saved
+    /// nowhere, and dirty (it is not on disk).
+    pub fn recover(&mut self, doc: Document) {
+        self.replace(doc, None);
+        self.dirty = true;
+    }
+
     /// Mark saved at `path`.
     pub fn saved(&mut self, path: PathBuf) {
         self.path = Some(path);
+        self.dirty = false;
+    }
+
+    /// The user chose to throw the unsaved changes away (before New, Open or Quit):
+    /// the document stays as it is but no longer counts as changed.
+    pub fn discard_changes(&mut self) {
         self.dirty = false;
     }
 }

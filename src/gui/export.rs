@@ -131,7 +131,7 @@ fn stem(doc: &Document, design: Option<&Path>) -> String {
     if let Some(s) = design.and_then(Path::file_stem) {
         return s.to_string_lossy().into_owned();
     }
-    super::app::file_stem(&doc.name)
+    super::files::file_stem(&doc.name)
 }
 
 /// The file (folder for AsyncAPI) name of `stem` exported as `format`.

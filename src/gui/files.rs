@@ -53,6 +53,41 @@ pub fn example(name: &str) -> Result<Document, String> {
     model::from_ron_str(text).map_err(|e| format!("built-in example {name}: {e}"))
 }
 
+/// The description of every example, in [`EXAMPLES`] order (empty when it has none),
+/// parsed once per process: the start window shows them on every frame.
+#[must_use]
+pub fn example_descriptions() -> &'static [String] {
+    static DESCRIPTIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    DESCRIPTIONS.get_or_init(|| {
+        EXAMPLES
+            .iter()
+            .map(|(_, text)| {
+                model::from_ron_str(text)
+                    .map(|d| d.description)
+                    .unwrap_or_default()
+            })
+            .collect()
+    })
+}
+
+/// A file name stem for a design's name (the name a Save or Export dialog suggests):
+/// lowercase letters and digits, `-` between, `design` when nothing is left.
+#[must_use]
+pub fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-').to_owned();
+    if s.is_empty() { "design".to_owned() } else { s }
+}
+
 /// Most recent files remembered.
 pub const MAX_RECENT: usize = 10;
 
@@ -179,6 +214,23 @@ mod tests {
             assert!(example(name).is_ok(), "{name}");
         }
         assert!(example(FIRST_EXAMPLE).is_ok());
+    }
+
+    #[test]
+    fn example_descriptions_are_those_of_the_examples() {
+        let d = example_descriptions();
+        assert_eq!(d.len(), EXAMPLES.len());
+        for ((name, _), desc) in EXAMPLES.iter().zip(d) {
+            assert_eq!(*desc, example(name).unwrap().description, "{name}");
+        }
+        assert!(d.iter().any(|s| !s.is_empty()));
+    }
+
+    #[test]
+    fn file_stems_are_plain_lowercase_names() {
+        assert_eq!(file_stem("Order fan-out (v2)"), "order-fan-out--v2");
+        assert_eq!(file_stem("  ***  "), "design");
+        assert_eq!(file_stem("Bestellungen"), "bestellungen");
     }
 
     #[test]

@@ -3,22 +3,83 @@
 //! as a serde tree with typed widgets ([`super::fields`]) and converted back with
 //! serde. Edits in progress (a drag, a text field with focus) are kept as a draft and
 //! become one command when they end, so one edit is one undo step.
+//!
+//! A frame costs the same whatever the size of the design: the design's settings are
+//! copied and serialised without its components, connections and layout.
 
 use std::collections::HashMap;
 
 use egui::{Id, RichText, Ui};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::commands::{Command, Selection};
 use super::fields::Fields;
-use crate::model::{Component, ComponentKind, Connection, Document};
+use crate::model::{
+    Account, Component, ComponentKind, Connection, CostSettings, Document, EventType, Scenario,
+};
+
+/// The part of a design the inspector shows when nothing is selected: everything but
+/// the graph and its layout. Serialised, it has the keys of the design file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+struct Settings {
+    name: String,
+    description: String,
+    scenario: Scenario,
+    event_types: Vec<EventType>,
+    account: Account,
+    cost: CostSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::of(&Document::default())
+    }
+}
+
+impl Settings {
+    /// A copy of `doc`'s settings.
+    fn of(doc: &Document) -> Self {
+        Settings {
+            name: doc.name.clone(),
+            description: doc.description.clone(),
+            scenario: doc.scenario.clone(),
+            event_types: doc.event_types.clone(),
+            account: doc.account.clone(),
+            cost: doc.cost.clone(),
+        }
+    }
+
+    /// Whether `doc` has these settings.
+    fn same_as(&self, doc: &Document) -> bool {
+        self.name == doc.name
+            && self.description == doc.description
+            && self.scenario == doc.scenario
+            && self.event_types == doc.event_types
+            && self.account == doc.account
+            && self.cost == doc.cost
+    }
+
+    /// `doc` with these settings.
+    fn applied_to(&self, doc: &Document) -> Document {
+        let mut new = doc.clone();
+        new.name.clone_from(&self.name);
+        new.description.clone_from(&self.description);
+        new.scenario = self.scenario.clone();
+        new.event_types.clone_from(&self.event_types);
+        new.account = self.account.clone();
+        new.cost = self.cost.clone();
+        new
+    }
+}
 
 /// What is being edited.
 #[derive(Clone, Debug, PartialEq)]
 enum Draft {
     Component(Component),
     Connection(usize, Connection),
-    Document(Box<Document>),
+    Document(Box<Settings>),
 }
 
 impl Draft {
@@ -44,15 +105,12 @@ impl Draft {
             }
             Draft::Document(d) => {
                 // only the settings edited here; the graph stays as it is now
-                let mut new = doc.clone();
-                new.name.clone_from(&d.name);
-                new.description.clone_from(&d.description);
-                new.scenario = d.scenario.clone();
-                new.event_types.clone_from(&d.event_types);
-                new.account = d.account.clone();
-                new.cost = d.cost.clone();
-                (new != *doc)
-                    .then(|| Command::SetDocument(Box::new(new), "Edit design settings".to_owned()))
+                (!d.same_as(doc)).then(|| {
+                    Command::SetDocument(
+                        Box::new(d.applied_to(doc)),
+                        "Edit design settings".to_owned(),
+                    )
+                })
             }
         }
     }
@@ -85,7 +143,7 @@ impl Inspector {
                 .cloned()
                 .map(|k| Draft::Connection(*i, k))
         } else {
-            Some(Draft::Document(Box::new(doc.clone())))
+            Some(Draft::Document(Box::new(Settings::of(doc))))
         };
         // a draft for something else (the selection changed mid-edit) is applied first
         if let (Some(d), Some(t)) = (&self.draft, &target)
@@ -120,7 +178,7 @@ impl Inspector {
                 let err = match &mut current {
                     Draft::Component(c) => component_ui(ui, &mut fields, c),
                     Draft::Connection(_, k) => connection_ui(ui, &mut fields, doc, k),
-                    Draft::Document(d) => document_ui(ui, &mut fields, d),
+                    Draft::Document(d) => document_ui(ui, &mut fields, doc, d),
                 };
                 if let Some(e) = err {
                     self.error = Some(e);
@@ -244,53 +302,86 @@ fn connection_ui(
     None
 }
 
-fn document_ui(ui: &mut Ui, f: &mut Fields<'_>, d: &mut Document) -> Option<String> {
+fn document_ui(
+    ui: &mut Ui,
+    f: &mut Fields<'_>,
+    doc: &Document,
+    d: &mut Settings,
+) -> Option<String> {
     ui.heading("Design");
     ui.label(
         RichText::new(format!(
             "{} components, {} connections. Select a component or a connection to edit it.",
-            d.components.len(),
-            d.connections.len()
+            doc.components.len(),
+            doc.connections.len()
         ))
         .weak(),
     );
     ui.separator();
     f.salt = "document".to_owned();
     f.kind = "Document".to_owned();
-    let Ok(full) = serde_json::to_value(&*d) else {
+    let Ok(Value::Object(mut m)) = serde_json::to_value(&*d) else {
         return Some("cannot show the design settings".to_owned());
     };
-    let mut m = Map::new();
-    for key in [
-        "name",
-        "description",
-        "scenario",
-        "event_types",
-        "account",
-        "cost",
-    ] {
-        let v = full.get(key).cloned().unwrap_or_else(|| match key {
-            "description" => Value::String(String::new()),
-            _ => Value::Array(Vec::new()),
-        });
-        m.insert(key.to_owned(), v);
-    }
     if let Some(Value::Object(cost)) = m.get_mut("cost") {
         cost.entry("prices")
             .or_insert_with(|| Value::Object(Map::new()));
     }
     let changed = f.object_ui(ui, "", &mut m);
     if changed {
-        let mut v = full;
-        if let Some(obj) = v.as_object_mut() {
-            for (k, x) in m {
-                obj.insert(k, x);
-            }
-        }
-        match serde_json::from_value::<Document>(v) {
+        match serde_json::from_value::<Settings>(Value::Object(m)) {
             Ok(new) => *d = new,
             Err(e) => return Some(format!("not applied: {e}")),
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gui::files::{EXAMPLES, example};
+
+    /// The settings serialise as the design file's keys, with the values the design
+    /// has (an empty description and no event types included), and apply back.
+    #[test]
+    fn settings_are_the_designs_keys_and_apply_back() {
+        for (name, _) in EXAMPLES {
+            let doc = example(name).unwrap();
+            let s = Settings::of(&doc);
+            assert!(s.same_as(&doc));
+            let Value::Object(m) = serde_json::to_value(&s).unwrap() else {
+                panic!("not an object")
+            };
+            let full = serde_json::to_value(&doc).unwrap();
+            for (k, v) in &m {
+                match full.get(k) {
+                    Some(w) => assert_eq!(v, w, "{name}: {k}"),
+                    None => assert!(
+                        *v == Value::String(String::new()) || *v == Value::Array(vec![]),
+                        "{name}: {k}"
+                    ),
+                }
+            }
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            for k in [
+                "name",
+                "description",
+                "scenario",
+                "event_types",
+                "account",
+                "cost",
+            ] {
+                assert!(keys.contains(&k), "{name}: {k}");
+            }
+            assert_eq!(m.len(), 6);
+            let mut other = s.clone();
+            other.name = "renamed".to_owned();
+            assert!(!other.same_as(&doc));
+            let new = other.applied_to(&doc);
+            assert_eq!(new.name, "renamed");
+            assert_eq!(new.components, doc.components);
+            assert_eq!(new.layout, doc.layout);
+        }
+    }
 }

@@ -2,9 +2,10 @@
 //! [`commands::Editor`], the only place the document changes.
 //!
 //! Each frame, panels (structs with a `ui` method) draw the document and return
-//! [`commands::Command`]s; the menu and keyboard return [`app::Action`]s. Both are
-//! carried out after the frame is drawn, in [`app::SpillwayApp::frame_ui`]: that is
-//! where undo/redo, the dirty flag and autosave live.
+//! [`commands::Command`]s; the menu and keyboard return [`app::Action`]s (the keys come
+//! from one table, [`app::keyboard::SHORTCUTS`]). Both are carried out after the frame
+//! is drawn, in [`app::SpillwayApp::frame_ui`]; undo/redo, the dirty flag and the
+//! revision live in the [`commands::Editor`], autosave in the app.
 
 pub mod app;
 pub mod canvas;
@@ -22,7 +23,6 @@ pub mod param_help;
 pub mod problems;
 pub mod results;
 pub mod run;
-pub mod shortcuts;
 pub mod templates;
 
 pub use app::{Action, AppOptions, SpillwayApp, run};

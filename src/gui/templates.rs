@@ -149,17 +149,17 @@ mod tests {
             let mut e = Editor::new(doc.clone(), None);
             // twice, so the second insertion must rename everything
             for _ in 0..2 {
-                let cmd = insert_group(&e.doc, &g, Some(below(&e.doc)), [0.0, 0.0], t.label);
+                let cmd = insert_group(e.doc(), &g, Some(below(e.doc())), [0.0, 0.0], t.label);
                 e.apply(&cmd);
             }
             assert_eq!(
-                e.doc.components.len(),
+                e.doc().components.len(),
                 doc.components.len() + 2 * g.components.len(),
                 "{}",
                 t.label
             );
             // no template introduces an error of its own (dangling warnings are fine)
-            let errors: Vec<_> = model::validate(&e.doc)
+            let errors: Vec<_> = model::validate(e.doc())
                 .into_iter()
                 .filter(|p| p.severity == model::Severity::Error)
                 .collect();

@@ -6,6 +6,8 @@ use std::path::Path;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use spillway::gui::app::BottomTab;
+use spillway::gui::app::keyboard::{Clipboard, SHORTCUTS, keys_text};
 use spillway::gui::files::{self, ConfigDir};
 use spillway::gui::{Action, AppOptions, SpillwayApp};
 use spillway::model::{self, ComponentKind, Duration};
@@ -32,12 +34,12 @@ fn empty(dir: &Path) -> Harness<'static, SpillwayApp> {
     h.state_mut().show_start = false;
     h.state_mut().request(Action::New);
     h.run_steps(3);
-    assert!(h.state().editor.doc.components.is_empty());
+    assert!(h.state().editor.doc().components.is_empty());
     h
 }
 
 fn visibility_timeout(app: &SpillwayApp) -> Duration {
-    match &app.editor.doc.components[0].kind {
+    match &app.editor.doc().components[0].kind {
         ComponentKind::SqsQueue(q) => q.visibility_timeout,
         k => panic!("not a queue: {k:?}"),
     }
@@ -66,8 +68,8 @@ fn first_start_opens_an_example_and_offers_the_start_screen() {
     let dir = tempfile_dir();
     let h = harness(app_in(dir.path(), None));
     assert_eq!(
-        h.state().editor.doc,
-        files::example(files::FIRST_EXAMPLE).unwrap()
+        h.state().editor.doc(),
+        &files::example(files::FIRST_EXAMPLE).unwrap()
     );
     assert!(h.state().show_start);
     h.get_by_label("order-fanout.ron");
@@ -80,10 +82,10 @@ fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo(
     let mut h = empty(dir.path());
     add_queue(&mut h);
     let app = h.state();
-    assert_eq!(app.editor.doc.components.len(), 1);
-    assert_eq!(app.editor.doc.components[0].id, "queue");
+    assert_eq!(app.editor.doc().components.len(), 1);
+    assert_eq!(app.editor.doc().components[0].id, "queue");
     assert!(app.selection.components.contains("queue"));
-    assert!(app.editor.dirty && app.title().starts_with("* "));
+    assert!(app.editor.is_dirty() && app.title().starts_with("* "));
     assert_eq!(visibility_timeout(app), Duration::from_secs(30));
 
     // type a new visibility timeout in the inspector: applied when the field is left
@@ -148,18 +150,18 @@ fn save_and_reopen_give_the_identical_document_and_remember_the_file() {
     h.run_steps(3);
     h.state_mut().request(Action::SaveTo(file.clone()));
     h.run_steps(2);
-    let saved = h.state().editor.doc.clone();
-    assert!(!h.state().editor.dirty);
+    let saved = h.state().editor.doc().clone();
+    assert!(!h.state().editor.is_dirty());
     assert!(!h.state().title().starts_with('*'));
     assert_eq!(model::load(&file).unwrap(), saved);
 
     // reopen from the command line
     let h2 = harness(app_in(dir.path(), Some(file.clone())));
-    assert_eq!(h2.state().editor.doc, saved);
-    assert_eq!(h2.state().editor.path.as_deref(), Some(file.as_path()));
+    assert_eq!(h2.state().editor.doc(), &saved);
+    assert_eq!(h2.state().editor.path(), Some(file.as_path()));
     // and with no file given, the last design opens
     let h3 = harness(app_in(dir.path(), None));
-    assert_eq!(h3.state().editor.doc, saved);
+    assert_eq!(h3.state().editor.doc(), &saved);
     assert_eq!(h3.state().settings.recent.first(), Some(&file));
 }
 
@@ -174,10 +176,10 @@ fn a_broken_file_shows_its_error_and_keeps_the_current_design() {
     .unwrap();
     let mut h = harness(app_in(dir.path(), None));
     h.state_mut().show_start = false;
-    let before = h.state().editor.doc.clone();
+    let before = h.state().editor.doc().clone();
     h.state_mut().request(Action::OpenPath(bad));
     h.run_steps(3);
-    assert_eq!(h.state().editor.doc, before);
+    assert_eq!(h.state().editor.doc(), &before);
     h.get_by_label_contains("line 1");
     h.get_by_label("OK").click();
     h.run_steps(2);
@@ -189,8 +191,8 @@ fn copy_and_paste_insert_the_components_with_fresh_ids() {
     let dir = tempfile_dir();
     let mut h = harness(app_in(dir.path(), None));
     h.state_mut().show_start = false;
-    let n = h.state().editor.doc.components.len();
-    let m = h.state().editor.doc.connections.len();
+    let n = h.state().editor.doc().components.len();
+    let m = h.state().editor.doc().connections.len();
     // select the two billing components, which are connected
     h.state_mut().selection.components = ["billing-q".to_owned(), "billing".to_owned()]
         .into_iter()
@@ -201,7 +203,7 @@ fn copy_and_paste_insert_the_components_with_fresh_ids() {
     let text = h.state().clipboard.clone().expect("copied");
     h.event(egui::Event::Paste(text));
     h.run_steps(3);
-    let doc = &h.state().editor.doc;
+    let doc = &h.state().editor.doc();
     assert_eq!(doc.components.len(), n + 2);
     assert_eq!(doc.connections.len(), m + 1);
     assert!(doc.component("billing-q-2").is_some() && doc.component("billing-2").is_some());
@@ -209,11 +211,11 @@ fn copy_and_paste_insert_the_components_with_fresh_ids() {
     // the pasted copy is selected; Ctrl+D duplicates it once more
     h.key_press_modifiers(Modifiers::COMMAND, Key::D);
     h.run_steps(3);
-    assert_eq!(h.state().editor.doc.components.len(), n + 4);
+    assert_eq!(h.state().editor.doc().components.len(), n + 4);
     // Delete removes the selection
     h.key_press(Key::Delete);
     h.run_steps(3);
-    assert_eq!(h.state().editor.doc.components.len(), n + 2);
+    assert_eq!(h.state().editor.doc().components.len(), n + 2);
 }
 
 #[test]
@@ -226,13 +228,13 @@ fn unsaved_work_is_not_discarded_without_asking() {
     h.get_by_label("Unsaved changes");
     h.get_by_label("Cancel").click();
     h.run_steps(3);
-    assert_eq!(h.state().editor.doc.components.len(), 1);
+    assert_eq!(h.state().editor.doc().components.len(), 1);
     h.key_press_modifiers(Modifiers::COMMAND, Key::N);
     h.run_steps(3);
     h.get_by_label("Discard").click();
     h.run_steps(3);
-    assert!(h.state().editor.doc.components.is_empty());
-    assert!(!h.state().editor.dirty);
+    assert!(h.state().editor.doc().components.is_empty());
+    assert!(!h.state().editor.is_dirty());
 }
 
 #[test]
@@ -241,14 +243,14 @@ fn autosaved_work_is_offered_at_the_next_start() {
     let mut h = empty(dir.path());
     add_queue(&mut h);
     h.state_mut().autosave(1000.0);
-    let work = h.state().editor.doc.clone();
+    let work = h.state().editor.doc().clone();
     drop(h); // a crash: no clean exit
     let mut h2 = harness(app_in(dir.path(), None));
     h2.get_by_label("Recover unsaved work?");
     h2.get_by_label("Recover").click();
     h2.run_steps(3);
-    assert_eq!(h2.state().editor.doc, work);
-    assert!(h2.state().editor.dirty);
+    assert_eq!(h2.state().editor.doc(), &work);
+    assert!(h2.state().editor.is_dirty());
     // a clean exit removes the recovery file
     h2.state_mut().exit();
     assert!(
@@ -264,18 +266,18 @@ fn templates_and_nudges_are_one_undo_step_each() {
     let mut h = empty(dir.path());
     h.state_mut().request(Action::Template(1));
     h.run_steps(3);
-    assert_eq!(h.state().editor.doc.components.len(), 3);
-    assert_eq!(h.state().editor.doc.connections.len(), 2);
-    let before = h.state().editor.doc.layout.clone();
+    assert_eq!(h.state().editor.doc().components.len(), 3);
+    assert_eq!(h.state().editor.doc().connections.len(), 2);
+    let before = h.state().editor.doc().layout.clone();
     h.key_press(Key::ArrowRight);
     h.run_steps(2);
-    let after = &h.state().editor.doc.layout;
+    let after = &h.state().editor.doc().layout;
     for (id, p) in &before {
         assert!((after[id][0] - p[0] - 10.0).abs() < 1e-3);
     }
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
-    assert_eq!(h.state().editor.doc.layout, before);
+    assert_eq!(h.state().editor.doc().layout, before);
 }
 
 #[test]
@@ -347,7 +349,7 @@ fn every_palette_kind_is_added_and_inspected_without_error() {
     let ids: Vec<_> = h
         .state()
         .editor
-        .doc
+        .doc()
         .components
         .iter()
         .map(|c| c.id.clone())
@@ -356,7 +358,7 @@ fn every_palette_kind_is_added_and_inspected_without_error() {
     // one click, one undo step
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(2);
-    assert_eq!(h.state().editor.doc.components.len(), entries.len() - 1);
+    assert_eq!(h.state().editor.doc().components.len(), entries.len() - 1);
 }
 
 #[test]
@@ -368,7 +370,7 @@ fn a_selected_connection_shows_its_fields_and_edits_them() {
     let i = h
         .state()
         .editor
-        .doc
+        .doc()
         .connections
         .iter()
         .position(|k| k.from == "orders" && k.to == "billing-q")
@@ -378,13 +380,13 @@ fn a_selected_connection_shows_its_fields_and_edits_them() {
     h.get_by_label("Connection");
     h.get_by_label("filter");
     // give the link a latency: "set" on latency ms
-    let before = h.state().editor.doc.connections[i].clone();
+    let before = h.state().editor.doc().connections[i].clone();
     assert!(before.latency_ms.is_none());
     let rows = h.get_all_by_label("set").count();
     assert!(rows >= 1);
     h.get_all_by_label("set").next().unwrap().click();
     h.run_steps(3);
-    let after = &h.state().editor.doc.connections[i];
+    let after = &h.state().editor.doc().connections[i];
     assert_ne!(after, &before);
     assert_eq!(after.filter, before.filter, "the filter is kept");
 }
@@ -395,8 +397,8 @@ fn a_half_typed_value_is_applied_when_another_component_is_clicked() {
     let mut h = empty(dir.path());
     add_queue(&mut h);
     add_queue(&mut h);
-    let first = h.state().editor.doc.components[0].id.clone();
-    let second = h.state().editor.doc.components[1].id.clone();
+    let first = h.state().editor.doc().components[0].id.clone();
+    let second = h.state().editor.doc().components[1].id.clone();
     assert!(h.state().selection.components.contains(&second));
     retype_visibility_timeout(&mut h, "45s");
     // no Enter: the user clicks the other queue on the canvas
@@ -419,7 +421,7 @@ fn a_half_typed_value_is_applied_when_another_component_is_clicked() {
         "{:?}",
         app.selection
     );
-    let timeout = |id: &str| match &app.editor.doc.component(id).unwrap().kind {
+    let timeout = |id: &str| match &app.editor.doc().component(id).unwrap().kind {
         ComponentKind::SqsQueue(q) => q.visibility_timeout,
         k => panic!("not a queue: {k:?}"),
     };
@@ -468,7 +470,7 @@ fn closing_the_window_with_unsaved_work_asks_first() {
 
     let mut h = empty(dir.path());
     add_queue(&mut h);
-    assert!(h.state().editor.dirty);
+    assert!(h.state().editor.is_dirty());
     let cmds = close_window(&mut h);
     assert!(
         cmds.contains(&egui::ViewportCommand::CancelClose),
@@ -479,7 +481,7 @@ fn closing_the_window_with_unsaved_work_asks_first() {
     h.get_by_label("Cancel").click();
     h.run_steps(3);
     assert!(!h.state().modal_open());
-    assert_eq!(h.state().editor.doc.components.len(), 1);
+    assert_eq!(h.state().editor.doc().components.len(), 1);
     // Discard closes
     close_window(&mut h);
     h.get_by_label("Discard").click();
@@ -493,5 +495,151 @@ fn closing_the_window_with_unsaved_work_asks_first() {
             .is_some_and(|o| o.commands.contains(&egui::ViewportCommand::Close));
     }
     assert!(closes, "the window is closed after Discard");
-    assert!(!h.state().editor.dirty, "discarded on purpose");
+    assert!(!h.state().editor.is_dirty(), "discarded on purpose");
+}
+
+/// The example design, start window closed.
+fn on_example(dir: &Path) -> Harness<'static, SpillwayApp> {
+    let mut h = harness(app_in(dir, None));
+    h.state_mut().show_start = false;
+    h.run_steps(1);
+    h
+}
+
+#[test]
+fn every_listed_shortcut_triggers_its_action() {
+    let dir = tempfile_dir();
+    for s in SHORTCUTS {
+        for k in s.keys {
+            // a fresh window each time: some actions open a dialog
+            let mut h = on_example(dir.path());
+            h.key_press_modifiers(k.modifiers, k.logical_key);
+            h.run_steps(2);
+            assert_eq!(
+                h.state().recent_actions(),
+                std::slice::from_ref(&s.action),
+                "{} ({})",
+                s.what,
+                keys_text(s, false)
+            );
+        }
+        if let Some(c) = s.clipboard {
+            let mut h = on_example(dir.path());
+            let (event, want) = match c {
+                Clipboard::Copy => (egui::Event::Copy, s.action.clone()),
+                Clipboard::Cut => (egui::Event::Cut, s.action.clone()),
+                Clipboard::Paste => (
+                    egui::Event::Paste("text".to_owned()),
+                    Action::Paste("text".to_owned()),
+                ),
+            };
+            h.event(event);
+            h.run_steps(2);
+            assert_eq!(h.state().recent_actions(), [want], "{} (clipboard)", s.what);
+        }
+    }
+}
+
+#[test]
+fn keys_not_in_the_table_trigger_nothing() {
+    let dir = tempfile_dir();
+    let mut h = on_example(dir.path());
+    let listed: Vec<_> = SHORTCUTS
+        .iter()
+        .flat_map(|s| s.keys.iter().copied())
+        .collect();
+    let mut tried = 0;
+    for key in [
+        Key::A,
+        Key::B,
+        Key::C,
+        Key::D,
+        Key::E,
+        Key::F,
+        Key::G,
+        Key::H,
+        Key::I,
+        Key::J,
+        Key::K,
+        Key::L,
+        Key::M,
+        Key::N,
+        Key::O,
+        Key::P,
+        Key::Q,
+        Key::R,
+        Key::S,
+        Key::T,
+        Key::U,
+        Key::V,
+        Key::W,
+        Key::X,
+        Key::Y,
+        Key::Z,
+        Key::Escape,
+        Key::Tab,
+        Key::Home,
+        Key::End,
+        Key::PageUp,
+        Key::PageDown,
+        Key::Insert,
+    ] {
+        for m in [Modifiers::COMMAND, Modifiers::NONE] {
+            if listed
+                .iter()
+                .any(|k| k.logical_key == key && k.modifiers == m)
+            {
+                continue;
+            }
+            h.key_press_modifiers(m, key);
+            h.step();
+            assert!(
+                h.state().recent_actions().is_empty(),
+                "{m:?}+{key:?} is not listed but did {:?}",
+                h.state().recent_actions()
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 40);
+}
+
+#[test]
+fn help_lists_every_shortcut_with_its_keys() {
+    let dir = tempfile_dir();
+    let mut h = on_example(dir.path());
+    h.get_by_label("Help").click();
+    h.run_steps(2);
+    h.get_by_label("Keyboard shortcuts").click();
+    h.run_steps(2);
+    h.get_by_label_contains("While a text field has the keyboard only Ctrl+N");
+    for s in SHORTCUTS {
+        assert!(h.query_all_by_label(s.what).next().is_some(), "{}", s.what);
+        let keys = keys_text(s, false);
+        assert!(h.query_all_by_label(&keys).next().is_some(), "{keys}");
+    }
+    h.get_by_label("Close").click();
+    h.run_steps(2);
+    assert!(!h.state().modal_open());
+}
+
+#[test]
+fn the_status_line_counts_problems_while_another_tab_is_shown() {
+    let dir = tempfile_dir();
+    let mut h = empty(dir.path());
+    let before = model::validate(h.state().editor.doc());
+    // as after a run: the bottom panel shows the charts, not the problems
+    h.state_mut().bottom = BottomTab::Charts;
+    h.run_steps(2);
+    add_queue(&mut h);
+    assert_eq!(h.state().bottom, BottomTab::Charts);
+    let problems = model::validate(h.state().editor.doc());
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == model::Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    assert_ne!(problems, before, "adding a lone queue changes the problems");
+    h.get_by_label(&format!("{errors} errors, {warnings} warnings"));
+    assert_eq!(h.state().problems.problems, problems);
 }

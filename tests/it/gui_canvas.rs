@@ -44,7 +44,7 @@ fn harness() -> Harness<'static, State> {
             |ui, s: &mut State| {
                 let cmds = s
                     .canvas
-                    .ui(ui, &s.editor.doc, s.editor.revision, &mut s.selection);
+                    .ui(ui, s.editor.doc(), s.editor.revision(), &mut s.selection);
                 for c in &cmds {
                     s.editor.apply(c);
                 }
@@ -128,9 +128,9 @@ fn alt_dragging_from_one_component_to_another_connects_them() {
     };
     assert_eq!((c.from.as_str(), c.to.as_str()), ("work", "end"));
     assert_eq!(c.kind, LinkKind::Delivery);
-    assert_eq!(s.editor.doc.connections.len(), 2);
+    assert_eq!(s.editor.doc().connections.len(), 2);
     // nothing moved
-    assert_eq!(s.editor.doc.layout["work"], [260.0, 0.0]);
+    assert_eq!(s.editor.doc().layout["work"], [260.0, 0.0]);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn wiring_out_of_a_sink_is_refused_with_the_reason() {
         status.contains("a Sink sends nothing on; it cannot have outgoing links"),
         "{status}"
     );
-    assert_eq!(s.editor.doc.connections.len(), 1);
+    assert_eq!(s.editor.doc().connections.len(), 1);
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn snapping_puts_a_moved_node_on_the_grid() {
     h.state_mut().canvas.snap = true;
     let work = at(&h, "work");
     drag(&mut h, work, work + vec2(17.0, 33.0), Modifiers::NONE);
-    let p = h.state().editor.doc.layout["work"];
+    let p = h.state().editor.doc().layout["work"];
     assert!(p[0] % 20.0 == 0.0 && p[1] % 20.0 == 0.0, "{p:?}");
 }
 
@@ -278,7 +278,7 @@ fn a_palette_drop_adds_the_component_where_it_is_dropped() {
         "{p:?}"
     );
     assert!(s.selection.components.contains("work-2"));
-    assert_eq!(s.editor.doc.components.len(), 5);
+    assert_eq!(s.editor.doc().components.len(), 5);
 }
 
 #[test]
@@ -288,9 +288,9 @@ fn components_without_a_saved_position_are_placed_but_not_written_until_a_move()
     let mut h = harness();
     h.state_mut().editor.replace(doc, None);
     h.run_steps(3);
-    assert!(h.state().editor.doc.layout.is_empty());
+    assert!(h.state().editor.doc().layout.is_empty());
     let src = at(&h, "src");
     drag(&mut h, src, src + vec2(0.0, 40.0), Modifiers::NONE);
     // the move freezes every shown position
-    assert_eq!(h.state().editor.doc.layout.len(), 4);
+    assert_eq!(h.state().editor.doc().layout.len(), 4);
 }

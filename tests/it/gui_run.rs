@@ -187,11 +187,11 @@ fn pause_step_and_resume_end_with_the_uninterrupted_result() {
     assert_eq!(h.state().runner.phase, Phase::Paused);
 
     // editing is refused with a message while the run is going
-    let before = h.state().editor.doc.clone();
+    let before = h.state().editor.doc().clone();
     h.state_mut().selection.components = std::iter::once("B".to_owned()).collect();
     h.state_mut().request(Action::Delete);
     h.step();
-    assert_eq!(h.state().editor.doc, before);
+    assert_eq!(h.state().editor.doc(), &before);
     assert_eq!(h.state().status, LOCKED);
 
     h.get_by_label("▶ Resume").click();
@@ -229,7 +229,7 @@ fn a_second_run_is_compared_with_the_first_as_baseline() {
         .p99;
 
     // the user gives B a second server (one command, as the inspector would) and reruns
-    let mut b = h.state().editor.doc.component("B").unwrap().clone();
+    let mut b = h.state().editor.doc().component("B").unwrap().clone();
     if let ComponentKind::Station(s) = &mut b.kind {
         s.servers = 2;
     }
