@@ -1375,7 +1375,7 @@ pub(crate) fn file_stem(name: &str) -> String {
 
 /// Left-to-right layered layout (the canvas's).
 fn auto_layout(doc: &Document) -> BTreeMap<String, [f32; 2]> {
-    crate::gui::layout::auto_layout(doc)
+    crate::diagram::auto_layout(doc)
 }
 
 /// Keep the memory that frames free for the next frames, instead of giving it back to

@@ -112,6 +112,20 @@ pub fn body_fill(group: Group, dark: bool) -> Color32 {
     }
 }
 
+/// Colour for a utilisation from idle (green) through busy (amber) to saturated (red).
+#[must_use]
+pub fn utilisation_color(u: f64) -> Color32 {
+    let u = u.clamp(0.0, 1.0) as f32;
+    let green = Color32::from_rgb(46, 160, 67);
+    let amber = Color32::from_rgb(230, 160, 20);
+    let red = Color32::from_rgb(215, 48, 39);
+    if u < 0.7 {
+        lerp(green, amber, u / 0.7)
+    } else {
+        lerp(amber, red, ((u - 0.7) / 0.25).min(1.0))
+    }
+}
+
 /// Linear blend of two opaque colours, `t` in 0..=1.
 #[must_use]
 pub fn lerp(a: Color32, b: Color32, t: f32) -> Color32 {
@@ -146,6 +160,15 @@ pub fn link_style(kind: LinkKind, dark: bool) -> (Color32, LinePattern) {
 mod tests {
     use super::*;
     use crate::model::{Condition, Filter};
+
+    #[test]
+    fn utilisation_runs_from_green_through_amber_to_red() {
+        assert_eq!(utilisation_color(0.0), Color32::from_rgb(46, 160, 67));
+        assert_eq!(utilisation_color(0.7), Color32::from_rgb(230, 160, 20));
+        assert_eq!(utilisation_color(0.95), Color32::from_rgb(215, 48, 39));
+        assert_eq!(utilisation_color(3.0), utilisation_color(1.0));
+        assert_eq!(utilisation_color(-1.0), utilisation_color(0.0));
+    }
 
     #[test]
     fn connection_labels_are_the_diagrams_plus_the_target_dlq() {

@@ -12,6 +12,7 @@ mod duration;
 mod explain;
 pub mod text;
 mod validate;
+mod wiring;
 pub mod work;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
 pub(crate) use explain::expected_words;
 pub use text::{has_unsafe_chars, printable};
+pub use wiring::{can_connect, link_problems};
 pub use validate::{
     MAX_BUCKETS, MAX_EXPECTED_LAPS, MAX_REPLICATIONS, Problem, Severity, Subject, validate,
 };
