@@ -127,9 +127,9 @@ pub fn auto_layout(doc: &Document) -> BTreeMap<String, Pos> {
         if best_crossings == 0 {
             break;
         }
-        for l in 1..layers_n {
-            reorder(&mut layers[l], &preds, &y);
-            set_row(&layers[l], &mut y);
+        for layer in layers.iter_mut().skip(1) {
+            reorder(layer, &preds, &y);
+            set_row(layer, &mut y);
         }
         for l in (0..layers_n.saturating_sub(1)).rev() {
             reorder(&mut layers[l], &succ_dag, &y);

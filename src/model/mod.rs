@@ -29,10 +29,10 @@ pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
 pub(crate) use explain::expected_words;
 pub use text::{has_unsafe_chars, printable};
-pub use wiring::{can_connect, link_problems};
 pub use validate::{
     MAX_BUCKETS, MAX_EXPECTED_LAPS, MAX_REPLICATIONS, Problem, Severity, Subject, validate,
 };
+pub use wiring::{can_connect, link_problems};
 
 /// The document format version this build writes. Older versions are migrated on load.
 pub const CURRENT_VERSION: u32 = 1;

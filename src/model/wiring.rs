@@ -169,7 +169,9 @@ mod tests {
             "Cannot connect a to end: a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not a Sink"
         );
         assert!(refused("a", "nowhere", LinkKind::Delivery).contains("ends at unknown component"));
-        assert!(refused("nowhere", "a", LinkKind::Delivery).contains("starts at unknown component"));
+        assert!(
+            refused("nowhere", "a", LinkKind::Delivery).contains("starts at unknown component")
+        );
     }
 
     #[test]

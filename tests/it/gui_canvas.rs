@@ -325,7 +325,11 @@ fn links_are_drawn_as_the_exported_diagram_routes_them() {
     let mut h = harness();
     let doc = h.state().editor.doc.clone();
     let picture = spillway::diagram::layout(&doc);
-    let route = h.state().canvas.link_route(0).expect("src -> work is routed");
+    let route = h
+        .state()
+        .canvas
+        .link_route(0)
+        .expect("src -> work is routed");
     assert_eq!(route.path, picture.edges[0].path);
     assert_eq!(route.label_center, picture.edges[0].label_center);
     // moving a node bends its links along while it moves, before anything is saved
@@ -351,7 +355,13 @@ fn links_are_drawn_as_the_exported_diagram_routes_them() {
     expected.layout.insert("work".into(), [260.0, 120.0]);
     let want = spillway::diagram::layout(&expected).edges[0].path;
     for (a, b) in moved.iter().zip(&want) {
-        assert!((a[0] - b[0]).abs() < 1.0 && (a[1] - b[1]).abs() < 1.0, "{moved:?} vs {want:?}");
+        assert!(
+            (a[0] - b[0]).abs() < 1.0 && (a[1] - b[1]).abs() < 1.0,
+            "{moved:?} vs {want:?}"
+        );
     }
-    assert!(h.state().commands.is_empty(), "nothing saved before the release");
+    assert!(
+        h.state().commands.is_empty(),
+        "nothing saved before the release"
+    );
 }

@@ -100,7 +100,10 @@ impl Canvas {
                 parts2.push(format!("{} errors", crate::gui::run::si(b.errors as f64)));
             }
             if b.dead_letters > 0 {
-                parts2.push(format!("{} to DLQ", crate::gui::run::si(b.dead_letters as f64)));
+                parts2.push(format!(
+                    "{} to DLQ",
+                    crate::gui::run::si(b.dead_letters as f64)
+                ));
             }
             if let Some(h) = b.dlq_held.filter(|h| *h > 0) {
                 parts2.push(format!("{} dead letters", crate::gui::run::si(h as f64)));
@@ -260,7 +263,6 @@ impl Canvas {
                 .request_repaint_after(std::time::Duration::from_millis(33));
         }
     }
-
 }
 
 /// `parts` joined by " · ", as many as fit in `max_w` points with the badge's padding

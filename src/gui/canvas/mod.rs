@@ -377,7 +377,8 @@ impl Canvas {
             pixels_per_point: ui.ctx().pixels_per_point(),
         };
         let layer = ui.layer_id();
-        let still = !input.any_event && input.scroll == Vec2::ZERO && (input.zoom - 1.0).abs() <= 1e-4;
+        let still =
+            !input.any_event && input.scroll == Vec2::ZERO && (input.zoom - 1.0).abs() <= 1e-4;
         let response = if still && self.replay.is_fresh(&key, layer) {
             let (response, _) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
             self.replay.paint(ui.ctx());
@@ -634,9 +635,7 @@ impl Canvas {
             .edge_by_screen_pos(&meta_local, (pos_in_screen - x.origin).to_pos2())?;
         self.graph.edge(e)?.payload().connection
     }
-
 }
-
 
 fn toggle<T: Ord>(set: &mut BTreeSet<T>, item: T) {
     if !set.remove(&item) {
@@ -704,7 +703,6 @@ pub fn try_connect(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -743,5 +741,4 @@ mod tests {
         assert!(e.contains("must end at a DeadLetterQueue"), "{e}");
         assert!(try_connect(&doc, "a", "end", LinkKind::OnFailure).is_ok());
     }
-
 }

@@ -125,9 +125,10 @@ impl Canvas {
         if let Some((msg, t)) = &self.flash {
             if input.time - t < FLASH_S {
                 // no input may come to end the message: ask for the frame that does
-                ui.ctx().request_repaint_after(std::time::Duration::from_secs_f64(
-                    FLASH_S - (input.time - t),
-                ));
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(
+                        FLASH_S - (input.time - t),
+                    ));
                 let g = painter.layout_no_wrap(
                     msg.clone(),
                     FontId::proportional(14.0),
@@ -146,4 +147,3 @@ impl Canvas {
         }
     }
 }
-

@@ -380,7 +380,11 @@ fn label_shapes(out: &mut Vec<Shape>, route: &diagram::Edge, ctx: &DrawContext, 
         .meta
         .canvas_to_screen_pos(pos2(route.label_center[0], route.label_center[1]));
     let r = Rect::from_center_size(c, vec2(w, h) * z);
-    out.push(Shape::rect_filled(r, 3.0 * z, vis.panel_fill.gamma_multiply(0.92)));
+    out.push(Shape::rect_filled(
+        r,
+        3.0 * z,
+        vis.panel_fill.gamma_multiply(0.92),
+    ));
     out.push(Shape::rect_stroke(
         r,
         3.0 * z,

@@ -14,7 +14,6 @@ const FIT_HINT_ROOM: f32 = 24.0;
 /// text and a bar, which do not scale with the zoom).
 const FIT_BADGE_ROOM: f32 = 40.0;
 
-
 /// The transform between graph and screen coordinates.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Xform {
@@ -42,7 +41,6 @@ pub(super) fn xform(rect: Rect, meta: &MetadataFrame) -> Xform {
 }
 
 impl Canvas {
-
     /// Pan and zoom that show every node in a canvas of `size`, clear of the hint line
     /// at the bottom and, during or after a run, with room for the badges under the
     /// lowest nodes (their text does not scale with the zoom).
@@ -104,5 +102,4 @@ impl Canvas {
         }
         lines(GRID * 5.0, major);
     }
-
 }
