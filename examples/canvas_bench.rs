@@ -100,7 +100,7 @@ fn main() {
     let drawn = canvas.graph_draws();
     let mut total = (0.0, 0.0);
     for k in 0..n {
-        let (u, t, _) = frame(1.0 + 0.016 * f64::from(k), vec![], &mut canvas);
+        let (u, t, _) = frame(1.7 + 0.001 * f64::from(k), vec![], &mut canvas);
         total.0 += u;
         total.1 += t;
     }
