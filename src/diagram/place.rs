@@ -38,11 +38,13 @@ const SWEEPS: usize = 8;
 pub fn auto_layout(doc: &Document) -> BTreeMap<String, Pos> {
     // unique ids in document order
     let mut ids: Vec<&str> = Vec::new();
+    let mut is_producer: Vec<bool> = Vec::new();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &doc.components {
         if !index.contains_key(c.id.as_str()) {
             index.insert(c.id.as_str(), ids.len());
             ids.push(c.id.as_str());
+            is_producer.push(c.kind.is_source());
         }
     }
     let n = ids.len();
@@ -82,10 +84,6 @@ pub fn auto_layout(doc: &Document) -> BTreeMap<String, Pos> {
 
     // roots: producers, then components without inputs (connected ones first), then
     // everything else, each in document order
-    let is_producer: Vec<bool> = ids
-        .iter()
-        .map(|id| doc.component(id).is_some_and(|c| c.kind.is_source()))
-        .collect();
     let mut roots: Vec<usize> = (0..n).filter(|&v| is_producer[v]).collect();
     roots.extend((0..n).filter(|&v| !is_producer[v] && !has_pred[v] && !succ[v].is_empty()));
     roots.extend((0..n).filter(|&v| !is_producer[v] && !has_pred[v] && succ[v].is_empty()));
