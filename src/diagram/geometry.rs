@@ -2,7 +2,9 @@
 //! the document's `layout`, y pointing down, one unit a pixel at zoom 1).
 //!
 //! A component's `layout` position is the centre of its box. Components without one are
-//! placed by a simple layered layout (longest path from the producers, left to right).
+//! placed by [`place`](super::place)'s layered layout. [`route`] bends the links around
+//! the boxes and places their labels, wherever the boxes are: the export calls it
+//! through [`layout`], the canvas as the user moves boxes.
 
 use std::collections::BTreeMap;
 
@@ -14,8 +16,6 @@ pub type Pos = [f32; 2];
 
 /// Size of a component's box in graph space.
 pub const NODE_SIZE: [f32; 2] = [180.0, 70.0];
-/// Distance between layers (columns) and rows of the automatic layout.
-pub const AUTO_SPACING: [f32; 2] = [220.0, 120.0];
 /// Font size of edge labels, in px.
 pub const LABEL_FONT_PX: f32 = 10.0;
 /// Longest line of an edge label, in characters, before it wraps.
@@ -219,119 +219,12 @@ fn border_point(center: Pos, size: [f32; 2], toward: Pos, gap: f32) -> Pos {
     [center[0] + dx * t, center[1] + dy * t]
 }
 
-/// Layer of every component: longest path from a component with no incoming link,
-/// over all links except those that close a cycle (found by a depth-first search from
-/// the sources, in document order).
-fn layers(doc: &Document) -> BTreeMap<&str, usize> {
-    let ids: Vec<&str> = doc.components.iter().map(|c| c.id.as_str()).collect();
-    let idx: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let n = ids.len();
-    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut has_in = vec![false; n];
-    for c in &doc.connections {
-        if let (Some(&a), Some(&b)) = (idx.get(c.from.as_str()), idx.get(c.to.as_str()))
-            && a != b
-        {
-            out_edges[a].push(b);
-            has_in[b] = true;
-        }
-    }
-    // 0 unvisited, 1 on the stack, 2 done
-    let mut state = vec![0u8; n];
-    let mut forward: Vec<(usize, usize)> = Vec::new();
-    let starts: Vec<usize> = (0..n).filter(|i| !has_in[*i]).chain(0..n).collect();
-    for s in starts {
-        if state[s] != 0 {
-            continue;
-        }
-        let mut stack: Vec<(usize, usize)> = vec![(s, 0)];
-        state[s] = 1;
-        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
-            if let Some(&w) = out_edges[v].get(*next) {
-                *next += 1;
-                match state[w] {
-                    0 => {
-                        forward.push((v, w));
-                        state[w] = 1;
-                        stack.push((w, 0));
-                    }
-                    2 => forward.push((v, w)),
-                    _ => {} // back edge: closes a cycle
-                }
-            } else {
-                state[v] = 2;
-                stack.pop();
-            }
-        }
-    }
-    ids.into_iter().zip(longest_paths(n, &forward)).collect()
-}
-
-/// Layer of each of `n` nodes: the longest path to it over `forward`, edges that form no
-/// cycle. Computed in topological order (Kahn), one pass over the edges instead of
-/// relaxing them until nothing changes (quadratic on long chains).
-fn longest_paths(n: usize, forward: &[(usize, usize)]) -> Vec<usize> {
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut indegree = vec![0usize; n];
-    for &(a, b) in forward {
-        succ[a].push(b);
-        indegree[b] += 1;
-    }
-    let mut ready: Vec<usize> = (0..n).filter(|i| indegree[*i] == 0).collect();
-    let mut layer = vec![0usize; n];
-    while let Some(a) = ready.pop() {
-        for &b in &succ[a] {
-            layer[b] = layer[b].max(layer[a] + 1);
-            indegree[b] -= 1;
-            if indegree[b] == 0 {
-                ready.push(b);
-            }
-        }
-    }
-    layer
-}
-
-/// Centres of every component: the document's `layout` where it has one; the others in
-/// a layered layout, below the positioned ones when there are any.
+/// Centres of every component: the document's `layout` where it has one; the others
+/// where [`placed`](super::place::placed) puts them (below the positioned ones when there
+/// are any).
 #[must_use]
 pub fn positions(doc: &Document) -> BTreeMap<String, Pos> {
-    let mut out: BTreeMap<String, Pos> = BTreeMap::new();
-    let mut placed_max_y = f32::NEG_INFINITY;
-    let mut placed_min_x = f32::INFINITY;
-    for c in &doc.components {
-        if let Some(p) = doc
-            .layout
-            .get(&c.id)
-            .filter(|p| p[0].is_finite() && p[1].is_finite())
-        {
-            out.insert(c.id.clone(), *p);
-            placed_max_y = placed_max_y.max(p[1]);
-            placed_min_x = placed_min_x.min(p[0]);
-        }
-    }
-    let layer = layers(doc);
-    let (x0, y0) = if out.is_empty() {
-        (0.0, 0.0)
-    } else {
-        (placed_min_x, placed_max_y + AUTO_SPACING[1] * 1.2)
-    };
-    let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
-    for c in &doc.components {
-        if out.contains_key(&c.id) {
-            continue;
-        }
-        let l = layer.get(c.id.as_str()).copied().unwrap_or(0);
-        let row = rows.entry(l).or_insert(0);
-        out.insert(
-            c.id.clone(),
-            [
-                x0 + l as f32 * AUTO_SPACING[0],
-                y0 + *row as f32 * AUTO_SPACING[1],
-            ],
-        );
-        *row += 1;
-    }
-    out
+    super::place::placed(doc).0
 }
 
 /// How much to stretch the x axis so that the label of every edge fits between its two
@@ -449,15 +342,15 @@ fn hits_box(path: &[Pos; 4], boxes: &Grid, skip: [usize; 2]) -> bool {
 }
 
 /// The path from box `na` to box `nb` bent sideways by `bend` px at its middle.
-fn bent_path(na: &Node, nb: &Node, bend: f32) -> [Pos; 4] {
-    let (dx, dy) = unit(sub(nb.center, na.center));
+fn bent_path(na: (Pos, [f32; 2]), nb: (Pos, [f32; 2]), bend: f32) -> [Pos; 4] {
+    let (dx, dy) = unit(sub(nb.0, na.0));
     let (px, py) = (-dy, dx);
     let mid = [
-        (na.center[0] + nb.center[0]) / 2.0 + px * bend,
-        (na.center[1] + nb.center[1]) / 2.0 + py * bend,
+        (na.0[0] + nb.0[0]) / 2.0 + px * bend,
+        (na.0[1] + nb.0[1]) / 2.0 + py * bend,
     ];
-    let start = border_point(na.center, na.size, mid, 2.0);
-    let end = border_point(nb.center, nb.size, mid, 3.0);
+    let start = border_point(na.0, na.1, mid, 2.0);
+    let end = border_point(nb.0, nb.1, mid, 3.0);
     let c1 = [
         start[0] + (end[0] - start[0]) / 3.0 + px * bend * 1.2,
         start[1] + (end[1] - start[1]) / 3.0 + py * bend * 1.2,
@@ -469,11 +362,132 @@ fn bent_path(na: &Node, nb: &Node, bend: f32) -> [Pos; 4] {
     [start, c1, c2, end]
 }
 
+/// A link to route: from box `from` to box `to` (indices into the boxes), its kind and
+/// its label (unwrapped; empty when none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wire {
+    /// Index of the source box.
+    pub from: usize,
+    /// Index of the target box.
+    pub to: usize,
+    /// Link kind.
+    pub kind: LinkKind,
+    /// Label text, wrapped by [`route`].
+    pub label: String,
+}
+
+/// The links of `doc` to draw (see [`links`](super::style::links)) between its
+/// components, given as indices into `doc.components`, with the connection each draws
+/// (`None` for an implied link). Links with an unknown end are left out; with a
+/// repeated id, the last component of that id is the end.
+#[must_use]
+pub fn wires(doc: &Document) -> Vec<(Wire, Option<usize>)> {
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in doc.components.iter().enumerate() {
+        index.insert(c.id.as_str(), i);
+    }
+    links(doc)
+        .into_iter()
+        .filter_map(|l| {
+            let wire = Wire {
+                from: *index.get(l.from.as_str())?,
+                to: *index.get(l.to.as_str())?,
+                kind: l.kind,
+                label: l.label,
+            };
+            Some((wire, l.connection))
+        })
+        .collect()
+}
+
+/// Route `wires` between boxes (centre and size each): one [`Edge`] per wire, in order.
+///
+/// Edges are straight unless they join the same pair as another edge (then they bend
+/// apart) or would cross a third box (then they bend around it); a link from a box to
+/// itself loops over its top. Labels are wrapped and slid along their edge, or off it,
+/// until they cover no box, arrowhead or earlier label. Near-linear in the number of
+/// boxes and wires (a grid index finds what is near), so the canvas can call it on
+/// every frame of a drag.
+#[must_use]
+pub fn route(boxes: &[(Pos, [f32; 2])], wires: &[Wire]) -> Vec<Edge> {
+    let nodes: Vec<(Pos, [f32; 2])> = boxes.to_vec();
+    // how many edges join each unordered pair, to bend parallel ones apart
+    let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for w in wires {
+        *pair_count
+            .entry((w.from.min(w.to), w.from.max(w.to)))
+            .or_insert(0) += 1;
+    }
+    let mut grid = Grid::new();
+    for &(c, size) in &nodes {
+        let (lo, hi) = corners(c, size);
+        grid.insert(lo, hi, 8.0);
+    }
+    let mut pair_seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut edges = Vec::with_capacity(wires.len());
+    for w in wires {
+        let (a, b) = (w.from, w.to);
+        let key = (a.min(b), a.max(b));
+        let total = pair_count.get(&key).copied().unwrap_or(1);
+        let seen = pair_seen.entry(key).or_insert(0);
+        let nth = *seen;
+        *seen += 1;
+        let (na, nb) = (nodes[a], nodes[b]);
+        let path = if a == b {
+            // a loop over the top of the box
+            let top = na.0[1] - na.1[1] / 2.0;
+            let cx = na.0[0];
+            [
+                [cx - 20.0, top],
+                [cx - 40.0, top - 50.0],
+                [cx + 40.0, top - 50.0],
+                [cx + 20.0, top - 2.0],
+            ]
+        } else if total > 1 {
+            // parallel edges: alternating sides; the sign follows the pair's canonical
+            // direction so A->B and B->A separate
+            let step = (nth / 2 + 1) as f32 * 24.0;
+            let side = if nth.is_multiple_of(2) { 1.0 } else { -1.0 };
+            let dir = if a < b { 1.0 } else { -1.0 };
+            bent_path(na, nb, step * side * dir)
+        } else {
+            [0.0f32, 40.0, -40.0, 80.0, -80.0, 130.0, -130.0]
+                .iter()
+                .map(|bend| bent_path(na, nb, *bend))
+                .find(|p| !hits_box(p, &grid, [a, b]))
+                .unwrap_or_else(|| bent_path(na, nb, 0.0))
+        };
+        let label = if w.label.is_empty() {
+            Vec::new()
+        } else {
+            wrap_label(&w.label, LABEL_WRAP_CHARS)
+        };
+        let label_center = bezier(&path, 0.5);
+        edges.push(Edge {
+            from: a,
+            to: b,
+            kind: w.kind,
+            path,
+            label,
+            label_center,
+        });
+    }
+    place_labels(&nodes, &mut edges);
+    edges
+}
+
+/// Top-left and bottom-right of a box of `size` centred at `c`.
+fn corners(c: Pos, size: [f32; 2]) -> (Pos, Pos) {
+    (
+        [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
+        [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
+    )
+}
+
 /// Lay out a document: boxes, edge paths and labels, and the bounds of the picture.
 ///
 /// Boxes sit at [`positions`], with the x axis stretched (at most twice) where an edge
-/// label would not fit between two boxes in a row. Edges are straight unless they join
-/// the same pair as another edge or would cross a third box; then they bend.
+/// label would not fit between two boxes in a row; the edges are [`route`]d.
 #[must_use]
 pub fn layout(doc: &Document) -> Diagram {
     let mut pos = positions(doc);
@@ -498,75 +512,9 @@ pub fn layout(doc: &Document) -> Diagram {
             size: NODE_SIZE,
         })
         .collect();
-    let index: BTreeMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
-    let all = links(doc);
-    // how many edges join each unordered pair, to bend parallel ones apart
-    let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    let ends: Vec<Option<(usize, usize)>> = all
-        .iter()
-        .map(|c| Some((*index.get(c.from.as_str())?, *index.get(c.to.as_str())?)))
-        .collect();
-    for (a, b) in ends.iter().flatten() {
-        *pair_count.entry(((*a).min(*b), (*a).max(*b))).or_insert(0) += 1;
-    }
-    let mut boxes = Grid::new();
-    for n in &nodes {
-        boxes.insert(n.min(), n.max(), 8.0);
-    }
-    let mut pair_seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    let mut edges = Vec::new();
-    for (c, e) in all.iter().zip(&ends) {
-        let Some((a, b)) = *e else { continue };
-        let key = (a.min(b), a.max(b));
-        let total = pair_count.get(&key).copied().unwrap_or(1);
-        let seen = pair_seen.entry(key).or_insert(0);
-        let nth = *seen;
-        *seen += 1;
-        let (na, nb) = (&nodes[a], &nodes[b]);
-        let path = if a == b {
-            // a loop over the top of the box
-            let top = na.min()[1];
-            let cx = na.center[0];
-            [
-                [cx - 20.0, top],
-                [cx - 40.0, top - 50.0],
-                [cx + 40.0, top - 50.0],
-                [cx + 20.0, top - 2.0],
-            ]
-        } else if total > 1 {
-            // parallel edges: alternating sides; the sign follows the pair's canonical
-            // direction so A->B and B->A separate
-            let step = (nth / 2 + 1) as f32 * 24.0;
-            let side = if nth.is_multiple_of(2) { 1.0 } else { -1.0 };
-            let dir = if a < b { 1.0 } else { -1.0 };
-            bent_path(na, nb, step * side * dir)
-        } else {
-            [0.0f32, 40.0, -40.0, 80.0, -80.0, 130.0, -130.0]
-                .iter()
-                .map(|bend| bent_path(na, nb, *bend))
-                .find(|p| !hits_box(p, &boxes, [a, b]))
-                .unwrap_or_else(|| bent_path(na, nb, 0.0))
-        };
-        let label = if c.label.is_empty() {
-            Vec::new()
-        } else {
-            wrap_label(&c.label, LABEL_WRAP_CHARS)
-        };
-        let label_center = bezier(&path, 0.5);
-        edges.push(Edge {
-            from: a,
-            to: b,
-            kind: c.kind,
-            path,
-            label,
-            label_center,
-        });
-    }
-    place_labels(&nodes, &mut edges);
+    let boxes: Vec<(Pos, [f32; 2])> = nodes.iter().map(|n| (n.center, n.size)).collect();
+    let wires: Vec<Wire> = wires(doc).into_iter().map(|(w, _)| w).collect();
+    let edges = route(&boxes, &wires);
     let mut min = [f32::INFINITY, f32::INFINITY];
     let mut max = [f32::NEG_INFINITY, f32::NEG_INFINITY];
     let mut grow = |lo: Pos, hi: Pos| {
@@ -622,14 +570,15 @@ fn overlaps(c: Pos, size: [f32; 2], lo: Pos, hi: Pos) -> bool {
 
 /// Move each label along its edge (and, failing that, off it) until it covers no box,
 /// no arrowhead or edge start and no label placed before it.
-fn place_labels(nodes: &[Node], edges: &mut [Edge]) {
+fn place_labels(nodes: &[(Pos, [f32; 2])], edges: &mut [Edge]) {
     if edges.iter().all(|e| e.label.is_empty()) {
         return;
     }
     // what a label may not cover, filed with a margin of 4 (the test below adds 2)
     let mut taken = Grid::new();
-    for n in nodes {
-        taken.insert(n.min(), n.max(), 4.0);
+    for &(c, size) in nodes {
+        let (lo, hi) = corners(c, size);
+        taken.insert(lo, hi, 4.0);
     }
     // keep every arrowhead and every edge's start in sight
     for e in edges.iter() {
@@ -904,35 +853,6 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         (*seed % 10_000) as f32 / 10_000.0
-    }
-
-    #[test]
-    fn layers_are_longest_paths_as_relaxation_gives() {
-        let mut seed = 7u64;
-        for n in 2..60usize {
-            // a random order of the nodes; edges only go forward in it (no cycle), listed
-            // in random order
-            let mut order: Vec<usize> = (0..n).collect();
-            for i in (1..n).rev() {
-                order.swap(i, (rng(&mut seed) * (i + 1) as f32) as usize);
-            }
-            let mut forward = Vec::new();
-            for _ in 0..n * 2 {
-                let a = (rng(&mut seed) * n as f32) as usize;
-                let b = (rng(&mut seed) * n as f32) as usize;
-                if a < b {
-                    forward.push((order[a], order[b]));
-                }
-            }
-            // the former algorithm: relax until nothing changes
-            let mut want = vec![0usize; n];
-            for _ in 0..n {
-                for &(a, b) in &forward {
-                    want[b] = want[b].max(want[a] + 1);
-                }
-            }
-            assert_eq!(longest_paths(n, &forward), want, "{forward:?}");
-        }
     }
 
     #[test]

@@ -17,7 +17,8 @@ use egui_plot::{
 };
 
 use super::commands::Selection;
-use super::run::{ChartStore, ComponentSeries, Run, Runner, utilisation_color};
+use super::look::utilisation_color;
+use super::run::{ChartStore, ComponentSeries, Run, Runner};
 use crate::units::{clock, figure, usd};
 
 /// Series colours, by component index.

@@ -1,6 +1,6 @@
 //! How components and connections look on the canvas. The shapes, colours, glyphs,
-//! summary lines, connection labels and link patterns come from [`crate::diagram`], the
-//! module every exporter draws with, so the canvas and an exported SVG or PNG look alike;
+//! summary lines and link patterns come from [`crate::diagram`] (the links themselves,
+//! with their labels, are the diagram's routes), the module every exporter draws with, so the canvas and an exported SVG or PNG look alike;
 //! this module only turns them into egui colours and adds what only the screen needs
 //! (a dark-theme body fill, the long kind names of the palette).
 
@@ -8,7 +8,7 @@ use egui::Color32;
 
 use crate::diagram::{self, Rgb};
 pub use crate::diagram::{Group, Shape, Stroke as LinePattern};
-use crate::model::{ComponentKind, Connection, LinkKind};
+use crate::model::{ComponentKind, LinkKind};
 
 /// Width of a node on the canvas, in graph units (pixels at zoom 1): the diagram's.
 pub const NODE_W: f32 = diagram::NODE_SIZE[0];
@@ -66,35 +66,6 @@ pub fn kind_label(kind: &ComponentKind) -> &'static str {
     }
 }
 
-/// Longest connection label, in characters, before it is cut with an ellipsis.
-pub const LABEL_MAX_CHARS: usize = 30;
-
-/// The small label drawn on a connection: the diagram's label (rule, filter, weight)
-/// and the per-target dead-letter queue, which the canvas shows as text rather than as a
-/// line. `None` for a plain link.
-#[must_use]
-pub fn connection_label(conn: &Connection) -> Option<String> {
-    let mut text = diagram::connection_label(conn);
-    if let Some(d) = &conn.dead_letter {
-        if !text.is_empty() {
-            text.push_str(" · ");
-        }
-        text.push_str(&format!("DLQ {d}"));
-    }
-    (!text.is_empty()).then(|| truncate(&text, LABEL_MAX_CHARS))
-}
-
-/// `text` cut to at most `max` characters, with an ellipsis when cut.
-#[must_use]
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
-}
-
 /// The accent colour of a group (badge, frame): the diagram's.
 #[must_use]
 pub fn accent(group: Group) -> Color32 {
@@ -109,6 +80,20 @@ pub fn body_fill(group: Group, dark: bool) -> Color32 {
         lerp(Color32::from_rgb(0x26, 0x28, 0x2c), accent(group), 0.22)
     } else {
         color(group.fill())
+    }
+}
+
+/// Colour for a utilisation from idle (green) through busy (amber) to saturated (red).
+#[must_use]
+pub fn utilisation_color(u: f64) -> Color32 {
+    let u = u.clamp(0.0, 1.0) as f32;
+    let green = Color32::from_rgb(46, 160, 67);
+    let amber = Color32::from_rgb(230, 160, 20);
+    let red = Color32::from_rgb(215, 48, 39);
+    if u < 0.7 {
+        lerp(green, amber, u / 0.7)
+    } else {
+        lerp(amber, red, ((u - 0.7) / 0.25).min(1.0))
     }
 }
 
@@ -145,32 +130,14 @@ pub fn link_style(kind: LinkKind, dark: bool) -> (Color32, LinePattern) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Condition, Filter};
 
     #[test]
-    fn connection_labels_are_the_diagrams_plus_the_target_dlq() {
-        let mut c = Connection::new("a", "b");
-        assert_eq!(connection_label(&c), None);
-        c.filter = Some(Filter {
-            event_types: vec!["OrderPlaced".into()],
-            attributes: [("region".to_owned(), Condition::Equals(vec!["eu".into()]))]
-                .into_iter()
-                .collect(),
-        });
-        assert_eq!(
-            connection_label(&c).as_deref(),
-            Some(diagram::connection_label(&c).as_str())
-        );
-        c.filter = None;
-        c.rule = "orders".into();
-        c.dead_letter = Some("bus-dlq".into());
-        assert_eq!(
-            connection_label(&c).as_deref(),
-            Some("orders · DLQ bus-dlq")
-        );
-        c.rule = "a-very-long-rule-name-that-goes-on-and-on".into();
-        let l = connection_label(&c).unwrap();
-        assert!(l.ends_with('…') && l.chars().count() == LABEL_MAX_CHARS);
+    fn utilisation_runs_from_green_through_amber_to_red() {
+        assert_eq!(utilisation_color(0.0), Color32::from_rgb(46, 160, 67));
+        assert_eq!(utilisation_color(0.7), Color32::from_rgb(230, 160, 20));
+        assert_eq!(utilisation_color(0.95), Color32::from_rgb(215, 48, 39));
+        assert_eq!(utilisation_color(3.0), utilisation_color(1.0));
+        assert_eq!(utilisation_color(-1.0), utilisation_color(0.0));
     }
 
     #[test]

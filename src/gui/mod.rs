@@ -16,7 +16,6 @@ pub mod export;
 pub mod fields;
 pub mod files;
 pub mod inspector;
-pub mod layout;
 pub mod look;
 pub mod palette;
 pub mod param_help;

@@ -12,6 +12,7 @@ mod duration;
 mod explain;
 pub mod text;
 mod validate;
+mod wiring;
 pub mod work;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ pub use text::{has_unsafe_chars, printable};
 pub use validate::{
     MAX_BUCKETS, MAX_EXPECTED_LAPS, MAX_REPLICATIONS, Problem, Severity, Subject, validate,
 };
+pub use wiring::{can_connect, link_problems};
 
 /// The document format version this build writes. Older versions are migrated on load.
 pub const CURRENT_VERSION: u32 = 1;

@@ -9,6 +9,7 @@ use super::aws::{
     EVENTBRIDGE_MAX_TARGETS_PER_RULE, LAMBDA_MAX_CONCURRENCY, MAX_STREAM_LANES,
     SQS_ESM_MAX_CONCURRENCY, SQS_ESM_MIN_CONCURRENCY, SQS_MAX_POLLERS, eventbridge_retry_limits,
 };
+use super::wiring::{article, link_problems};
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
     MAX_EVENT_TYPES, MAX_STATION_SERVERS, Retry, Routing, has_unsafe_chars, printable,
@@ -96,16 +97,6 @@ fn unsafe_text(what: &str, text: &str) -> String {
         "{what} `{}` contains a control or bidirectional-formatting character (shown escaped); remove it",
         printable(text)
     )
-}
-
-/// "a Sink", "an ApiGateway": the kind name with its indefinite article.
-fn article(kind: &str) -> String {
-    // initialisms are read letter by letter: "an SqsQueue" ("an ess-queue-ess")
-    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
-        || ["Sns", "Sqs", "Ses", "S3"]
-            .iter()
-            .any(|p| kind.starts_with(p));
-    format!("{} {kind}", if vowel { "an" } else { "a" })
 }
 
 /// What is wrong with a retry policy, each message naming the policy's `field` (e.g.
@@ -952,62 +943,18 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 format!("ends at unknown component `{}`", printable(&conn.to)),
             );
         }
-        if let Some(k) = to
-            && !k.accepts_input()
+        for e in link_problems(from, to, conn.kind) {
+            push(Severity::Error, s(), e);
+        }
+        if from.is_some()
+            && matches!(conn.kind, LinkKind::DeadLetter | LinkKind::OnFailure)
+            && conn.filter.is_some()
         {
             push(
-                Severity::Error,
+                Severity::Warning,
                 s(),
-                format!("{} accepts no input", article(k.kind_name())),
+                "filters on dead-letter links are ignored".into(),
             );
-        }
-        if let Some(k) = from {
-            match conn.kind {
-                LinkKind::Delivery => {
-                    if !k.has_outputs() {
-                        push(
-                            Severity::Error,
-                            s(),
-                            format!(
-                                "{} sends nothing on; it cannot have outgoing links",
-                                article(k.kind_name())
-                            ),
-                        );
-                    }
-                }
-                LinkKind::DeadLetter | LinkKind::OnFailure => {
-                    if !k.can_dead_letter() {
-                        push(
-                            Severity::Error,
-                            s(),
-                            format!(
-                                "{} cannot dead-letter; only components with retries can",
-                                article(k.kind_name())
-                            ),
-                        );
-                    }
-                    if conn.kind == LinkKind::DeadLetter
-                        && let Some(t) = to
-                        && !t.holds_dead_letters()
-                    {
-                        push(
-                            Severity::Error,
-                            s(),
-                            format!(
-                                "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not {}",
-                                article(t.kind_name())
-                            ),
-                        );
-                    }
-                    if conn.filter.is_some() {
-                        push(
-                            Severity::Warning,
-                            s(),
-                            "filters on dead-letter links are ignored".into(),
-                        );
-                    }
-                }
-            }
         }
         if !conn.weight.is_finite() || conn.weight < 0.0 {
             push(

@@ -1,6 +1,7 @@
 //! The canvas driven through egui_kittest (no GPU): wiring, a refused wiring, moving a
-//! node, box selection and a drop from the palette. egui_graphs repaints every frame,
-//! so these step the harness a fixed number of times instead of `run()`.
+//! node, box selection, a drop from the palette, the links drawn as the exported
+//! diagram routes them, and an idle canvas that stops asking for frames (so
+//! `Harness::run` settles).
 
 use egui::{Event, Modifiers, PointerButton, Pos2, pos2, vec2};
 use egui_kittest::Harness;
@@ -293,4 +294,74 @@ fn components_without_a_saved_position_are_placed_but_not_written_until_a_move()
     drag(&mut h, src, src + vec2(0.0, 40.0), Modifiers::NONE);
     // the move freezes every shown position
     assert_eq!(h.state().editor.doc().layout.len(), 4);
+}
+
+#[test]
+fn an_idle_canvas_settles_and_draws_the_graph_only_when_something_changes() {
+    let mut h = harness();
+    // settles: no frame asks for another once nothing changes (egui_graphs asks every
+    // time it draws)
+    h.run();
+    let drawn = h.state().canvas.graph_draws();
+    h.run_steps(5);
+    assert_eq!(h.state().canvas.graph_draws(), drawn, "no input, no redraw");
+    // hovering draws (the hovered node's outline and handle)
+    let work = at(&h, "work");
+    h.event(Event::PointerMoved(work));
+    h.run();
+    let hovered = h.state().canvas.graph_draws();
+    assert!(hovered > drawn);
+    // so does a selection made elsewhere (another panel), without any input here
+    h.state_mut().selection.only_component("end");
+    h.run();
+    assert!(h.state().canvas.graph_draws() > hovered);
+    let settled = h.state().canvas.graph_draws();
+    h.run_steps(3);
+    assert_eq!(h.state().canvas.graph_draws(), settled);
+}
+
+#[test]
+fn links_are_drawn_as_the_exported_diagram_routes_them() {
+    let mut h = harness();
+    let doc = h.state().editor.doc().clone();
+    let picture = spillway::diagram::layout(&doc);
+    let route = h
+        .state()
+        .canvas
+        .link_route(0)
+        .expect("src -> work is routed");
+    assert_eq!(route.path, picture.edges[0].path);
+    assert_eq!(route.label_center, picture.edges[0].label_center);
+    // moving a node bends its links along while it moves, before anything is saved
+    let work = at(&h, "work");
+    let end = at(&h, "end");
+    let scale = (end.x - work.x) / 260.0;
+    let to = work + vec2(0.0, 120.0 * scale);
+    h.event(Event::PointerMoved(work));
+    h.step();
+    h.event(Event::PointerButton {
+        pos: work,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.step();
+    for k in 1..=4 {
+        h.event(Event::PointerMoved(work + (to - work) * (k as f32 / 4.0)));
+        h.step();
+    }
+    let moved = h.state().canvas.link_route(0).unwrap().path;
+    let mut expected = doc.clone();
+    expected.layout.insert("work".into(), [260.0, 120.0]);
+    let want = spillway::diagram::layout(&expected).edges[0].path;
+    for (a, b) in moved.iter().zip(&want) {
+        assert!(
+            (a[0] - b[0]).abs() < 1.0 && (a[1] - b[1]).abs() < 1.0,
+            "{moved:?} vs {want:?}"
+        );
+    }
+    assert!(
+        h.state().commands.is_empty(),
+        "nothing saved before the release"
+    );
 }

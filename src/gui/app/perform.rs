@@ -250,5 +250,5 @@ impl SpillwayApp {
 
 /// Left-to-right layered layout (the canvas's).
 fn auto_layout(doc: &Document) -> BTreeMap<String, [f32; 2]> {
-    crate::gui::layout::auto_layout(doc)
+    crate::diagram::auto_layout(doc)
 }

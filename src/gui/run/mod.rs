@@ -39,8 +39,7 @@ mod bar;
 mod overlay;
 mod worker;
 
-pub use crate::units::si;
-pub use overlay::{overlay, utilisation_color};
+pub use overlay::overlay;
 
 /// Speeds offered in the run bar: 0 = as fast as possible, else N x real time.
 pub const SPEEDS: [(f64, &str); 6] = [

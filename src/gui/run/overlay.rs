@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use egui::Color32;
 
 use super::Snapshot;
 use crate::model::Document;
@@ -60,23 +59,5 @@ pub fn overlay(snap: &Snapshot, doc: &Document, dots: bool) -> crate::gui::canva
         badges,
         links,
         dots,
-    }
-}
-
-/// Colour for a utilisation from idle (green) through busy (amber) to saturated (red).
-#[must_use]
-pub fn utilisation_color(u: f64) -> Color32 {
-    let u = u.clamp(0.0, 1.0) as f32;
-    let lerp = |a: Color32, b: Color32, t: f32| {
-        let m = |x: u8, y: u8| (f32::from(x) + (f32::from(y) - f32::from(x)) * t).round() as u8;
-        Color32::from_rgb(m(a.r(), b.r()), m(a.g(), b.g()), m(a.b(), b.b()))
-    };
-    let green = Color32::from_rgb(46, 160, 67);
-    let amber = Color32::from_rgb(230, 160, 20);
-    let red = Color32::from_rgb(215, 48, 39);
-    if u < 0.7 {
-        lerp(green, amber, u / 0.7)
-    } else {
-        lerp(amber, red, ((u - 0.7) / 0.25).min(1.0))
     }
 }
