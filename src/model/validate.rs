@@ -98,16 +98,6 @@ fn unsafe_text(what: &str, text: &str) -> String {
     )
 }
 
-/// "a Sink", "an ApiGateway": the kind name with its indefinite article.
-fn article(kind: &str) -> String {
-    // initialisms are read letter by letter: "an SqsQueue" ("an ess-queue-ess")
-    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
-        || ["Sns", "Sqs", "Ses", "S3"]
-            .iter()
-            .any(|p| kind.starts_with(p));
-    format!("{} {kind}", if vowel { "an" } else { "a" })
-}
-
 /// What is wrong with a retry policy, each message naming the policy's `field` (e.g.
 /// `"retry"`, `"sdk_retry"`); shared by every kind with a retry policy.
 #[must_use]
@@ -143,7 +133,8 @@ fn cloud_problems(kind: &ComponentKind) -> Vec<(Severity, String)> {
         ComponentKind::SnsTopic(p) => p.problems(),
         ComponentKind::SqsQueue(p) => p.problems(),
         ComponentKind::Lambda(p) => p.problems(),
-        ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => p.problems(),
+        ComponentKind::KinesisStream(p) => p.problems(),
+        ComponentKind::KafkaTopic(p) => p.problems(),
         ComponentKind::ContainerService(p) => p.problems(),
         ComponentKind::StepFunctions(p) => p.problems(),
         ComponentKind::DynamoDbTable(p) => p.problems(),
@@ -958,7 +949,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             push(
                 Severity::Error,
                 s(),
-                format!("{} accepts no input", article(k.kind_name())),
+                format!("{} accepts no input", k.kind().with_article()),
             );
         }
         if let Some(k) = from {
@@ -970,7 +961,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             s(),
                             format!(
                                 "{} sends nothing on; it cannot have outgoing links",
-                                article(k.kind_name())
+                                k.kind().with_article()
                             ),
                         );
                     }
@@ -982,7 +973,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             s(),
                             format!(
                                 "{} cannot dead-letter; only components with retries can",
-                                article(k.kind_name())
+                                k.kind().with_article()
                             ),
                         );
                     }
@@ -995,7 +986,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                             s(),
                             format!(
                                 "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not {}",
-                                article(t.kind_name())
+                                t.kind().with_article()
                             ),
                         );
                     }
@@ -1034,7 +1025,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     format!(
                         "dead_letter `{}` is {}; it must be a DeadLetterQueue or an SqsQueue",
                         printable(d),
-                        article(k.kind_name())
+                        k.kind().with_article()
                     ),
                 ),
                 Some(_) => {}
@@ -1137,9 +1128,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         // every consumer of a stream reads each shard through `parallelization_factor`
         // lanes of its own
         let lanes = match &c.kind {
-            ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => {
-                Some((p.shards, p.parallelization_factor))
-            }
+            ComponentKind::KinesisStream(p) => Some((p.shards, p.parallelization_factor)),
+            ComponentKind::KafkaTopic(p) => Some((p.shards, p.parallelization_factor)),
             ComponentKind::DynamoDbTable(t) if t.stream => {
                 Some((t.stream_shards, t.consumer.parallelization_factor))
             }
@@ -1203,7 +1193,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     format!(
                         "transform `{}` is {}; it must be a Lambda",
                         printable(t),
-                        article(k.kind_name())
+                        k.kind().with_article()
                     ),
                 ),
                 None => push(
@@ -1842,9 +1832,6 @@ mod tests {
 
     #[test]
     fn kinds_take_the_right_article() {
-        assert_eq!(article("EventBus"), "an EventBus");
-        assert_eq!(article("Sink"), "a Sink");
-        assert_eq!(article("event"), "an event");
         let e = errors(
             r#"(components: [
             (id: "p", kind: Producer()),
@@ -1856,8 +1843,6 @@ mod tests {
         );
         let all = e.join("\n");
         assert!(all.contains("dead_letter `t` is an SnsTopic;"), "{all}");
-        assert_eq!(article("SqsQueue"), "an SqsQueue");
-        assert_eq!(article("StepFunctions"), "a StepFunctions");
         assert!(
             all.contains("must end at a DeadLetterQueue or an SqsQueue, not an EventBus"),
             "{all}"

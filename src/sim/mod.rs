@@ -16,6 +16,7 @@
 mod aws;
 mod basic;
 pub(crate) mod build;
+mod build_env;
 mod engine;
 mod metrics;
 mod report;
