@@ -139,7 +139,7 @@ fn parse(readme: &str) -> Vec<ParamHelp> {
                 }
                 let name = clean(cells[1]);
                 if name != "none" && !kind.is_empty() {
-                    rows.push(row(*kind, name, cells[2], cells[3]));
+                    rows.push(row(kind, name, cells[2], cells[3]));
                 }
             }
             Section::Params(subjects, prefix) => {
