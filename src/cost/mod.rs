@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::CostSettings;
+use crate::model::{CostSettings, Kind};
 use crate::sim::combine::numbers;
 use crate::sim::{Count, Report, Tally};
 
@@ -245,29 +245,6 @@ impl Price {
     }
 }
 
-/// The price-book service of a component kind (`None`: not an AWS service, free).
-#[must_use]
-pub fn service_of(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "ApiGateway" => "api_gateway",
-        "EventBus" => "eventbridge",
-        "SnsTopic" => "sns",
-        "SqsQueue" => "sqs",
-        "Lambda" => "lambda",
-        "KinesisStream" => "kinesis",
-        "KafkaTopic" => "msk",
-        "ContainerService" => "fargate",
-        "StepFunctions" => "step_functions",
-        "DynamoDbTable" => "dynamodb",
-        "Firehose" => "firehose",
-        "S3Bucket" => "s3",
-        "Ses" => "ses",
-        "LogGroup" => "logs",
-        "Analytics" => "athena",
-        _ => return None,
-    })
-}
-
 /// One priced meter of one component.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostLine {
@@ -408,7 +385,7 @@ pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> C
     // usage per key over all components: the tiers and the free tier are per account
     let mut per_key: BTreeMap<String, f64> = BTreeMap::new();
     for c in report.components.values() {
-        let Some(service) = service_of(&c.kind) else {
+        let Some(service) = Kind::from_name(&c.kind).and_then(Kind::service) else {
             continue;
         };
         for (meter, u) in &c.usage {
@@ -439,7 +416,7 @@ pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> C
     let mut components = BTreeMap::new();
     let mut unpriced = Vec::new();
     for (name, c) in &report.components {
-        let Some(service) = service_of(&c.kind) else {
+        let Some(service) = Kind::from_name(&c.kind).and_then(Kind::service) else {
             continue;
         };
         let mut cc = ComponentCost {
@@ -538,24 +515,10 @@ mod tests {
     fn builtin_book_loads_and_names_every_service() {
         let book = PriceBook::builtin().unwrap();
         assert_eq!(book.region, "us-east-1");
-        for kind in [
-            "ApiGateway",
-            "EventBus",
-            "SnsTopic",
-            "SqsQueue",
-            "Lambda",
-            "KinesisStream",
-            "KafkaTopic",
-            "ContainerService",
-            "StepFunctions",
-            "DynamoDbTable",
-            "Firehose",
-            "S3Bucket",
-            "Ses",
-            "LogGroup",
-            "Analytics",
-        ] {
-            let s = service_of(kind).unwrap();
+        for kind in Kind::ALL {
+            let Some(s) = kind.service() else {
+                continue; // the generic kinds are free
+            };
             assert!(
                 book.prices.keys().any(|k| k.starts_with(&format!("{s}."))),
                 "no price for {kind}"

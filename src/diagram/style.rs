@@ -4,7 +4,8 @@
 
 use crate::model::aws::{ApiType, CapacityMode, Workflow};
 use crate::model::{
-    Arrivals, Component, ComponentKind, Condition, Connection, Dist, Document, LinkKind, Source,
+    Arrivals, Component, ComponentKind, Condition, Connection, Dist, Document, Kind, LinkKind,
+    Source,
 };
 
 /// A colour as 8-bit red, green, blue.
@@ -164,41 +165,48 @@ fn group_shape(group: Group) -> Shape {
     }
 }
 
+/// The group and glyph of each kind (a producer's glyph then depends on its source,
+/// see [`kind_style`]); the compiler checks that every kind has one.
+#[must_use]
+pub fn group_and_glyph(kind: Kind) -> (Group, &'static str) {
+    match kind {
+        Kind::Producer => (Group::Producers, "CLI"),
+        Kind::ApiGateway => (Group::Routers, "API"),
+        Kind::EventBus => (Group::Routers, "EB"),
+        Kind::SnsTopic => (Group::Routers, "SNS"),
+        Kind::SqsQueue => (Group::QueuesStreams, "SQS"),
+        Kind::KinesisStream => (Group::QueuesStreams, "KDS"),
+        Kind::KafkaTopic => (Group::QueuesStreams, "MSK"),
+        Kind::Firehose => (Group::QueuesStreams, "KDF"),
+        Kind::Lambda => (Group::Compute, "λ"),
+        Kind::ContainerService => (Group::Compute, "ECS"),
+        Kind::StepFunctions => (Group::Compute, "SFN"),
+        Kind::Station => (Group::Compute, "ST"),
+        Kind::DynamoDbTable => (Group::Storage, "DDB"),
+        Kind::S3Bucket => (Group::Storage, "S3"),
+        Kind::Ses => (Group::Storage, "SES"),
+        Kind::LogGroup => (Group::Storage, "LOG"),
+        Kind::Analytics => (Group::Storage, "ATH"),
+        Kind::Sink => (Group::Storage, "END"),
+        Kind::DeadLetterQueue => (Group::DeadLetter, "DLQ"),
+    }
+}
+
 /// The style of a kind, whatever role the component plays in a design.
 #[must_use]
 pub fn kind_style(kind: &ComponentKind) -> KindStyle {
-    use ComponentKind as K;
-    let (group, glyph, kind_label) = match kind {
-        K::Producer(p) => (
-            Group::Producers,
-            match p.source {
-                Source::Client => "CLI",
-                Source::IotFleet => "IoT",
-                Source::Schedule => "CRON",
-                Source::S3Notification => "S3N",
-                Source::DynamoDbStream => "DDBS",
-            },
-            "producer",
-        ),
-        K::ApiGateway(_) => (Group::Routers, "API", "API Gateway"),
-        K::EventBus(_) => (Group::Routers, "EB", "EventBridge"),
-        K::SnsTopic(_) => (Group::Routers, "SNS", "SNS topic"),
-        K::SqsQueue(_) => (Group::QueuesStreams, "SQS", "SQS queue"),
-        K::KinesisStream(_) => (Group::QueuesStreams, "KDS", "Kinesis"),
-        K::KafkaTopic(_) => (Group::QueuesStreams, "MSK", "Kafka topic"),
-        K::Firehose(_) => (Group::QueuesStreams, "KDF", "Firehose"),
-        K::Lambda(_) => (Group::Compute, "λ", "Lambda"),
-        K::ContainerService(_) => (Group::Compute, "ECS", "containers"),
-        K::StepFunctions(_) => (Group::Compute, "SFN", "Step Functions"),
-        K::Station(_) => (Group::Compute, "ST", "station"),
-        K::DynamoDbTable(_) => (Group::Storage, "DDB", "DynamoDB"),
-        K::S3Bucket(_) => (Group::Storage, "S3", "S3 bucket"),
-        K::Ses(_) => (Group::Storage, "SES", "SES"),
-        K::LogGroup(_) => (Group::Storage, "LOG", "log group"),
-        K::Analytics(_) => (Group::Storage, "ATH", "analytics"),
-        K::Sink(_) => (Group::Storage, "END", "sink"),
-        K::DeadLetterQueue(_) => (Group::DeadLetter, "DLQ", "dead-letter queue"),
+    let (group, glyph) = group_and_glyph(kind.kind());
+    let glyph = match kind {
+        ComponentKind::Producer(p) => match p.source {
+            Source::Client => "CLI",
+            Source::IotFleet => "IoT",
+            Source::Schedule => "CRON",
+            Source::S3Notification => "S3N",
+            Source::DynamoDbStream => "DDBS",
+        },
+        _ => glyph,
     };
+    let kind_label = kind.kind().info().label;
     KindStyle {
         group,
         shape: group_shape(group),
@@ -610,6 +618,22 @@ pub fn links(doc: &Document) -> Vec<Link> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_glyph_and_a_label() {
+        let mut glyphs = std::collections::BTreeSet::new();
+        for k in Kind::ALL {
+            let (group, glyph) = group_and_glyph(k);
+            assert!(glyphs.insert(glyph), "{k}: glyph {glyph} is taken");
+            let c: ComponentKind = crate::model::ron_options()
+                .from_str(&format!("{}()", k.name()))
+                .unwrap();
+            let style = kind_style(&c);
+            assert_eq!(style.group, group, "{k}");
+            assert_eq!(style.shape, group_shape(group), "{k}");
+            assert!(!style.kind_label.is_empty(), "{k}");
+        }
+    }
     use crate::model::from_ron_str;
 
     fn kind(ron: &str) -> ComponentKind {

@@ -25,19 +25,14 @@ use crate::cost::RunResult;
 use crate::sim::Count;
 
 use crate::diagram;
-use crate::model::{Component, ComponentKind, Connection, Document, EventType, Filter, LinkKind};
+use crate::model::{
+    Cap, Component, ComponentKind, Connection, Document, EventType, Filter, LinkKind,
+};
 
 /// Whether a component runs application code (and so gets its own document).
 #[must_use]
 pub fn is_application(kind: &ComponentKind) -> bool {
-    matches!(
-        kind,
-        ComponentKind::Producer(_)
-            | ComponentKind::Lambda(_)
-            | ComponentKind::ContainerService(_)
-            | ComponentKind::StepFunctions(_)
-            | ComponentKind::Station(_)
-    )
+    kind.kind().can(Cap::Application)
 }
 
 /// The event types of a document; a single anonymous `event` type when it declares none.

@@ -39,31 +39,10 @@ pub fn color(c: Rgb) -> Color32 {
     Color32::from_rgb(c.0, c.1, c.2)
 }
 
-/// What the kind is, in words ("SQS queue").
+/// What the kind is, in words ("SQS queue"): its title in the kind table.
 #[must_use]
 pub fn kind_label(kind: &ComponentKind) -> &'static str {
-    use ComponentKind as K;
-    match kind {
-        K::Producer(_) => "Producer",
-        K::Station(_) => "Station",
-        K::Sink(_) => "Sink",
-        K::DeadLetterQueue(_) => "Dead-letter queue",
-        K::ApiGateway(_) => "API Gateway",
-        K::EventBus(_) => "EventBridge bus",
-        K::SnsTopic(_) => "SNS topic",
-        K::SqsQueue(_) => "SQS queue",
-        K::Lambda(_) => "Lambda function",
-        K::KinesisStream(_) => "Kinesis stream",
-        K::KafkaTopic(_) => "Kafka topic (MSK)",
-        K::ContainerService(_) => "Container service",
-        K::StepFunctions(_) => "Step Functions",
-        K::DynamoDbTable(_) => "DynamoDB table",
-        K::Firehose(_) => "Firehose",
-        K::S3Bucket(_) => "S3 bucket",
-        K::Ses(_) => "SES email",
-        K::LogGroup(_) => "CloudWatch Logs",
-        K::Analytics(_) => "Analytics",
-    }
+    kind.kind().info().title
 }
 
 /// The accent colour of a group (badge, frame): the diagram's.

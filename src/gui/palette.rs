@@ -6,19 +6,21 @@ use egui::{RichText, Sense, Ui};
 
 use super::clip::right_of;
 use super::commands::{Command, unique_id};
+use crate::diagram::Group;
+use crate::diagram::style::group_and_glyph;
 use crate::model::aws::{
-    ApiGateway, ContainerService, DynamoDbTable, EventBus, Firehose, LambdaFunction, ServiceSink,
-    SnsTopic, SqsQueue, StepFunctions, Stream,
+    ApiGateway, ContainerService, DynamoDbTable, EventBus, Firehose, KafkaTopic, KinesisStream,
+    LambdaFunction, ServiceSink, SnsTopic, SqsQueue, StepFunctions,
 };
 use crate::model::{
-    Arrivals, Component, ComponentKind, DeadLetterQueue, Document, KeySpace, Producer, Sink,
+    Arrivals, Component, ComponentKind, DeadLetterQueue, Document, KeySpace, Kind, Producer, Sink,
     Source, Station,
 };
 
 /// One palette entry.
 pub struct Entry {
-    /// Group heading.
-    pub group: &'static str,
+    /// The kind it adds (with the defaults of `make`).
+    pub kind: Kind,
     /// Label (also the accessible name of its button).
     pub label: &'static str,
     /// Base of the new component's id.
@@ -27,6 +29,21 @@ pub struct Entry {
     pub tooltip: &'static str,
     /// The kind with its defaults.
     pub make: fn() -> ComponentKind,
+}
+
+impl Entry {
+    /// Group heading: the diagram group of its kind, as the palette names it.
+    #[must_use]
+    pub fn group(&self) -> &'static str {
+        match group_and_glyph(self.kind).0 {
+            Group::Producers => "Producers",
+            Group::Routers => "Routers",
+            Group::QueuesStreams => "Queues & streams",
+            Group::Compute => "Compute",
+            Group::Storage => "Storage & sinks",
+            Group::DeadLetter => "Dead letters",
+        }
+    }
 }
 
 fn producer(source: Source, arrivals: Arrivals, keys: Option<KeySpace>) -> ComponentKind {
@@ -41,14 +58,14 @@ fn producer(source: Source, arrivals: Arrivals, keys: Option<KeySpace>) -> Compo
 /// Every entry, in display order.
 pub const ENTRIES: &[Entry] = &[
     Entry {
-        group: "Producers",
+        kind: Kind::Producer,
         label: "Client app",
         id: "client",
         tooltip: "Producer: a client application or upstream service calling in (Poisson, 10/s)",
         make: || producer(Source::Client, Arrivals::default(), None),
     },
     Entry {
-        group: "Producers",
+        kind: Kind::Producer,
         label: "IoT fleet",
         id: "devices",
         tooltip: "Producer: a fleet of devices sending telemetry (Poisson, 100/s, 10,000 device keys)",
@@ -64,7 +81,7 @@ pub const ENTRIES: &[Entry] = &[
         },
     },
     Entry {
-        group: "Producers",
+        kind: Kind::Producer,
         label: "Schedule",
         id: "schedule",
         tooltip: "Producer: a scheduled job (EventBridge Scheduler, cron): one event a minute",
@@ -79,7 +96,7 @@ pub const ENTRIES: &[Entry] = &[
         },
     },
     Entry {
-        group: "Producers",
+        kind: Kind::Producer,
         label: "S3 notification",
         id: "s3-events",
         tooltip: "Producer: S3 event notifications for created objects (Poisson, 5/s)",
@@ -92,7 +109,7 @@ pub const ENTRIES: &[Entry] = &[
         },
     },
     Entry {
-        group: "Producers",
+        kind: Kind::Producer,
         label: "DynamoDB stream",
         id: "ddb-stream",
         tooltip: "Producer: a DynamoDB stream of item changes (Poisson, 50/s, keyed by item)",
@@ -105,35 +122,35 @@ pub const ENTRIES: &[Entry] = &[
         },
     },
     Entry {
-        group: "Routers",
+        kind: Kind::ApiGateway,
         label: "API Gateway",
         id: "api",
         tooltip: "Amazon API Gateway: throttled front door calling its integration synchronously",
         make: || ComponentKind::ApiGateway(ApiGateway::default()),
     },
     Entry {
-        group: "Routers",
+        kind: Kind::EventBus,
         label: "EventBridge bus",
         id: "bus",
         tooltip: "Amazon EventBridge: rules (link filters) route copies to up to 5 targets each",
         make: || ComponentKind::EventBus(EventBus::default()),
     },
     Entry {
-        group: "Routers",
+        kind: Kind::SnsTopic,
         label: "SNS topic",
         id: "topic",
         tooltip: "Amazon SNS: every matching subscription (link) gets a copy",
         make: || ComponentKind::SnsTopic(SnsTopic::default()),
     },
     Entry {
-        group: "Queues & streams",
+        kind: Kind::SqsQueue,
         label: "SQS queue",
         id: "queue",
         tooltip: "Amazon SQS standard queue: consumers (links) compete; visibility timeout, redrive to a DLQ",
         make: || ComponentKind::SqsQueue(SqsQueue::default()),
     },
     Entry {
-        group: "Queues & streams",
+        kind: Kind::SqsQueue,
         label: "SQS FIFO queue",
         id: "fifo-queue",
         tooltip: "Amazon SQS FIFO queue: strict order per message group, 3,000 msg/s",
@@ -145,98 +162,98 @@ pub const ENTRIES: &[Entry] = &[
         },
     },
     Entry {
-        group: "Queues & streams",
+        kind: Kind::KinesisStream,
         label: "Kinesis stream",
         id: "stream",
         tooltip: "Amazon Kinesis data stream: a sharded log every consumer reads in full",
-        make: || ComponentKind::KinesisStream(Stream::default()),
+        make: || ComponentKind::KinesisStream(KinesisStream::default()),
     },
     Entry {
-        group: "Queues & streams",
+        kind: Kind::KafkaTopic,
         label: "Kafka topic",
         id: "kafka",
         tooltip: "Apache Kafka topic (Amazon MSK): partitions, brokers billed per hour",
-        make: || ComponentKind::KafkaTopic(Stream::default()),
+        make: || ComponentKind::KafkaTopic(KafkaTopic::default()),
     },
     Entry {
-        group: "Queues & streams",
+        kind: Kind::Firehose,
         label: "Firehose",
         id: "firehose",
         tooltip: "Amazon Data Firehose: buffers records and flushes batches to its destinations",
         make: || ComponentKind::Firehose(Firehose::default()),
     },
     Entry {
-        group: "Compute",
+        kind: Kind::Lambda,
         label: "Lambda function",
         id: "function",
         tooltip: "AWS Lambda: concurrency, cold starts, async retries, batch consumers",
         make: || ComponentKind::Lambda(LambdaFunction::default()),
     },
     Entry {
-        group: "Compute",
+        kind: Kind::ContainerService,
         label: "Container service",
         id: "service",
         tooltip: "ECS / EKS / EC2 containers: replicas x slots, optional KEDA-like autoscaling",
         make: || ComponentKind::ContainerService(ContainerService::default()),
     },
     Entry {
-        group: "Compute",
+        kind: Kind::StepFunctions,
         label: "Step Functions",
         id: "workflow",
         tooltip: "AWS Step Functions state machine (standard or express)",
         make: || ComponentKind::StepFunctions(StepFunctions::default()),
     },
     Entry {
-        group: "Compute",
+        kind: Kind::Station,
         label: "Station",
         id: "station",
         tooltip: "Generic queueing station: servers, buffer, throttle, retries (queueing theory)",
         make: || ComponentKind::Station(Station::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::DynamoDbTable,
         label: "DynamoDB table",
         id: "table",
         tooltip: "Amazon DynamoDB: write units per table and per partition key, optional stream",
         make: || ComponentKind::DynamoDbTable(DynamoDbTable::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::S3Bucket,
         label: "S3 bucket",
         id: "bucket",
         tooltip: "Amazon S3 bucket: stores objects, may notify onward",
         make: || ComponentKind::S3Bucket(ServiceSink::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::Ses,
         label: "SES",
         id: "email",
         tooltip: "Amazon SES: sends emails (rate-limited in the sandbox)",
         make: || ComponentKind::Ses(ServiceSink::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::LogGroup,
         label: "Log group",
         id: "logs",
         tooltip: "Amazon CloudWatch Logs log group: billed per GB ingested",
         make: || ComponentKind::LogGroup(ServiceSink::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::Analytics,
         label: "Analytics",
         id: "analytics",
         tooltip: "Analytics sink (Glue / Athena over S3): billed per GB scanned",
         make: || ComponentKind::Analytics(ServiceSink::default()),
     },
     Entry {
-        group: "Storage & sinks",
+        kind: Kind::Sink,
         label: "Sink",
         id: "sink",
         tooltip: "Generic terminal consumer: accepts everything at once",
         make: || ComponentKind::Sink(Sink {}),
     },
     Entry {
-        group: "Dead letters",
+        kind: Kind::DeadLetterQueue,
         label: "Dead-letter queue",
         id: "dlq",
         tooltip: "Holds what others dead-letter to it, counted by reason and source",
@@ -273,13 +290,13 @@ impl Palette {
             for e in ENTRIES {
                 if !needle.is_empty()
                     && !e.label.to_lowercase().contains(&needle)
-                    && !e.group.to_lowercase().contains(&needle)
+                    && !e.group().to_lowercase().contains(&needle)
                     && !e.tooltip.to_lowercase().contains(&needle)
                 {
                     continue;
                 }
-                if e.group != group {
-                    group = e.group;
+                if e.group() != group {
+                    group = e.group();
                     ui.add_space(3.0);
                     ui.label(RichText::new(group).strong().small());
                 }
@@ -340,8 +357,26 @@ mod tests {
 
     #[test]
     fn every_kind_is_in_the_palette() {
-        let kinds: std::collections::BTreeSet<&str> =
-            ENTRIES.iter().map(|e| (e.make)().kind_name()).collect();
-        assert_eq!(kinds.len(), 19);
+        for k in Kind::ALL {
+            assert!(
+                ENTRIES.iter().any(|e| e.kind == k),
+                "{k} is not in the palette"
+            );
+        }
+        for e in ENTRIES {
+            assert_eq!((e.make)().kind(), e.kind, "{}", e.label);
+        }
+    }
+
+    #[test]
+    fn groups_appear_once_each_in_order() {
+        let mut seen: Vec<&str> = Vec::new();
+        for e in ENTRIES {
+            if seen.last() != Some(&e.group()) {
+                assert!(!seen.contains(&e.group()), "{} splits its group", e.label);
+                seen.push(e.group());
+            }
+        }
+        assert_eq!(seen.len(), Group::ALL.len());
     }
 }

@@ -1,968 +1,264 @@
-//! Parameter help for the inspector, generated from the README's tables by
-//! `.ci/gen_param_help.py`: do not edit by hand, edit the README and rerun it.
+//! Parameter help for the inspector, read from the README's parameter tables when first
+//! asked for. The README is the one source: the tables a reader sees are the tooltips
+//! and defaults the editor shows, so the two cannot drift apart.
+//!
+//! Which tables are read: the kinds table of "File format" (first column the kind),
+//! the `scenario` table and the document table (kind `Document`), "Connections" (kind
+//! `Connection`), and the table of every section whose heading names kinds in
+//! backticks, such as "SQS queue (`SqsQueue`, standard or FIFO)". A row under an
+//! "`autoscale` parameter" header row is prefixed `autoscale.`, a `scenario` row
+//! `scenario.`.
+
+use std::sync::LazyLock;
+
+use crate::model::Kind;
+
+/// The README, whose tables are read.
+const README: &str = include_str!("../../README.md");
 
 /// Help for one parameter: its kind (or `Document`, `Connection`), its name
 /// (`autoscale.` / `scenario.` prefixed for nested tables), default and meaning.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamHelp {
-    /// Kind name as in `ComponentKind::kind_name`, or `Document` / `Connection`.
+    /// Kind name as in [`Kind::name`], or `Document` / `Connection`.
     pub kind: &'static str,
     /// Field name.
-    pub name: &'static str,
+    pub name: String,
     /// Default, as the README writes it.
-    pub default: &'static str,
+    pub default: String,
     /// What it means.
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
-/// Every documented parameter.
-pub const PARAMS: &[ParamHelp] = &[
-    ParamHelp {
-        kind: "Document",
-        name: "version",
-        default: "1",
-        meaning: "format version (see below)",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "name",
-        default: "\"Untitled\"",
-        meaning: "title of the design; reports show it as design",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "description",
-        default: "empty",
-        meaning: "free text",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario",
-        default: "see below",
-        meaning: "run settings",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "event_types",
-        default: "empty",
-        meaning: "kinds of event. If the list is empty, every event has a single anonymous type event with 1024-byte payloads",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "components",
-        default: "empty",
-        meaning: "the boxes",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "connections",
-        default: "empty",
-        meaning: "the arrows",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "account",
-        default: "(lambda_concurrency: 1000)",
-        meaning: "limits of the AWS account shared by components: the Region's Lambda concurrency pool (Lambda quotas)",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "cost",
-        default: "(free_tier: false, prices: {})",
-        meaning: "cost settings: include the monthly free tier; override prices per service.meter (see Cost)",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "layout",
-        default: "empty",
-        meaning: "node positions for the editor. The simulation ignores them",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario.duration",
-        default: "\"10m\"",
-        meaning: "simulated time, including the warm-up",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario.warmup",
-        default: "\"0s\"",
-        meaning: "statistics from before this time are discarded; must be shorter than duration",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario.seed",
-        default: "1",
-        meaning: "seed of all random streams",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario.replications",
-        default: "1",
-        meaning: "independent runs with derived seeds (1 to 10000)",
-    },
-    ParamHelp {
-        kind: "Document",
-        name: "scenario.bucket",
-        default: "none",
-        meaning: "width of a time-series bucket. If unset, duration / 200 rounded up to 1, 2 or 5 × a power of ten, which gives at most 200 buckets (10 m → 5 s, 3 h → 100 s)",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "arrivals",
-        default: "Poisson(rate_per_s: 10.0)",
-        meaning: "arrival process (see below)",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "event_types",
-        default: "all",
-        meaning: "names of the document's event types it emits, mixed by their weight",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "max_events",
-        default: "none",
-        meaning: "stop after this many events",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "routing",
-        default: "FanOut",
-        meaning: "FanOut or Split over outgoing delivery links",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "source",
-        default: "Client",
-        meaning: "what it stands for: Client, IotFleet, Schedule, S3Notification, DynamoDbStream. A label for palettes and diagrams; behaviour comes from the other fields",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "keys",
-        default: "none",
-        meaning: "partition keys / message group ids: (cardinality: 1000, hot_share: 0.0). One hot key takes hot_share of the events, the others share the rest evenly. Kinesis shards, DynamoDB partitions and FIFO groups use the key",
-    },
-    ParamHelp {
-        kind: "Producer",
-        name: "retry",
-        default: "AWS SDK standard mode",
-        meaning: "how the producer resends an event a throttle refused (HTTP 429, Kinesis ProvisionedThroughputExceeded): (max_attempts: 3, backoff_ms: 100.0, multiplier: 2.0, max_backoff_ms: 20000.0, jitter: Full). (max_attempts: 1) turns resending off",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "servers",
-        default: "1",
-        meaning: "events in service at once (1 to 1 000 000)",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "service_ms",
-        default: "Exponential(mean: 10.0)",
-        meaning: "time of one attempt, in ms",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "queue_capacity",
-        default: "none (unbounded)",
-        meaning: "the most events that may wait, not counting those in service",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "max_age",
-        default: "none",
-        meaning: "an event that has been at the station this long expires",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "throttle",
-        default: "none",
-        meaning: "token bucket (rate_per_s, burst), defaults 100 and 100 when present. burst must be at least 1",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that an attempt fails (0 to 1)",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "timeout",
-        default: "none",
-        meaning: "an attempt that would run longer than this fails when the time is up",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "retry",
-        default: "one attempt",
-        meaning: "(max_attempts: 1, backoff_ms: 0.0, multiplier: 2.0, max_backoff_ms: 60000.0, jitter: None)",
-    },
-    ParamHelp {
-        kind: "Station",
-        name: "routing",
-        default: "FanOut",
-        meaning: "FanOut or Split",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "kind",
-        default: "Delivery",
-        meaning: "Delivery, DeadLetter or OnFailure",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "filter",
-        default: "none",
-        meaning: "only matching events use the link (delivery links only)",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "weight",
-        default: "1.0",
-        meaning: "share of traffic under Split routing",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "latency_ms",
-        default: "none",
-        meaning: "distribution of the hand-off delay along the link, in ms",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "rule",
-        default: "empty",
-        meaning: "links from an EventBus: the rule this target belongs to. Targets with the same rule name form one rule (at most 5 targets). Empty: a rule of its own",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "retry",
-        default: "none",
-        meaning: "links from an EventBus or SnsTopic: the retry policy of this target or subscription, instead of the source's default",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "max_event_age",
-        default: "none",
-        meaning: "links from an EventBus or SnsTopic: give up on an event older than this",
-    },
-    ParamHelp {
-        kind: "Connection",
-        name: "dead_letter",
-        default: "none",
-        meaning: "links from an EventBus or SnsTopic: id of the queue (DeadLetterQueue or SqsQueue) that receives what this target or subscription gives up on",
-    },
-    ParamHelp {
-        kind: "ApiGateway",
-        name: "api",
-        default: "Rest",
-        meaning: "Rest or Http (metering, timeout limit)",
-    },
-    ParamHelp {
-        kind: "ApiGateway",
-        name: "throttle",
-        default: "(rate_per_s: 10000, burst: 5000)",
-        meaning: "account-level token bucket per Region; stage/method limits can be lower",
-    },
-    ParamHelp {
-        kind: "ApiGateway",
-        name: "integration_timeout",
-        default: "\"29s\"",
-        meaning: "REST 50 ms-29 s (above 29 s only for Regional/private APIs after a quota increase: warning); HTTP at most 30 s",
-    },
-    ParamHelp {
-        kind: "ApiGateway",
-        name: "overhead_ms",
-        default: "LogNormal(p50: 5, p99: 20)",
-        meaning: "the gateway's own latency (ours: AWS publishes none)",
-    },
-    ParamHelp {
-        kind: "EventBus",
-        name: "put_events_per_s",
-        default: "10000",
-        meaning: "PutEvents throttle (us-east-1); over it: refused",
-    },
-    ParamHelp {
-        kind: "EventBus",
-        name: "invocations_per_s",
-        default: "18750",
-        meaning: "target invocations per second (us-east-1); over it: delayed",
-    },
-    ParamHelp {
-        kind: "EventBus",
-        name: "latency_ms",
-        default: "LogNormal(p50: 100, p99: 400)",
-        meaning: "PutEvents to invocation (ours)",
-    },
-    ParamHelp {
-        kind: "EventBus",
-        name: "retry",
-        default: "(max_attempts: 186, backoff_ms: 1000, multiplier: 2, max_backoff_ms: 60000, jitter: Full)",
-        meaning: "default target retry: 185 retries after the first attempt; AWS publishes no base delay or cap, 1 s doubling to 60 s is ours",
-    },
-    ParamHelp {
-        kind: "EventBus",
-        name: "max_event_age",
-        default: "\"24h\"",
-        meaning: "default maximum event age of a target",
-    },
-    ParamHelp {
-        kind: "SnsTopic",
-        name: "fifo",
-        default: "false",
-        meaning: "FIFO topic: order per message group, FIFO limits and prices",
-    },
-    ParamHelp {
-        kind: "SnsTopic",
-        name: "publish_per_s",
-        default: "30000",
-        meaning: "publish throughput (us-east-1, per account; modelled per topic)",
-    },
-    ParamHelp {
-        kind: "SnsTopic",
-        name: "fifo_group_per_s",
-        default: "300",
-        meaning: "FIFO: messages per second per message group",
-    },
-    ParamHelp {
-        kind: "SnsTopic",
-        name: "fifo_topic_per_s",
-        default: "3000",
-        meaning: "FIFO: messages per second per topic",
-    },
-    ParamHelp {
-        kind: "SnsTopic",
-        name: "latency_ms",
-        default: "LogNormal(p50: 30, p99: 150)",
-        meaning: "publish to delivery attempt (ours)",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "workflow",
-        default: "Standard",
-        meaning: "Standard or Express",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "duration_ms",
-        default: "LogNormal(p50: 500, p99: 3000)",
-        meaning: "time of one attempt of an execution (ours)",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "transitions",
-        default: "5",
-        meaning: "state transitions per execution",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "fail_prob",
-        default: "0",
-        meaning: "probability an attempt fails",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "retry",
-        default: "(max_attempts: 4, backoff_ms: 1000, multiplier: 2, jitter: None)",
-        meaning: "the retrier defaults: MaxAttempts 3 retries, IntervalSeconds 1, BackoffRate 2.0",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "start_throttle",
-        default: "none",
-        meaning: "StartExecution bucket; none = Standard (rate_per_s: 300, burst: 1300), Express (rate_per_s: 6000, burst: 6000)",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "memory_mb",
-        default: "64",
-        meaning: "Express: memory billed in GB-seconds (64 MB steps)",
-    },
-    ParamHelp {
-        kind: "StepFunctions",
-        name: "sdk_retry",
-        default: "AWS SDK standard mode",
-        meaning: "how a service integration resends what a downstream service refused (a throttled DynamoDB write, a 429): (max_attempts: 3, backoff_ms: 100.0, multiplier: 2.0, max_backoff_ms: 20000.0, jitter: Full); then the event is lost as rejected. (max_attempts: 1) turns resending off",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "fifo",
-        default: "false",
-        meaning: "FIFO queue (order per message group, throughput limit, FIFO prices)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "visibility_timeout",
-        default: "\"30s\"",
-        meaning: "how long a received message stays invisible (max 12 h)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "retention",
-        default: "\"4d\"",
-        meaning: "how long a message may stay in the queue (60 s - 14 d)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "max_receive_count",
-        default: "none",
-        meaning: "redrive policy: move to the dead-letter link after this many unsuccessful receives (none = redeliver until retention; AWS recommends >= 5 for Lambda)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "delivery_delay",
-        default: "\"0s\"",
-        meaning: "delay before a sent message becomes visible (max 15 min)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "batch_size",
-        default: "10",
-        meaning: "most messages per batch (FIFO max 10, standard max 10,000; over 10 needs batch_window >= 1 s)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "batch_window",
-        default: "\"0s\"",
-        meaning: "longest a poller waits to fill a batch (max 300 s)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "max_concurrency",
-        default: "none",
-        meaning: "most batches in flight per consumer: Lambda MaximumConcurrency 2 - 1,000 (none = up to 1,000); other consumers' pollers (none = one per slot of a ContainerService's largest fleet, 10 for other kinds)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "report_batch_item_failures",
-        default: "false",
-        meaning: "partial batch responses: only failed messages return",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "long_poll",
-        default: "\"20s\"",
-        meaning: "ReceiveMessage wait time (0 - 20 s; 0 = short polling, modelled as one receive per second per idle poller)",
-    },
-    ParamHelp {
-        kind: "SqsQueue",
-        name: "fifo_throughput_per_s",
-        default: "3000.0",
-        meaning: "FIFO: messages per second accepted before sends are throttled (high-throughput mode: up to 70,000)",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "memory_mb",
-        default: "128",
-        meaning: "memory, 128..10,240 MB; sets the GB-seconds billed",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "architecture",
-        default: "X86",
-        meaning: "X86 or Arm (Arm is billed on the cheaper arm_gb_seconds meter)",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "duration_ms",
-        default: "LogNormal(p50: 40, p99: 200)",
-        meaning: "handler time per invocation (ms); the default is Spillway's guess, not an AWS figure",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "fail_prob",
-        default: "0",
-        meaning: "probability that an invocation fails with a function error",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "poison_prob",
-        default: "0",
-        meaning: "share of messages that fail every invocation containing them",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "timeout",
-        default: "\"3s\"",
-        meaning: "longest handler run, at most 15 min; longer runs fail as timeouts",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "reserved_concurrency",
-        default: "none",
-        meaning: "Some(R): R slots of its own and a cap of R (0 disables); none: share the account pool",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "scale_rate_per_10s",
-        default: "1,000",
-        meaning: "new environments the function may add per 10 s",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "cold_start_ms",
-        default: "LogNormal(p50: 250, p99: 1000)",
-        meaning: "init time of a new environment (ms), billed; AWS says \"under 100 ms to over 1 s\"",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "idle_expiry",
-        default: "\"10m\"",
-        meaning: "how long an idle environment stays warm; AWS does not document it, 10 min is our assumption",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "async_retries",
-        default: "2",
-        meaning: "retries of a failed asynchronous invocation, 0..2 (after 1 min, then 2 min)",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "max_event_age",
-        default: "\"6h\"",
-        meaning: "asynchronous events older than this are given up as expired, 60 s..6 h",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "routing",
-        default: "FanOut",
-        meaning: "fan-out or split over the delivery links",
-    },
-    ParamHelp {
-        kind: "Lambda",
-        name: "sdk_retry",
-        default: "AWS SDK standard mode",
-        meaning: "how the handler's SDK resends what a downstream service refused (a throttled DynamoDB write, a 429): (max_attempts: 3, backoff_ms: 100.0, multiplier: 2.0, max_backoff_ms: 20000.0, jitter: Full); then the event is lost as rejected. (max_attempts: 1) turns resending off",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "shards",
-        default: "4",
-        meaning: "shards (Kafka: partitions); 4 is also an on-demand stream's starting capacity (4 MB/s)",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "shards",
-        default: "4",
-        meaning: "shards (Kafka: partitions); 4 is also an on-demand stream's starting capacity (4 MB/s)",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "on_demand",
-        default: "false",
-        meaning: "Kinesis only: on-demand billing (stream-hours, GB in/out); the shard count stays shards (auto-scaling not modelled)",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "on_demand",
-        default: "false",
-        meaning: "Kinesis only: on-demand billing (stream-hours, GB in/out); the shard count stays shards (auto-scaling not modelled)",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "shard_records_per_s",
-        default: "none = Kinesis 1,000, Kafka unlimited",
-        meaning: "records per second one shard accepts",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "shard_records_per_s",
-        default: "none = Kinesis 1,000, Kafka unlimited",
-        meaning: "records per second one shard accepts",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "shard_bytes_per_s",
-        default: "none = Kinesis 1 MiB, Kafka unlimited",
-        meaning: "bytes per second one shard accepts",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "shard_bytes_per_s",
-        default: "none = Kinesis 1 MiB, Kafka unlimited",
-        meaning: "bytes per second one shard accepts",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "retention",
-        default: "24h",
-        meaning: "records unread for this long expire (max 365 days)",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "retention",
-        default: "24h",
-        meaning: "records unread for this long expire (max 365 days)",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "brokers",
-        default: "3",
-        meaning: "Kafka only: brokers billed per hour",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "brokers",
-        default: "3",
-        meaning: "Kafka only: brokers billed per hour",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "batch_size",
-        default: "100",
-        meaning: "records per consumer call (1..10,000)",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "batch_size",
-        default: "100",
-        meaning: "records per consumer call (1..10,000)",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "batch_window",
-        default: "0s",
-        meaning: "how long to gather records before calling (max 300 s)",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "batch_window",
-        default: "0s",
-        meaning: "how long to gather records before calling (max 300 s)",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "parallelization_factor",
-        default: "1",
-        meaning: "concurrent batches per shard per consumer (1..10); same key stays in order",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "parallelization_factor",
-        default: "1",
-        meaning: "concurrent batches per shard per consumer (1..10); same key stays in order",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "max_retry_attempts",
-        default: "none",
-        meaning: "retries after invocation errors; none = until the records expire",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "max_retry_attempts",
-        default: "none",
-        meaning: "retries after invocation errors; none = until the records expire",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "max_record_age",
-        default: "none",
-        meaning: "give up on (and stop sending) records older than this; none = the retention",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "max_record_age",
-        default: "none",
-        meaning: "give up on (and stop sending) records older than this; none = the retention",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "bisect_on_error",
-        default: "false",
-        meaning: "split a batch whose invocation errored in two and retry each half",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "bisect_on_error",
-        default: "false",
-        meaning: "split a batch whose invocation errored in two and retry each half",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "report_batch_item_failures",
-        default: "false",
-        meaning: "only the records the consumer reports as failed are retried",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "report_batch_item_failures",
-        default: "false",
-        meaning: "only the records the consumer reports as failed are retried",
-    },
-    ParamHelp {
-        kind: "KinesisStream",
-        name: "poll_interval",
-        default: "1s",
-        meaning: "how often an idle poller reads each shard",
-    },
-    ParamHelp {
-        kind: "KafkaTopic",
-        name: "poll_interval",
-        default: "1s",
-        meaning: "how often an idle poller reads each shard",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "mode",
-        default: "OnDemand",
-        meaning: "OnDemand or Provisioned(wcu: .., rcu: ..)",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "latency_ms",
-        default: "LogNormal(p50: 4, p99: 12)",
-        meaning: "time one write takes (ours, \"single-digit ms\")",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "table_wru_per_s",
-        default: "40,000",
-        meaning: "on-demand table write limit per second",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "partition_wcu_per_s",
-        default: "1,000",
-        meaning: "write units per second one partition key can take",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "stream",
-        default: "false",
-        meaning: "emit a stream record per write; delivery links consume the stream",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "stream_shards",
-        default: "4",
-        meaning: "shards of the stream (ours; AWS does not publish it)",
-    },
-    ParamHelp {
-        kind: "DynamoDbTable",
-        name: "consumer",
-        default: "Kinesis ESM defaults",
-        meaning: "how stream consumers read: batch_size, batch_window, parallelization_factor, max_retry_attempts, max_record_age, bisect_on_error, report_batch_item_failures, poll_interval",
-    },
-    ParamHelp {
-        kind: "Firehose",
-        name: "buffer_mb",
-        default: "5",
-        meaning: "flush when the buffer holds this many MiB (1..128)",
-    },
-    ParamHelp {
-        kind: "Firehose",
-        name: "buffer_interval",
-        default: "300s",
-        meaning: "flush this long after the buffer's first record (0..900 s)",
-    },
-    ParamHelp {
-        kind: "Firehose",
-        name: "transform",
-        default: "none",
-        meaning: "id of a Lambda component transforming each flushed batch",
-    },
-    ParamHelp {
-        kind: "Firehose",
-        name: "delivery_latency_ms",
-        default: "LogNormal(p50: 200, p99: 1000)",
-        meaning: "time to write a batch to the destination (ours)",
-    },
-    ParamHelp {
-        kind: "Firehose",
-        name: "retry_duration",
-        default: "24h",
-        meaning: "how long a failing destination is retried (S3: 24 h; others 0..7,200 s)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "replicas",
-        default: "2",
-        meaning: "replicas at the start; the fixed fleet without autoscale",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "concurrency_per_replica",
-        default: "10",
-        meaning: "worker slots per replica (messages, or polled batches, at once)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "service_ms",
-        default: "Exponential(mean: 50.0)",
-        meaning: "time to process one message (ms)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that processing a message fails",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "retry",
-        default: "1 attempt (no retry)",
-        meaning: "retries of failed pushed messages (polled ones go back to their queue)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "queue_capacity",
-        default: "none (unbounded)",
-        meaning: "buffer for pushed messages; full: dropped",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "vcpu",
-        default: "0.25",
-        meaning: "vCPUs per replica (smallest Fargate task)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "memory_gb",
-        default: "0.5",
-        meaning: "memory per replica in GB",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale",
-        default: "none",
-        meaning: "autoscaling, see below",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "routing",
-        default: "FanOut",
-        meaning: "fan-out or split over outgoing links",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "sdk_retry",
-        default: "AWS SDK standard mode",
-        meaning: "how the handler's SDK resends what a downstream service refused (a throttled DynamoDB write, a 429): (max_attempts: 3, backoff_ms: 100.0, multiplier: 2.0, max_backoff_ms: 20000.0, jitter: Full); then the event is lost as rejected. (max_attempts: 1) turns resending off",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.metric",
-        default: "Utilisation(target: 0.7)",
-        meaning: "QueueDepth(queue: \"id\") or Utilisation(target: t)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.target_per_replica",
-        default: "5.0",
-        meaning: "messages per replica for QueueDepth (KEDA SQS queueLength)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.min_replicas",
-        default: "1",
-        meaning: "fewest replicas (0 allowed with QueueDepth: scale to zero)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.max_replicas",
-        default: "10",
-        meaning: "most replicas",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.polling_interval",
-        default: "\"30s\"",
-        meaning: "how often the metric is read (KEDA pollingInterval)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.scale_up_delay",
-        default: "\"0s\"",
-        meaning: "scale-up stabilisation window (HPA default)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.scale_down_delay",
-        default: "\"5m\"",
-        meaning: "scale-down stabilisation window (KEDA cooldownPeriod / HPA)",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.provisioning_delay",
-        default: "\"1m\"",
-        meaning: "decision to serving: node provisioning, image pull, start",
-    },
-    ParamHelp {
-        kind: "ContainerService",
-        name: "autoscale.tolerance",
-        default: "0.1",
-        meaning: "no change while the metric is within this fraction of its target (HPA)",
-    },
-    ParamHelp {
-        kind: "S3Bucket",
-        name: "latency_ms",
-        default: "Constant(0.0)",
-        meaning: "time to accept one write (ms); e.g. LogNormal(p50: 20.0, p99: 150.0) for S3 PUTs",
-    },
-    ParamHelp {
-        kind: "Ses",
-        name: "latency_ms",
-        default: "Constant(0.0)",
-        meaning: "time to accept one write (ms); e.g. LogNormal(p50: 20.0, p99: 150.0) for S3 PUTs",
-    },
-    ParamHelp {
-        kind: "LogGroup",
-        name: "latency_ms",
-        default: "Constant(0.0)",
-        meaning: "time to accept one write (ms); e.g. LogNormal(p50: 20.0, p99: 150.0) for S3 PUTs",
-    },
-    ParamHelp {
-        kind: "Analytics",
-        name: "latency_ms",
-        default: "Constant(0.0)",
-        meaning: "time to accept one write (ms); e.g. LogNormal(p50: 20.0, p99: 150.0) for S3 PUTs",
-    },
-    ParamHelp {
-        kind: "S3Bucket",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that a write fails (refused with an error)",
-    },
-    ParamHelp {
-        kind: "Ses",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that a write fails (refused with an error)",
-    },
-    ParamHelp {
-        kind: "LogGroup",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that a write fails (refused with an error)",
-    },
-    ParamHelp {
-        kind: "Analytics",
-        name: "fail_prob",
-        default: "0.0",
-        meaning: "probability that a write fails (refused with an error)",
-    },
-    ParamHelp {
-        kind: "S3Bucket",
-        name: "rate_limit",
-        default: "none",
-        meaning: "token bucket (rate_per_s, burst); over it writes are refused as throttled (S3: 3,500 PUT/s per prefix; SES sandbox: 1/s)",
-    },
-    ParamHelp {
-        kind: "Ses",
-        name: "rate_limit",
-        default: "none",
-        meaning: "token bucket (rate_per_s, burst); over it writes are refused as throttled (S3: 3,500 PUT/s per prefix; SES sandbox: 1/s)",
-    },
-    ParamHelp {
-        kind: "LogGroup",
-        name: "rate_limit",
-        default: "none",
-        meaning: "token bucket (rate_per_s, burst); over it writes are refused as throttled (S3: 3,500 PUT/s per prefix; SES sandbox: 1/s)",
-    },
-    ParamHelp {
-        kind: "Analytics",
-        name: "rate_limit",
-        default: "none",
-        meaning: "token bucket (rate_per_s, burst); over it writes are refused as throttled (S3: 3,500 PUT/s per prefix; SES sandbox: 1/s)",
-    },
-];
+/// Every documented parameter, in README order.
+pub static PARAMS: LazyLock<Vec<ParamHelp>> = LazyLock::new(|| parse(README));
+
+/// A README cell as plain text: links become their text, backticks go.
+fn clean(cell: &str) -> String {
+    let mut out = String::new();
+    let mut rest = cell.trim();
+    // `[text](url)`, with no `]` in the text and no `)` in the url -> `text`
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let link = after.find(']').and_then(|close| {
+            let url = after[close + 1..].strip_prefix('(')?;
+            let end = url.find(')')?;
+            (close > 0 && end > 0).then_some((close, close + 2 + end))
+        });
+        match link {
+            Some((close, end)) => {
+                out.push_str(&after[..close]);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace('`', "")
+}
+
+/// The subjects whose parameters a heading's table lists, if any.
+fn heading_subjects(line: &str) -> Option<Vec<&'static str>> {
+    if line.contains("Document structure") {
+        return Some(vec!["Document"]);
+    }
+    if line.contains("Connections") {
+        return Some(vec!["Connection"]);
+    }
+    let kinds: Vec<&'static str> = line
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(Kind::from_name)
+        .map(Kind::name)
+        .collect();
+    (!kinds.is_empty()).then_some(kinds)
+}
+
+/// Where a table row goes.
+enum Section {
+    /// Not a parameter table.
+    None,
+    /// The kinds table: the first column names the kind (empty: the row above's).
+    Kinds(&'static str),
+    /// A table of these subjects' parameters, each name prefixed (`autoscale.`).
+    Params(Vec<&'static str>, &'static str),
+}
+
+/// Every parameter row of the README's tables.
+fn parse(readme: &str) -> Vec<ParamHelp> {
+    let mut rows = Vec::new();
+    let mut section = Section::None;
+    for line in readme.lines() {
+        if line.starts_with('#') {
+            section = heading_subjects(line).map_or(Section::None, |s| Section::Params(s, ""));
+            continue;
+        }
+        if line.starts_with("`scenario`:") {
+            section = Section::Params(vec!["Document"], "scenario.");
+            continue;
+        }
+        if line.starts_with("The kinds and their parameters") {
+            section = Section::Kinds("");
+            continue;
+        }
+        if !line.starts_with('|') || matches!(section, Section::None) {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if cells.iter().all(|c| c.chars().all(|ch| "-: ".contains(ch))) {
+            continue; // the line under the header
+        }
+        let header = cells[0].to_lowercase();
+        if matches!(header.as_str(), "parameter" | "field" | "kind") {
+            continue;
+        }
+        let row = |kind: &'static str, name: String, default: &str, meaning: &str| ParamHelp {
+            kind,
+            name,
+            default: clean(default),
+            meaning: clean(meaning),
+        };
+        match &mut section {
+            Section::None => {}
+            Section::Kinds(kind) => {
+                if cells.len() < 4 {
+                    continue;
+                }
+                if let Some(k) = Kind::from_name(&clean(cells[0])) {
+                    *kind = k.name();
+                }
+                let name = clean(cells[1]);
+                if name != "none" && !kind.is_empty() {
+                    rows.push(row(kind, name, cells[2], cells[3]));
+                }
+            }
+            Section::Params(subjects, prefix) => {
+                if header.starts_with("`autoscale` parameter") {
+                    *prefix = "autoscale.";
+                    continue;
+                }
+                // the document table is field | type | default | meaning
+                let (name, default, meaning) = match cells.len() {
+                    4 => (cells[0], cells[2], cells[3]),
+                    3 => (cells[0], cells[1], cells[2]),
+                    _ => continue,
+                };
+                for &s in subjects.iter() {
+                    rows.push(row(s, format!("{prefix}{}", clean(name)), default, meaning));
+                }
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ComponentKind;
+
+    #[test]
+    fn cells_lose_links_and_backticks() {
+        assert_eq!(
+            clean(" `retry` as [AWS says](https://x.y/z) (see [below](#b)) "),
+            "retry as AWS says (see below)"
+        );
+        assert_eq!(clean("[not a link"), "[not a link");
+        assert_eq!(clean("[a] then [b](u)"), "[a] then b");
+    }
+
+    #[test]
+    fn tables_are_read_by_section() {
+        let readme = "\
+## Things
+| parameter | default | meaning |
+|---|---|---|
+| `ignored` | 1 | not a parameter table |
+### SQS queue (`SqsQueue`, standard or FIFO)
+| parameter | default | meaning |
+| --- | --- | --- |
+| `fifo` | false | a [FIFO](http://x) queue |
+### Container service (`ContainerService`: ECS)
+| `replicas` | 1 | tasks |
+| `autoscale` parameter | default | meaning |
+| `max` | 10 | most tasks |
+The kinds and their parameters, with defaults:
+| kind | parameter | default | meaning |
+| `Producer` | `routing` | `FanOut` | how |
+| | `source` | `Client` | what |
+| `Sink` | none | | terminal |
+";
+        let got: Vec<(&str, String, String)> = parse(readme)
+            .into_iter()
+            .map(|p| (p.kind, p.name, p.meaning))
+            .collect();
+        let want = [
+            ("SqsQueue", "fifo", "a FIFO queue"),
+            ("ContainerService", "replicas", "tasks"),
+            ("ContainerService", "autoscale.max", "most tasks"),
+            ("Producer", "routing", "how"),
+            ("Producer", "source", "what"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(k, n, m)| (k, n.to_owned(), m.to_owned()))
+                .to_vec()
+        );
+    }
+
+    /// The names a kind's parameters have in a file: its default's fields (the
+    /// optional ones are absent, so only documented fields that are present count).
+    fn field_names(kind: Kind) -> Vec<String> {
+        let c: ComponentKind = crate::model::ron_options()
+            .from_str(&format!("{}()", kind.name()))
+            .unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|inner| inner.as_object())
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_parameter_of_every_kind_is_documented() {
+        for k in Kind::ALL {
+            for field in field_names(k) {
+                assert!(
+                    PARAMS.iter().any(|p| p.kind == k.name() && p.name == field),
+                    "{k}.{field} has no row in the README's tables"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_documented_parameter_exists() {
+        for k in Kind::ALL {
+            let fields = field_names(k);
+            let rows: Vec<&ParamHelp> = PARAMS.iter().filter(|p| p.kind == k.name()).collect();
+            // optional fields are left out of the default; their rows say "none" (or
+            // "all" for a list), and nested rows count under their parent's
+            let optional = |name: &str| {
+                rows.iter().any(|p| {
+                    p.name == name && (p.default.starts_with("none") || p.default == "all")
+                })
+            };
+            for p in &rows {
+                let top = p.name.split('.').next().unwrap_or_default();
+                let known = fields.iter().any(|f| f == top) || optional(top);
+                assert!(known, "README documents {k}.{} which is no field", p.name);
+            }
+        }
+    }
+}

@@ -8,11 +8,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::aws::{
-    ApiGateway, ContainerService, DynamoDbTable, EventBus, Firehose, LambdaFunction, ServiceSink,
-    SnsTopic, SqsQueue, StepFunctions, Stream,
+    ApiGateway, ContainerService, DynamoDbTable, EventBus, Firehose, KafkaTopic, KinesisStream,
+    LambdaFunction, ServiceSink, SnsTopic, SqsQueue, StepFunctions,
 };
 use super::dist::{Arrivals, Dist};
 use super::duration::Duration;
+use super::kind::{Cap, Kind};
 
 /// A box on the canvas: something that produces, routes, holds or consumes events.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,9 +67,9 @@ pub enum ComponentKind {
     /// AWS Lambda function.
     Lambda(LambdaFunction),
     /// Amazon Kinesis data stream.
-    KinesisStream(Stream),
+    KinesisStream(KinesisStream),
     /// Apache Kafka topic (Amazon MSK).
-    KafkaTopic(Stream),
+    KafkaTopic(KafkaTopic),
     /// Containers on ECS, EKS or EC2, optionally autoscaled.
     ContainerService(ContainerService),
     /// AWS Step Functions state machine (standard or express).
@@ -88,65 +89,55 @@ pub enum ComponentKind {
 }
 
 impl ComponentKind {
+    /// The kind's tag, which leads to its row of the kind table ([`Kind::info`]).
+    #[must_use]
+    pub fn kind(&self) -> Kind {
+        match self {
+            ComponentKind::Producer(_) => Kind::Producer,
+            ComponentKind::Station(_) => Kind::Station,
+            ComponentKind::Sink(_) => Kind::Sink,
+            ComponentKind::DeadLetterQueue(_) => Kind::DeadLetterQueue,
+            ComponentKind::ApiGateway(_) => Kind::ApiGateway,
+            ComponentKind::EventBus(_) => Kind::EventBus,
+            ComponentKind::SnsTopic(_) => Kind::SnsTopic,
+            ComponentKind::SqsQueue(_) => Kind::SqsQueue,
+            ComponentKind::Lambda(_) => Kind::Lambda,
+            ComponentKind::KinesisStream(_) => Kind::KinesisStream,
+            ComponentKind::KafkaTopic(_) => Kind::KafkaTopic,
+            ComponentKind::ContainerService(_) => Kind::ContainerService,
+            ComponentKind::StepFunctions(_) => Kind::StepFunctions,
+            ComponentKind::DynamoDbTable(_) => Kind::DynamoDbTable,
+            ComponentKind::Firehose(_) => Kind::Firehose,
+            ComponentKind::S3Bucket(_) => Kind::S3Bucket,
+            ComponentKind::Ses(_) => Kind::Ses,
+            ComponentKind::LogGroup(_) => Kind::LogGroup,
+            ComponentKind::Analytics(_) => Kind::Analytics,
+        }
+    }
+
     /// Short kind name, as written in files and shown in reports.
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
-        match self {
-            ComponentKind::Producer(_) => "Producer",
-            ComponentKind::Station(_) => "Station",
-            ComponentKind::Sink(_) => "Sink",
-            ComponentKind::DeadLetterQueue(_) => "DeadLetterQueue",
-            ComponentKind::ApiGateway(_) => "ApiGateway",
-            ComponentKind::EventBus(_) => "EventBus",
-            ComponentKind::SnsTopic(_) => "SnsTopic",
-            ComponentKind::SqsQueue(_) => "SqsQueue",
-            ComponentKind::Lambda(_) => "Lambda",
-            ComponentKind::KinesisStream(_) => "KinesisStream",
-            ComponentKind::KafkaTopic(_) => "KafkaTopic",
-            ComponentKind::ContainerService(_) => "ContainerService",
-            ComponentKind::StepFunctions(_) => "StepFunctions",
-            ComponentKind::DynamoDbTable(_) => "DynamoDbTable",
-            ComponentKind::Firehose(_) => "Firehose",
-            ComponentKind::S3Bucket(_) => "S3Bucket",
-            ComponentKind::Ses(_) => "Ses",
-            ComponentKind::LogGroup(_) => "LogGroup",
-            ComponentKind::Analytics(_) => "Analytics",
-        }
+        self.kind().name()
     }
 
     /// Whether this kind creates events (and so needs no input).
     #[must_use]
     pub fn is_source(&self) -> bool {
-        matches!(self, ComponentKind::Producer(_))
+        self.kind().can(Cap::Source)
     }
 
     /// Whether this kind can hand failed work to a dead-letter or on-failure link.
     #[must_use]
     pub fn can_dead_letter(&self) -> bool {
-        matches!(
-            self,
-            ComponentKind::Station(_)
-                | ComponentKind::EventBus(_)
-                | ComponentKind::SnsTopic(_)
-                | ComponentKind::SqsQueue(_)
-                | ComponentKind::Lambda(_)
-                | ComponentKind::KinesisStream(_)
-                | ComponentKind::KafkaTopic(_)
-                | ComponentKind::ContainerService(_)
-                | ComponentKind::StepFunctions(_)
-                | ComponentKind::DynamoDbTable(_)
-                | ComponentKind::Firehose(_)
-        )
+        self.kind().can(Cap::DeadLetters)
     }
 
     /// Whether this kind can hold dead letters (the target of a dead-letter link): a
     /// dead-letter queue or an SQS queue.
     #[must_use]
     pub fn holds_dead_letters(&self) -> bool {
-        matches!(
-            self,
-            ComponentKind::DeadLetterQueue(_) | ComponentKind::SqsQueue(_)
-        )
+        self.kind().can(Cap::HoldsDeadLetters)
     }
 
     /// Whether this kind accepts incoming events.
@@ -158,26 +149,13 @@ impl ComponentKind {
     /// Whether this kind sends events on along delivery links.
     #[must_use]
     pub fn has_outputs(&self) -> bool {
-        !matches!(
-            self,
-            ComponentKind::Sink(_)
-                | ComponentKind::DeadLetterQueue(_)
-                | ComponentKind::Ses(_)
-                | ComponentKind::LogGroup(_)
-                | ComponentKind::Analytics(_)
-        )
+        self.kind().can(Cap::Outputs)
     }
 
     /// Whether this kind is an AWS service (priced by the price book).
     #[must_use]
     pub fn is_cloud(&self) -> bool {
-        !matches!(
-            self,
-            ComponentKind::Producer(_)
-                | ComponentKind::Station(_)
-                | ComponentKind::Sink(_)
-                | ComponentKind::DeadLetterQueue(_)
-        )
+        self.kind().service().is_some()
     }
 }
 

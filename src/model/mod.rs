@@ -10,6 +10,7 @@ mod component;
 mod dist;
 mod duration;
 mod explain;
+mod kind;
 pub mod text;
 mod validate;
 mod wiring;
@@ -28,6 +29,7 @@ pub use component::{
 pub use dist::{Arrivals, Dist, ProfilePoint, gamma_fn, lognormal_sigma, profile_rate};
 pub use duration::{Duration, DurationError, MAX_DURATION_NS, NS_PER_MS, NS_PER_S};
 pub(crate) use explain::expected_words;
+pub use kind::{Cap, Kind, KindInfo};
 pub use text::{has_unsafe_chars, printable};
 pub use validate::{
     MAX_BUCKETS, MAX_EXPECTED_LAPS, MAX_REPLICATIONS, Problem, Severity, Subject, validate,
@@ -479,7 +481,9 @@ fn size_text(size: Option<u64>) -> String {
     }
 }
 
-fn ron_options() -> ron::Options {
+/// The RON dialect of design files: newtype variants unwrapped (`Sink()`), `Some`
+/// implicit.
+pub(crate) fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(
         ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES
             | ron::extensions::Extensions::IMPLICIT_SOME,

@@ -9,7 +9,7 @@ use super::aws::{
     EVENTBRIDGE_MAX_TARGETS_PER_RULE, LAMBDA_MAX_CONCURRENCY, MAX_STREAM_LANES,
     SQS_ESM_MAX_CONCURRENCY, SQS_ESM_MIN_CONCURRENCY, SQS_MAX_POLLERS, eventbridge_retry_limits,
 };
-use super::wiring::{article, link_problems};
+use super::wiring::link_problems;
 use super::{
     ComponentKind, Document, LinkKind, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_DURATION_NS,
     MAX_EVENT_TYPES, MAX_STATION_SERVERS, Retry, Routing, has_unsafe_chars, printable,
@@ -134,7 +134,8 @@ fn cloud_problems(kind: &ComponentKind) -> Vec<(Severity, String)> {
         ComponentKind::SnsTopic(p) => p.problems(),
         ComponentKind::SqsQueue(p) => p.problems(),
         ComponentKind::Lambda(p) => p.problems(),
-        ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => p.problems(),
+        ComponentKind::KinesisStream(p) => p.problems(),
+        ComponentKind::KafkaTopic(p) => p.problems(),
         ComponentKind::ContainerService(p) => p.problems(),
         ComponentKind::StepFunctions(p) => p.problems(),
         ComponentKind::DynamoDbTable(p) => p.problems(),
@@ -981,7 +982,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     format!(
                         "dead_letter `{}` is {}; it must be a DeadLetterQueue or an SqsQueue",
                         printable(d),
-                        article(k.kind_name())
+                        k.kind().with_article()
                     ),
                 ),
                 Some(_) => {}
@@ -1084,9 +1085,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         // every consumer of a stream reads each shard through `parallelization_factor`
         // lanes of its own
         let lanes = match &c.kind {
-            ComponentKind::KinesisStream(p) | ComponentKind::KafkaTopic(p) => {
-                Some((p.shards, p.parallelization_factor))
-            }
+            ComponentKind::KinesisStream(p) => Some((p.shards, p.parallelization_factor)),
+            ComponentKind::KafkaTopic(p) => Some((p.shards, p.parallelization_factor)),
             ComponentKind::DynamoDbTable(t) if t.stream => {
                 Some((t.stream_shards, t.consumer.parallelization_factor))
             }
@@ -1150,7 +1150,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                     format!(
                         "transform `{}` is {}; it must be a Lambda",
                         printable(t),
-                        article(k.kind_name())
+                        k.kind().with_article()
                     ),
                 ),
                 None => push(
@@ -1789,9 +1789,6 @@ mod tests {
 
     #[test]
     fn kinds_take_the_right_article() {
-        assert_eq!(article("EventBus"), "an EventBus");
-        assert_eq!(article("Sink"), "a Sink");
-        assert_eq!(article("event"), "an event");
         let e = errors(
             r#"(components: [
             (id: "p", kind: Producer()),
@@ -1803,8 +1800,6 @@ mod tests {
         );
         let all = e.join("\n");
         assert!(all.contains("dead_letter `t` is an SnsTopic;"), "{all}");
-        assert_eq!(article("SqsQueue"), "an SqsQueue");
-        assert_eq!(article("StepFunctions"), "a StepFunctions");
         assert!(
             all.contains("must end at a DeadLetterQueue or an SqsQueue, not an EventBus"),
             "{all}"

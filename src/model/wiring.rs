@@ -7,16 +7,6 @@
 
 use super::{Component, ComponentKind, Document, LinkKind, printable};
 
-/// "a Sink", "an ApiGateway": the kind name with its indefinite article.
-pub(crate) fn article(kind: &str) -> String {
-    // initialisms are read letter by letter: "an SqsQueue" ("an ess-queue-ess")
-    let vowel = kind.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u'])
-        || ["Sns", "Sqs", "Ses", "S3"]
-            .iter()
-            .any(|p| kind.starts_with(p));
-    format!("{} {kind}", if vowel { "an" } else { "a" })
-}
-
 /// The rules that a link of `kind` from a component of kind `from` to one of kind `to`
 /// breaks, one message each, in a fixed order (empty: the kinds allow it). An unknown
 /// end (`None`) breaks no rule here; the caller reports it.
@@ -30,7 +20,7 @@ pub fn link_problems(
     if let Some(t) = to
         && !t.accepts_input()
     {
-        out.push(format!("{} accepts no input", article(t.kind_name())));
+        out.push(format!("{} accepts no input", t.kind().with_article()));
     }
     let Some(f) = from else {
         return out;
@@ -40,7 +30,7 @@ pub fn link_problems(
             if !f.has_outputs() {
                 out.push(format!(
                     "{} sends nothing on; it cannot have outgoing links",
-                    article(f.kind_name())
+                    f.kind().with_article()
                 ));
             }
         }
@@ -48,7 +38,7 @@ pub fn link_problems(
             if !f.can_dead_letter() {
                 out.push(format!(
                     "{} cannot dead-letter; only components with retries can",
-                    article(f.kind_name())
+                    f.kind().with_article()
                 ));
             }
             if kind == LinkKind::DeadLetter
@@ -57,7 +47,7 @@ pub fn link_problems(
             {
                 out.push(format!(
                     "a dead-letter link must end at a DeadLetterQueue or an SqsQueue, not {}",
-                    article(t.kind_name())
+                    t.kind().with_article()
                 ));
             }
         }

@@ -207,3 +207,67 @@ impl Behaviour for DeadLetterB {
             .collect()
     }
 }
+
+impl super::build_env::Build for crate::model::Producer {
+    fn build(
+        &self,
+        env: &mut super::build_env::BuildEnv,
+    ) -> Result<super::build_env::Built, String> {
+        let p = self;
+        let arrivals = ArrivalGen::new(&p.arrivals).map_err(|e| e.to_string())?;
+        let mut acc = 0.0;
+        let mix = env
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| p.event_types.is_empty() || p.event_types.contains(&t.name))
+            .filter(|(_, t)| t.weight > 0.0)
+            .map(|(ti, t)| {
+                acc += t.weight;
+                (u16::try_from(ti).unwrap_or(0), acc)
+            })
+            .collect::<Vec<_>>();
+        if mix.is_empty() {
+            return Err("emits no event type with a positive weight".to_owned());
+        }
+        Ok(super::build_env::Built {
+            behaviour: Box::new(ProducerB {
+                arrivals,
+                mix,
+                remaining: p.max_events,
+                keys: p.keys.clone(),
+                resend: SdkResender::new(p.retry.clone(), RESEND),
+            }),
+            metrics: super::ComponentMetrics::new(0),
+            routing: p.routing,
+        })
+    }
+}
+
+impl super::build_env::Build for crate::model::Sink {
+    fn build(
+        &self,
+        _env: &mut super::build_env::BuildEnv,
+    ) -> Result<super::build_env::Built, String> {
+        Ok(super::build_env::Built {
+            behaviour: Box::new(SinkB),
+            metrics: super::ComponentMetrics::new(0),
+            routing: crate::model::Routing::default(),
+        })
+    }
+}
+
+impl super::build_env::Build for crate::model::DeadLetterQueue {
+    fn build(
+        &self,
+        env: &mut super::build_env::BuildEnv,
+    ) -> Result<super::build_env::Built, String> {
+        let mut metrics = super::ComponentMetrics::new(0);
+        metrics.add_gauge("oldest_age_s");
+        Ok(super::build_env::Built {
+            behaviour: Box::new(DeadLetterB::new(env.doc.components.len())),
+            metrics,
+            routing: crate::model::Routing::default(),
+        })
+    }
+}

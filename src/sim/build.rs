@@ -1,72 +1,14 @@
-//! Building a [`Simulation`] from a validated document.
+//! Building a [`Simulation`] from a validated document: the links, the event types, and
+//! each component through the [`Build`] implementation of its kind's parameters.
 
 use std::collections::BTreeMap;
 
-use super::aws;
-use super::basic::{DeadLetterB, ProducerB, SinkB};
+use super::build_env::{Build, BuildEnv, LinkInfo};
 use super::engine::{Behaviour, CompiledFilter, EventTypeRt, Link, Outputs, Simulation};
-use super::metrics::ComponentMetrics;
-use super::sample::{ArrivalGen, Sampler};
-use super::station::{StationB, TokenBucket};
+use super::sample::Sampler;
 use crate::model::{
-    ComponentKind, Connection, Document, EventType, Filter, LinkKind, Problem, Routing, Severity,
-    validate,
+    ComponentKind, Document, EventType, Filter, LinkKind, Problem, Severity, validate,
 };
-
-/// One outgoing link of the component being built.
-pub(crate) struct LinkInfo<'a> {
-    /// Link index, for `Ctx::send_on` / `Ctx::invoke`.
-    pub link: u32,
-    /// Index of the component it leads to.
-    pub target: u32,
-    /// That component's kind.
-    pub target_kind: &'a ComponentKind,
-    /// The connection as drawn.
-    pub conn: &'a Connection,
-}
-
-/// What a kind's builder may look at and register while it compiles one component.
-pub(crate) struct BuildEnv<'a> {
-    /// The whole document.
-    pub doc: &'a Document,
-    /// Index of the component being built.
-    pub me: u32,
-    /// Its delivery links, in document order.
-    pub delivery: Vec<LinkInfo<'a>>,
-    index: &'a BTreeMap<&'a str, u32>,
-    pools: &'a mut Vec<(String, u64)>,
-}
-
-impl BuildEnv<'_> {
-    /// Index of the component with this id.
-    pub fn component_index(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
-    }
-
-    /// A shared concurrency pool by name, created with `limit` slots by the first
-    /// component that asks for it (e.g. `lambda-unreserved`).
-    pub fn pool(&mut self, name: &str, limit: u64) -> u32 {
-        let i = self
-            .pools
-            .iter()
-            .position(|(n, _)| n == name)
-            .unwrap_or_else(|| {
-                self.pools.push((name.to_owned(), limit));
-                self.pools.len() - 1
-            });
-        u32::try_from(i).unwrap_or(u32::MAX)
-    }
-}
-
-/// A compiled component: behaviour, metrics (with its meters and gauges) and routing.
-pub(crate) struct Built {
-    /// What it does.
-    pub behaviour: Box<dyn Behaviour>,
-    /// What is recorded about it.
-    pub metrics: ComponentMetrics,
-    /// Fan-out or split over its delivery links.
-    pub routing: Routing,
-}
 
 /// Why a document could not be turned into a simulation.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +24,31 @@ pub enum BuildError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// The parameters of a component, as the builder of its kind.
+fn params(kind: &ComponentKind) -> &dyn Build {
+    match kind {
+        ComponentKind::Producer(p) => p,
+        ComponentKind::Station(p) => p,
+        ComponentKind::Sink(p) => p,
+        ComponentKind::DeadLetterQueue(p) => p,
+        ComponentKind::ApiGateway(p) => p,
+        ComponentKind::EventBus(p) => p,
+        ComponentKind::SnsTopic(p) => p,
+        ComponentKind::SqsQueue(p) => p,
+        ComponentKind::Lambda(p) => p,
+        ComponentKind::KinesisStream(p) => p,
+        ComponentKind::KafkaTopic(p) => p,
+        ComponentKind::ContainerService(p) => p,
+        ComponentKind::StepFunctions(p) => p,
+        ComponentKind::DynamoDbTable(p) => p,
+        ComponentKind::Firehose(p) => p,
+        ComponentKind::S3Bucket(p) => p,
+        ComponentKind::Ses(p) => p,
+        ComponentKind::LogGroup(p) => p,
+        ComponentKind::Analytics(p) => p,
+    }
 }
 
 fn event_types(doc: &Document) -> Vec<EventType> {
@@ -222,7 +189,6 @@ impl Simulation {
         let mut metrics = Vec::with_capacity(doc.components.len());
         let mut pools: Vec<(String, u64)> = Vec::new();
         for (i, c) in doc.components.iter().enumerate() {
-            let name = c.display_name();
             let info = |l: &u32| {
                 let link = &links[*l as usize];
                 LinkInfo {
@@ -235,103 +201,18 @@ impl Simulation {
             let mut env = BuildEnv {
                 doc,
                 me: u32::try_from(i).unwrap_or(u32::MAX),
+                kind: c.kind.kind(),
+                types: &types,
                 delivery: outputs[i].delivery.iter().map(info).collect(),
                 index: &index,
                 pools: &mut pools,
             };
-            let built = match &c.kind {
-                ComponentKind::ApiGateway(p) => Some(aws::api_gateway::build(p, &mut env)),
-                ComponentKind::EventBus(p) => Some(aws::eventbridge::build(p, &mut env)),
-                ComponentKind::SnsTopic(p) => Some(aws::sns::build(p, &mut env)),
-                ComponentKind::SqsQueue(p) => Some(aws::sqs::build(p, &mut env)),
-                ComponentKind::Lambda(p) => Some(aws::lambda::build(p, &mut env)),
-                ComponentKind::KinesisStream(p) => Some(aws::stream::build(p, false, &mut env)),
-                ComponentKind::KafkaTopic(p) => Some(aws::stream::build(p, true, &mut env)),
-                ComponentKind::ContainerService(p) => Some(aws::container::build(p, &mut env)),
-                ComponentKind::StepFunctions(p) => Some(aws::step_functions::build(p, &mut env)),
-                ComponentKind::DynamoDbTable(p) => Some(aws::dynamodb::build(p, &mut env)),
-                ComponentKind::Firehose(p) => Some(aws::firehose::build(p, &mut env)),
-                ComponentKind::S3Bucket(p) => Some(aws::sinks::build(p, "S3Bucket", &mut env)),
-                ComponentKind::Ses(p) => Some(aws::sinks::build(p, "Ses", &mut env)),
-                ComponentKind::LogGroup(p) => Some(aws::sinks::build(p, "LogGroup", &mut env)),
-                ComponentKind::Analytics(p) => Some(aws::sinks::build(p, "Analytics", &mut env)),
-                _ => None,
-            };
-            if let Some(built) = built {
-                let b = built.map_err(|e| cerr(name, e))?;
-                outputs[i].routing = b.routing;
-                behaviours.push(b.behaviour);
-                metrics.push(b.metrics);
-                continue;
-            }
-            match &c.kind {
-                ComponentKind::Producer(p) => {
-                    let arrivals =
-                        ArrivalGen::new(&p.arrivals).map_err(|e| cerr(name, e.to_string()))?;
-                    let mut acc = 0.0;
-                    let mix = types
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| {
-                            p.event_types.is_empty() || p.event_types.contains(&t.name)
-                        })
-                        .filter(|(_, t)| t.weight > 0.0)
-                        .map(|(ti, t)| {
-                            acc += t.weight;
-                            (u16::try_from(ti).unwrap_or(0), acc)
-                        })
-                        .collect::<Vec<_>>();
-                    if mix.is_empty() {
-                        return Err(cerr(
-                            name,
-                            "emits no event type with a positive weight".to_owned(),
-                        ));
-                    }
-                    outputs[i].routing = p.routing;
-                    behaviours.push(Box::new(ProducerB {
-                        arrivals,
-                        mix,
-                        remaining: p.max_events,
-                        keys: p.keys.clone(),
-                        resend: crate::sim::resend::SdkResender::new(
-                            p.retry.clone(),
-                            crate::sim::basic::RESEND,
-                        ),
-                    }));
-                    metrics.push(ComponentMetrics::new(0));
-                }
-                ComponentKind::Station(s) => {
-                    let service = Sampler::new(&s.service_ms)
-                        .map_err(|e| cerr(name, format!("service_ms: {e}")))?;
-                    outputs[i].routing = s.routing;
-                    behaviours.push(Box::new(StationB::new(
-                        u64::from(s.servers),
-                        service,
-                        s.queue_capacity,
-                        s.max_age.map(|d| d.ns),
-                        s.throttle
-                            .as_ref()
-                            .map(|t| TokenBucket::new(t.rate_per_s, t.burst)),
-                        s.fail_prob,
-                        s.timeout.map(|d| d.ns),
-                        s.retry.clone(),
-                    )));
-                    let mut m = ComponentMetrics::new(u64::from(s.servers));
-                    m.sojourn_is_residence = s.retry.max_attempts <= 1;
-                    metrics.push(m);
-                }
-                ComponentKind::Sink(_) => {
-                    behaviours.push(Box::new(SinkB));
-                    metrics.push(ComponentMetrics::new(0));
-                }
-                ComponentKind::DeadLetterQueue(_) => {
-                    behaviours.push(Box::new(DeadLetterB::new(doc.components.len())));
-                    let mut m = ComponentMetrics::new(0);
-                    m.add_gauge("oldest_age_s");
-                    metrics.push(m);
-                }
-                _ => unreachable!("cloud kinds are built above"),
-            }
+            let built = params(&c.kind)
+                .build(&mut env)
+                .map_err(|e| cerr(c.display_name(), e))?;
+            outputs[i].routing = built.routing;
+            behaviours.push(built.behaviour);
+            metrics.push(built.metrics);
         }
         let pools = pools.into_iter().map(|(_, limit)| (limit, 0)).collect();
         let mut sim = Simulation::assemble(

@@ -12,7 +12,7 @@ use super::metrics::{ComponentMetrics, LatencyStat};
 use super::sample::{Sampler, SimRng};
 use super::{MsgId, SimTime};
 use crate::model::work::MAX_MESSAGE_HOPS;
-use crate::model::{Document, Routing, printable};
+use crate::model::{Document, Kind, Routing, printable};
 
 /// Why an event was given up on; carried to dead-letter queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -422,8 +422,8 @@ pub struct Core {
     /// The call whose messages are being delivered one by one by the default
     /// [`Behaviour::on_invoke`]; refusals go into it.
     current_call: Option<CallId>,
-    /// Per component: kind name (for behaviours that adapt to their neighbours).
-    pub(crate) kinds: Vec<&'static str>,
+    /// Per component: its kind (for behaviours that adapt to their neighbours).
+    pub(crate) kinds: Vec<Kind>,
     /// Per component: its loop (strongly connected component of the link graph), or
     /// [`NO_LOOP`] when no cycle of links passes through it.
     scc: Vec<u32>,
@@ -721,9 +721,9 @@ impl Ctx<'_> {
         self.core.links[link as usize].matches(&self.core.slab.items[id as usize])
     }
 
-    /// Kind name of a component.
+    /// Kind of a component.
     #[must_use]
-    pub fn kind_of(&self, component: u32) -> &'static str {
+    pub fn kind_of(&self, component: u32) -> Kind {
         self.core.kinds[component as usize]
     }
 
@@ -1102,7 +1102,7 @@ pub struct Simulation {
     pub(crate) core: Core,
     behaviours: Vec<Box<dyn Behaviour>>,
     pub(crate) names: Vec<String>,
-    pub(crate) kinds: Vec<&'static str>,
+    pub(crate) kinds: Vec<Kind>,
     pub(crate) seed: u64,
     pub(crate) warmup: SimTime,
     warm_done: bool,
@@ -1184,7 +1184,7 @@ impl Simulation {
         pools: Vec<(u64, u64)>,
     ) -> Self {
         let wants_bounces = behaviours.iter().map(|b| b.wants_bounces()).collect();
-        let kinds: Vec<&'static str> = doc.components.iter().map(|c| c.kind.kind_name()).collect();
+        let kinds: Vec<Kind> = doc.components.iter().map(|c| c.kind.kind()).collect();
         let n = doc.components.len();
         let rngs = doc
             .components
@@ -1686,7 +1686,7 @@ impl Simulation {
         }
         rows.into_iter()
             .enumerate()
-            .filter(|(i, _)| self.kinds[*i] == "Producer")
+            .filter(|(i, _)| self.kinds[*i] == Kind::Producer)
             .map(|(i, mut r)| {
                 r.balanced = r.produced + r.copies == r.accounted();
                 (i, r)

@@ -17,6 +17,7 @@ mod aws;
 mod basic;
 pub(crate) mod build;
 pub mod combine;
+mod build_env;
 mod engine;
 mod metrics;
 mod report;

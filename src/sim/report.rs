@@ -199,7 +199,7 @@ impl Simulation {
             components.insert(
                 self.names[i].clone(),
                 ComponentReport {
-                    kind: self.kinds[i].to_owned(),
+                    kind: self.kinds[i].name().to_owned(),
                     counters: m.counters.clone(),
                     arrival_rate_per_s: rate(m.counters.arrivals),
                     throughput_per_s: rate(m.counters.completions),

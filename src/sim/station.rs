@@ -317,6 +317,34 @@ impl Behaviour for StationB {
     }
 }
 
+impl super::build_env::Build for crate::model::Station {
+    fn build(
+        &self,
+        _env: &mut super::build_env::BuildEnv,
+    ) -> Result<super::build_env::Built, String> {
+        let s = self;
+        let service = Sampler::new(&s.service_ms).map_err(|e| format!("service_ms: {e}"))?;
+        let mut metrics = super::ComponentMetrics::new(u64::from(s.servers));
+        metrics.sojourn_is_residence = s.retry.max_attempts <= 1;
+        Ok(super::build_env::Built {
+            behaviour: Box::new(StationB::new(
+                u64::from(s.servers),
+                service,
+                s.queue_capacity,
+                s.max_age.map(|d| d.ns),
+                s.throttle
+                    .as_ref()
+                    .map(|t| TokenBucket::new(t.rate_per_s, t.burst)),
+                s.fail_prob,
+                s.timeout.map(|d| d.ns),
+                s.retry.clone(),
+            )),
+            metrics,
+            routing: s.routing,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

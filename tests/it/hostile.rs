@@ -23,7 +23,7 @@ use assert_cmd::Command;
 use spillway::export::{self, Format};
 use spillway::model::aws::{
     ApiGateway, Autoscale, ContainerService, DynamoDbTable, EventBus, EventSourceMapping, Firehose,
-    LambdaFunction, ServiceSink, SnsTopic, SqsQueue, StepFunctions, Stream,
+    KafkaTopic, KinesisStream, LambdaFunction, ServiceSink, SnsTopic, SqsQueue, StepFunctions,
 };
 use spillway::model::{
     self, Arrivals, Component, ComponentKind, Connection, DeadLetterQueue, Document, Duration,
@@ -954,12 +954,19 @@ pub fn every_kind() -> Vec<ComponentKind> {
         rate_limit: throttle.clone(),
         ..ServiceSink::default()
     };
-    let stream = Stream {
+    let stream = KinesisStream {
         shard_records_per_s: Some(1000.0),
         shard_bytes_per_s: Some(1_000_000.0),
         max_retry_attempts: Some(2),
         max_record_age: Some(Duration::from_secs(60)),
-        ..Stream::default()
+        ..KinesisStream::default()
+    };
+    let topic = KafkaTopic {
+        shard_records_per_s: Some(1000.0),
+        shard_bytes_per_s: Some(1_000_000.0),
+        max_retry_attempts: Some(2),
+        max_record_age: Some(Duration::from_secs(60)),
+        ..KafkaTopic::default()
     };
     vec![
         ComponentKind::Producer(Producer {
@@ -991,8 +998,8 @@ pub fn every_kind() -> Vec<ComponentKind> {
             reserved_concurrency: Some(10),
             ..LambdaFunction::default()
         }),
-        ComponentKind::KinesisStream(stream.clone()),
-        ComponentKind::KafkaTopic(stream),
+        ComponentKind::KinesisStream(stream),
+        ComponentKind::KafkaTopic(topic),
         ComponentKind::ContainerService(ContainerService {
             queue_capacity: Some(100),
             autoscale: Some(Autoscale::default()),
@@ -1443,37 +1450,37 @@ pub fn huge_count_docs() -> Vec<(String, Document, &'static str, &'static str)> 
     );
     add(
         "shards",
-        ComponentKind::KinesisStream(Stream {
+        ComponentKind::KinesisStream(KinesisStream {
             shards: max,
-            ..Stream::default()
+            ..KinesisStream::default()
         }),
     );
     add(
         "shards",
-        ComponentKind::KafkaTopic(Stream {
+        ComponentKind::KafkaTopic(KafkaTopic {
             shards: max,
-            ..Stream::default()
+            ..KafkaTopic::default()
         }),
     );
     add(
         "brokers",
-        ComponentKind::KafkaTopic(Stream {
+        ComponentKind::KafkaTopic(KafkaTopic {
             brokers: max,
-            ..Stream::default()
+            ..KafkaTopic::default()
         }),
     );
     add(
         "parallelization_factor",
-        ComponentKind::KinesisStream(Stream {
+        ComponentKind::KinesisStream(KinesisStream {
             parallelization_factor: max,
-            ..Stream::default()
+            ..KinesisStream::default()
         }),
     );
     add(
         "batch_size",
-        ComponentKind::KinesisStream(Stream {
+        ComponentKind::KinesisStream(KinesisStream {
             batch_size: max,
-            ..Stream::default()
+            ..KinesisStream::default()
         }),
     );
     add(

@@ -4,7 +4,7 @@
 //! timeout or answers later than the integration timeout.
 
 use crate::model::aws::{ApiGateway, ApiType};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
@@ -281,8 +281,14 @@ impl Behaviour for ApiGatewayB {
     }
 }
 
+impl Build for ApiGateway {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &ApiGateway, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &ApiGateway, env: &mut BuildEnv) -> Result<Built, String> {
     let _ = env;
     compile(p)
 }

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 
-use crate::model::Retry;
 use crate::model::aws::{ContainerService, ScaleMetric};
-use crate::sim::build::{BuildEnv, Built};
+use crate::model::{Cap, Retry};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
@@ -30,10 +30,6 @@ const READY: u32 = 5;
 const RESEND: u32 = 6;
 
 const FAILED_BIT: u64 = 1 << 32;
-
-/// Kinds whose synchronous calls are polled batches (one slot each, `Busy` when none is
-/// free); calls from other kinds are taken as pushed messages.
-const POLLERS: [&str; 4] = ["SqsQueue", "KinesisStream", "KafkaTopic", "DynamoDbTable"];
 
 /// Integral of a level over time, counted from `from` on (earlier time is ignored).
 #[derive(Clone, Debug, Default)]
@@ -542,7 +538,8 @@ impl Behaviour for ContainerB {
         let msgs = ctx.take_call_messages(call);
         let mode = ctx.call_mode(call);
         let caller = msgs.first().map(|&id| ctx.msg(id).from);
-        let polled = caller.is_some_and(|c| POLLERS.contains(&ctx.kind_of(c)));
+        // calls from polled kinds are batches (one slot each, `Busy` when none is free)
+        let polled = caller.is_some_and(|c| ctx.kind_of(c).can(Cap::Polled));
         if !polled && mode != CallMode::Transform {
             // not a poller (API Gateway, a bus): each message is pushed work, taken now
             let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
@@ -659,8 +656,14 @@ impl Behaviour for ContainerB {
     }
 }
 
+impl Build for ContainerService {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
     let queue = match p.autoscale.as_ref().map(|a| &a.metric) {
         Some(ScaleMetric::QueueDepth { queue }) => Some(env.component_index(queue).ok_or_else(|| {
             format!(
@@ -762,7 +765,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::model::{Component, ComponentKind, Document, Producer};
+    use crate::model::{Component, ComponentKind, Document, Kind, Producer};
     use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
 
     /// What the test caller saw.
@@ -828,7 +831,7 @@ mod tests {
         size: usize,
         mode: CallMode,
     ) -> (Seen, crate::sim::Report) {
-        run_as(svc, batches, size, mode, "SqsQueue")
+        run_as(svc, batches, size, mode, Kind::SqsQueue)
     }
 
     /// As [`run`], with the caller seen as a component of kind `caller_kind`.
@@ -837,7 +840,7 @@ mod tests {
         batches: usize,
         size: usize,
         mode: CallMode,
-        caller_kind: &'static str,
+        caller_kind: Kind,
     ) -> (Seen, crate::sim::Report) {
         let doc = Document {
             components: vec![
@@ -928,7 +931,7 @@ mod tests {
 
     #[test]
     fn calls_from_other_kinds_are_taken_as_pushed_messages() {
-        let (seen, r) = run_as(&one_slot(0.0), 2, 3, CallMode::Consume, "ApiGateway");
+        let (seen, r) = run_as(&one_slot(0.0), 2, 3, CallMode::Consume, Kind::ApiGateway);
         // both batches taken at once; their six messages queue for the one slot
         assert_eq!(seen.replies.len(), 2);
         assert!(seen.replies.iter().all(|x| *x == (0, CallStatus::Ok, 0, 3)));

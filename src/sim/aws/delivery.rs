@@ -10,7 +10,7 @@
 use rand::Rng;
 
 use crate::model::Retry;
-use crate::sim::build::{BuildEnv, LinkInfo};
+use crate::sim::build_env::{BuildEnv, LinkInfo};
 use crate::sim::engine::{Ctx, FailReason, Message, Outcome};
 use crate::sim::station::backoff_ns;
 use crate::sim::{MsgId, SimTime};

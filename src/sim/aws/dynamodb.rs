@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::shard::{Bucket, Esm, EsmCfg, shard_of};
 use crate::model::NS_PER_S;
 use crate::model::aws::{CapacityMode, DynamoDbTable};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::sample::Sampler;
 use crate::sim::{Behaviour, CallId, ComponentMetrics, Ctx, FailReason, MsgId, NO_KEY, SimTime};
 
@@ -37,8 +37,14 @@ struct TableB {
     throttled_writes: u64,
 }
 
+impl Build for DynamoDbTable {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &DynamoDbTable, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &DynamoDbTable, env: &mut BuildEnv) -> Result<Built, String> {
     let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
     let mut m = ComponentMetrics::new(0);
     let (table_rate, wru, hourly) = match p.mode {

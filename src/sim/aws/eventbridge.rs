@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::delivery::{self, Deliveries, Route};
 use crate::model::aws::EventBus;
 use crate::model::{NS_PER_S, Retry};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
@@ -164,8 +164,14 @@ impl Behaviour for EventBusB {
     }
 }
 
+impl Build for EventBus {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
     let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
     let mut targets = Vec::with_capacity(env.delivery.len());
     // rule name -> (pattern link, its filter, target indices); unnamed rules are keyed

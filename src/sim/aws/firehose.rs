@@ -11,7 +11,7 @@
 use super::shard::{BYTES_PER_GB, retry_delay};
 use crate::model::ComponentKind;
 use crate::model::aws::Firehose;
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::sample::Sampler;
 use crate::sim::{
     Behaviour, CallId, CallMode, CallStatus, ComponentMetrics, Ctx, FailReason, MsgId, Outcome,
@@ -68,8 +68,14 @@ struct FirehoseB {
     deliveries: u64,
 }
 
+impl Build for Firehose {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &Firehose, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &Firehose, env: &mut BuildEnv) -> Result<Built, String> {
     let transform = match &p.transform {
         None => None,
         Some(id) => {

@@ -26,7 +26,7 @@ use rand::Rng;
 
 use crate::model::aws::{Architecture, LambdaFunction};
 use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
@@ -147,8 +147,14 @@ fn pool_for(p: &LambdaFunction, env: &BuildEnv) -> (String, u64) {
     )
 }
 
+impl Build for LambdaFunction {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
     let (name, limit) = pool_for(p, env);
     let pool = env.pool(&name, limit);
     let (behaviour, metrics) = LambdaB::new(p, pool, limit)?;

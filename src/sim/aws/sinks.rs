@@ -6,7 +6,7 @@ use rand::Rng;
 
 use crate::model::Dist;
 use crate::model::aws::ServiceSink;
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
@@ -233,29 +233,29 @@ impl Behaviour for ServiceSinkB {
     }
 }
 
-/// Build a service sink of the given kind (`S3Bucket`, `Ses`, `LogGroup`, `Analytics`).
-pub(crate) fn build(
-    p: &ServiceSink,
-    kind: &'static str,
-    env: &mut BuildEnv,
-) -> Result<Built, String> {
-    let _ = env;
-    let (behaviour, metrics) = compile(p, kind)?;
-    Ok(Built {
-        behaviour: Box::new(behaviour),
-        metrics,
-        routing: crate::model::Routing::FanOut,
-    })
+/// A service sink of the kind being built (`S3Bucket`, `Ses`, `LogGroup`, `Analytics`).
+impl Build for ServiceSink {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        let (behaviour, metrics) = compile(self, env.kind)?;
+        Ok(Built {
+            behaviour: Box::new(behaviour),
+            metrics,
+            routing: crate::model::Routing::FanOut,
+        })
+    }
 }
 
 /// The behaviour and its metrics.
-fn compile(p: &ServiceSink, kind: &str) -> Result<(ServiceSinkB, ComponentMetrics), String> {
+fn compile(
+    p: &ServiceSink,
+    kind: crate::model::Kind,
+) -> Result<(ServiceSinkB, ComponentMetrics), String> {
     let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
     let (kind, meter) = match kind {
-        "S3Bucket" => (Kind::S3, "put_requests"),
-        "Ses" => (Kind::Ses, "emails"),
-        "LogGroup" => (Kind::Logs, "gb_ingested"),
-        "Analytics" => (Kind::Analytics, "gb_scanned"),
+        crate::model::Kind::S3Bucket => (Kind::S3, "put_requests"),
+        crate::model::Kind::Ses => (Kind::Ses, "emails"),
+        crate::model::Kind::LogGroup => (Kind::Logs, "gb_ingested"),
+        crate::model::Kind::Analytics => (Kind::Analytics, "gb_scanned"),
         other => return Err(format!("`{other}` is not a service sink kind")),
     };
     let mut m = ComponentMetrics::new(0);
@@ -348,7 +348,7 @@ mod tests {
             size: 10,
             statuses: Arc::clone(&statuses),
         };
-        let (b, m) = compile(p, "S3Bucket").unwrap();
+        let (b, m) = compile(p, crate::model::Kind::S3Bucket).unwrap();
         let mut outputs = vec![Outputs::default(), Outputs::default(), Outputs::default()];
         outputs[0].delivery.push(0);
         outputs[1].delivery.push(1);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::delivery::{self, Bounced, Deliveries, RetryPolicy, Route};
 use crate::model::aws::SnsTopic;
 use crate::model::{ComponentKind, NS_PER_S, Retry};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
@@ -344,8 +344,14 @@ impl Behaviour for SnsB {
     }
 }
 
+impl Build for SnsTopic {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &SnsTopic, env: &mut BuildEnv) -> Result<Built, String> {
     let latency = Sampler::new(&p.latency_ms).map_err(|e| format!("latency_ms: {e}"))?;
     let mut metrics = ComponentMetrics::new(0);
     let (m_publish, m_publish_gb, m_delivery, m_delivery_gb) = if p.fifo {

@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::aws::SqsQueue;
-use crate::model::{ComponentKind, LinkKind, NS_PER_S};
-use crate::sim::build::{BuildEnv, Built};
+use crate::model::{ComponentKind, Kind, LinkKind, NS_PER_S};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::station::TokenBucket;
@@ -1029,7 +1029,7 @@ impl Behaviour for SqsB {
             return;
         }
         // a redrive from another queue is internal; everything else is a SendMessage
-        if !(dead && ctx.kind_of(from) == "SqsQueue") {
+        if !(dead && ctx.kind_of(from) == Kind::SqsQueue) {
             let meter = self.meter;
             ctx.metrics().charge(meter, chunks(u64::from(size)));
         }
@@ -1253,8 +1253,14 @@ fn queue(
     (behaviour, metrics)
 }
 
+impl Build for SqsQueue {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
     let me_id = env
         .doc
         .components

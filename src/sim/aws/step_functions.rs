@@ -7,7 +7,7 @@ use rand::Rng;
 
 use crate::model::aws::{StepFunctions, Workflow};
 use crate::model::{NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::build::{BuildEnv, Built};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
@@ -208,8 +208,14 @@ impl Behaviour for StepFunctionsB {
     }
 }
 
+impl Build for StepFunctions {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        build(self, env)
+    }
+}
+
 /// Build the behaviour.
-pub(crate) fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, String> {
+fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, String> {
     let _ = env;
     let duration = Sampler::new(&p.duration_ms).map_err(|e| format!("duration_ms: {e}"))?;
     let t = p.start_bucket();

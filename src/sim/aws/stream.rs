@@ -9,8 +9,11 @@
 //! (MSK broker-hours).
 
 use super::shard::{BYTES_PER_GB, Bucket, Esm, EsmCfg, shard_of};
-use crate::model::aws::{KINESIS_SHARD_BYTES_PER_S, KINESIS_SHARD_RECORDS_PER_S, Stream};
-use crate::sim::build::{BuildEnv, Built};
+use crate::model::aws::{
+    EventSourceMapping, KINESIS_SHARD_BYTES_PER_S, KINESIS_SHARD_RECORDS_PER_S, KafkaTopic,
+    KinesisStream,
+};
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::{Behaviour, CallId, ComponentMetrics, Ctx, FailReason, MsgId, SimTime};
 
 /// Bytes in a PUT payload unit (25 KB, taken as 25 KiB).
@@ -44,49 +47,89 @@ struct StreamB {
     throttled_writes: u64,
 }
 
-/// Build a Kinesis stream (`kafka` false) or a Kafka topic (`kafka` true).
-pub(crate) fn build(p: &Stream, kafka: bool, env: &mut BuildEnv) -> Result<Built, String> {
+impl Build for KinesisStream {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        let p = self;
+        let mut m = ComponentMetrics::new(0);
+        let (billing, hourly, gb_out) = if p.on_demand {
+            let h = m.add_hourly_meter("stream_hours");
+            let gb_in = m.add_meter("gb_in");
+            let gb_out = m.add_meter("gb_out");
+            (Billing::OnDemand { gb_in }, (h, 1.0), Some(gb_out))
+        } else {
+            let h = m.add_hourly_meter("shard_hours");
+            let put_units = m.add_meter("put_units");
+            (
+                Billing::Provisioned { put_units },
+                (h, f64::from(p.shards)),
+                None,
+            )
+        };
+        let log = Log {
+            shards: p.shards,
+            records_per_s: Some(p.shard_records_per_s.unwrap_or(KINESIS_SHARD_RECORDS_PER_S)),
+            bytes_per_s: Some(p.shard_bytes_per_s.unwrap_or(KINESIS_SHARD_BYTES_PER_S)),
+            retention_ns: p.retention.ns,
+            consumer: p.consumer(),
+        };
+        build(&log, (billing, hourly, gb_out), m, env)
+    }
+}
+
+impl Build for KafkaTopic {
+    fn build(&self, env: &mut BuildEnv) -> Result<Built, String> {
+        let p = self;
+        let mut m = ComponentMetrics::new(0);
+        let h = m.add_hourly_meter("broker_hours");
+        let log = Log {
+            shards: p.shards,
+            records_per_s: p.shard_records_per_s,
+            bytes_per_s: p.shard_bytes_per_s,
+            retention_ns: p.retention.ns,
+            consumer: p.consumer(),
+        };
+        build(
+            &log,
+            (Billing::Brokers, (h, f64::from(p.brokers)), None),
+            m,
+            env,
+        )
+    }
+}
+
+/// What a Kinesis stream and a Kafka topic have in common, resolved for the run.
+struct Log {
+    shards: u32,
+    /// Write limits per shard (none: unlimited).
+    records_per_s: Option<f64>,
+    bytes_per_s: Option<f64>,
+    retention_ns: SimTime,
+    consumer: EventSourceMapping,
+}
+
+/// Build a log billed as `billing` (with its hourly meter and `gb_out` meter, already
+/// registered in `m`).
+fn build(
+    p: &Log,
+    (billing, hourly, gb_out): (Billing, (usize, f64), Option<usize>),
+    mut m: ComponentMetrics,
+    env: &mut BuildEnv,
+) -> Result<Built, String> {
     if p.shards == 0 {
         return Err("shards must be at least 1".to_owned());
     }
-    let (rec_limit, byte_limit) = if kafka {
-        (p.shard_records_per_s, p.shard_bytes_per_s)
-    } else {
-        (
-            Some(p.shard_records_per_s.unwrap_or(KINESIS_SHARD_RECORDS_PER_S)),
-            Some(p.shard_bytes_per_s.unwrap_or(KINESIS_SHARD_BYTES_PER_S)),
-        )
-    };
-    let mut m = ComponentMetrics::new(0);
-    let (billing, hourly, gb_out) = if kafka {
-        let h = m.add_hourly_meter("broker_hours");
-        (Billing::Brokers, (h, f64::from(p.brokers)), None)
-    } else if p.on_demand {
-        let h = m.add_hourly_meter("stream_hours");
-        let gb_in = m.add_meter("gb_in");
-        let gb_out = m.add_meter("gb_out");
-        (Billing::OnDemand { gb_in }, (h, 1.0), Some(gb_out))
-    } else {
-        let h = m.add_hourly_meter("shard_hours");
-        let put_units = m.add_meter("put_units");
-        (
-            Billing::Provisioned { put_units },
-            (h, f64::from(p.shards)),
-            None,
-        )
-    };
     // one second of capacity per bucket
     let shards = (0..p.shards)
         .map(|_| ShardState {
-            records: rec_limit.map(|r| Bucket::new(r, r)),
-            bytes: byte_limit.map(|b| Bucket::new(b, b)),
+            records: p.records_per_s.map(|r| Bucket::new(r, r)),
+            bytes: p.bytes_per_s.map(|b| Bucket::new(b, b)),
             accepted: 0,
             throttled: 0,
         })
         .collect();
     let links: Vec<(u32, u32)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
     let esm = Esm::new(
-        EsmCfg::new(&p.consumer(), p.retention.ns),
+        EsmCfg::new(&p.consumer, p.retention_ns),
         p.shards,
         &links,
         &mut m,
