@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::aws;
 use super::basic::{DeadLetterB, ProducerB, SinkB};
 use super::engine::{Behaviour, CompiledFilter, EventTypeRt, Link, Outputs, Simulation};
+use super::ids::{CompId, LinkId};
 use super::metrics::ComponentMetrics;
 use super::sample::{ArrivalGen, Sampler};
 use super::station::{StationB, TokenBucket};
@@ -16,9 +17,9 @@ use crate::model::{
 /// One outgoing link of the component being built.
 pub(crate) struct LinkInfo<'a> {
     /// Link index, for `Ctx::send_on` / `Ctx::invoke`.
-    pub link: u32,
+    pub link: LinkId,
     /// Index of the component it leads to.
-    pub target: u32,
+    pub target: CompId,
     /// That component's kind.
     pub target_kind: &'a ComponentKind,
     /// The connection as drawn.
@@ -30,16 +31,16 @@ pub(crate) struct BuildEnv<'a> {
     /// The whole document.
     pub doc: &'a Document,
     /// Index of the component being built.
-    pub me: u32,
+    pub me: CompId,
     /// Its delivery links, in document order.
     pub delivery: Vec<LinkInfo<'a>>,
-    index: &'a BTreeMap<&'a str, u32>,
+    index: &'a BTreeMap<&'a str, CompId>,
     pools: &'a mut Vec<(String, u64)>,
 }
 
 impl BuildEnv<'_> {
     /// Index of the component with this id.
-    pub fn component_index(&self, id: &str) -> Option<u32> {
+    pub fn component_index(&self, id: &str) -> Option<CompId> {
         self.index.get(id).copied()
     }
 
@@ -146,11 +147,11 @@ impl Simulation {
             return Err(BuildError::Invalid(errors));
         }
         let types = event_types(doc);
-        let index: BTreeMap<&str, u32> = doc
+        let index: BTreeMap<&str, CompId> = doc
             .components
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.id.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .map(|(i, c)| (c.id.as_str(), CompId::at(i)))
             .collect();
         let cerr = |name: &str, message: String| BuildError::Component {
             name: name.to_owned(),
@@ -198,7 +199,7 @@ impl Simulation {
                 .map(Sampler::new)
                 .transpose()
                 .map_err(|e| cerr(&conn.label(), e.to_string()))?;
-            let li = u32::try_from(links.len()).unwrap_or(u32::MAX);
+            let li = LinkId::at(links.len());
             let filter = match conn.kind {
                 LinkKind::Delivery => conn.filter.as_ref().map(|f| compile_filter(f, &types)),
                 _ => None,
@@ -211,10 +212,8 @@ impl Simulation {
                 filter,
             });
             match conn.kind {
-                LinkKind::Delivery => outputs[from as usize].delivery.push(li),
-                LinkKind::DeadLetter | LinkKind::OnFailure => {
-                    outputs[from as usize].failure.push(li)
-                }
+                LinkKind::Delivery => outputs[from].delivery.push(li),
+                LinkKind::DeadLetter | LinkKind::OnFailure => outputs[from].failure.push(li),
             }
         }
 
@@ -223,18 +222,18 @@ impl Simulation {
         let mut pools: Vec<(String, u64)> = Vec::new();
         for (i, c) in doc.components.iter().enumerate() {
             let name = c.display_name();
-            let info = |l: &u32| {
-                let link = &links[*l as usize];
+            let info = |&l: &LinkId| {
+                let link = &links[l];
                 LinkInfo {
-                    link: *l,
+                    link: l,
                     target: link.target,
-                    target_kind: &doc.components[link.target as usize].kind,
-                    conn: &doc.connections[link_conn[*l as usize]],
+                    target_kind: &doc.components[link.target].kind,
+                    conn: &doc.connections[link_conn[l]],
                 }
             };
             let mut env = BuildEnv {
                 doc,
-                me: u32::try_from(i).unwrap_or(u32::MAX),
+                me: CompId::at(i),
                 delivery: outputs[i].delivery.iter().map(info).collect(),
                 index: &index,
                 pools: &mut pools,
@@ -293,10 +292,7 @@ impl Simulation {
                         mix,
                         remaining: p.max_events,
                         keys: p.keys.clone(),
-                        resend: crate::sim::resend::SdkResender::new(
-                            p.retry.clone(),
-                            crate::sim::basic::RESEND,
-                        ),
+                        resend: crate::sim::resend::SdkResender::new(p.retry.clone()),
                     }));
                     metrics.push(ComponentMetrics::new(0));
                 }

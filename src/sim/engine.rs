@@ -8,9 +8,11 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rand::{Rng, SeedableRng};
 
+use super::SimTime;
+pub use super::ids::{CallId, CompId, LinkId, MsgId};
 use super::metrics::{ComponentMetrics, LatencyStat};
 use super::sample::{Sampler, SimRng};
-use super::{MsgId, SimTime};
+use super::timer::{Fired, Timer};
 use crate::model::work::MAX_MESSAGE_HOPS;
 use crate::model::{Document, Routing, printable};
 
@@ -69,7 +71,7 @@ pub struct Message {
     /// When the producer created it.
     pub created: SimTime,
     /// Index of the producer component ([`FREE`] while the slot is unused).
-    pub origin: u32,
+    pub origin: CompId,
     /// Index into the run's event types.
     pub etype: u16,
     /// Value index of each attribute slot of its event type.
@@ -87,7 +89,7 @@ pub struct Message {
     /// When its current attempt started service.
     pub started: SimTime,
     /// The component that sent it along its last link (refusals go back there).
-    pub from: u32,
+    pub from: CompId,
     /// Partition key / message group, drawn by the producer's key space ([`NO_KEY`]
     /// when it has none).
     pub key: u32,
@@ -98,9 +100,6 @@ pub struct Message {
 
 /// [`Message::key`] of events without a partition key.
 pub const NO_KEY: u32 = u32::MAX;
-
-/// Index of a synchronous call in the engine's call table.
-pub type CallId = u32;
 
 /// How a synchronous call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +136,7 @@ pub enum CallMode {
 
 /// A synchronous call: a batch of messages handed to a callee that answers.
 pub(crate) struct Call {
-    caller: u32,
+    caller: CompId,
     token: u64,
     mode: CallMode,
     /// Messages travelling with the call: to the callee, then back to the caller.
@@ -162,7 +161,7 @@ pub struct Reply {
 }
 
 /// Marks a free slab slot.
-pub const FREE: u32 = u32::MAX;
+pub const FREE: CompId = CompId::new(u32::MAX);
 
 #[derive(Default)]
 struct Slab {
@@ -178,18 +177,18 @@ impl Slab {
     fn alloc(&mut self, m: Message, hops: u32) -> MsgId {
         self.live += 1;
         if let Some(id) = self.free.pop() {
-            self.items[id as usize] = m;
-            self.hops[id as usize] = hops;
+            self.items[id] = m;
+            self.hops[id] = hops;
             id
         } else {
             self.items.push(m);
             self.hops.push(hops);
-            MsgId::try_from(self.items.len() - 1).unwrap_or(MsgId::MAX)
+            MsgId::at(self.items.len() - 1)
         }
     }
 
     fn release(&mut self, id: MsgId) {
-        self.items[id as usize].origin = FREE;
+        self.items[id].origin = FREE;
         self.free.push(id);
         self.live -= 1;
     }
@@ -202,13 +201,13 @@ pub enum EventKind {
     Deliver(MsgId),
     /// A message the target sent comes back refused, with the reason and the index of
     /// the component that refused it.
-    Bounce(MsgId, FailReason, u32),
+    Bounce(MsgId, FailReason, CompId),
     /// A synchronous call reaches its callee.
     Invoke(CallId),
     /// The answer to a call reaches its caller.
     Reply(CallId),
     /// A component the target waits for has a free slot (payload: its index).
-    Wake(u32),
+    Wake(CompId),
     /// A component's own timer, with a tag and a payload of its choosing.
     Local(u32, u64),
 }
@@ -218,7 +217,7 @@ pub enum EventKind {
 struct Event {
     time: SimTime,
     seq: u64,
-    target: u32,
+    target: CompId,
     /// [`DELIVER`] for a message delivery, otherwise the component's timer tag.
     tag: u32,
     /// The message id for a delivery, otherwise the timer's payload.
@@ -246,15 +245,15 @@ impl Event {
     #[inline]
     fn kind(&self) -> EventKind {
         match self.tag {
-            DELIVER => EventKind::Deliver(self.data as MsgId),
+            DELIVER => EventKind::Deliver(MsgId::new(self.data as u32)),
             BOUNCE => EventKind::Bounce(
-                (self.data & 0xffff_ffff) as MsgId,
+                MsgId::new((self.data & 0xffff_ffff) as u32),
                 reason_from_u8((self.data >> 32) as u8),
-                (self.data >> 40) as u32,
+                CompId::new((self.data >> 40) as u32),
             ),
-            INVOKE => EventKind::Invoke(self.data as CallId),
-            REPLY => EventKind::Reply(self.data as CallId),
-            WAKE => EventKind::Wake(self.data as u32),
+            INVOKE => EventKind::Invoke(CallId::new(self.data as u32)),
+            REPLY => EventKind::Reply(CallId::new(self.data as u32)),
+            WAKE => EventKind::Wake(CompId::new(self.data as u32)),
             _ => EventKind::Local(self.tag, self.data),
         }
     }
@@ -304,7 +303,7 @@ pub(crate) type CompiledFilter = Vec<Option<Vec<CompiledCondition>>>;
 
 /// A compiled link.
 pub(crate) struct Link {
-    pub target: u32,
+    pub target: CompId,
     pub weight: f64,
     pub latency: Option<Sampler>,
     /// Per event type: `None` = type not accepted; otherwise conditions
@@ -331,8 +330,8 @@ impl Link {
 /// Outgoing links of one component.
 #[derive(Default)]
 pub(crate) struct Outputs {
-    pub delivery: Vec<u32>,
-    pub failure: Vec<u32>,
+    pub delivery: Vec<LinkId>,
+    pub failure: Vec<LinkId>,
     pub routing: Routing,
 }
 
@@ -387,7 +386,7 @@ pub(crate) struct EventTypeRt {
 
 /// Latency from one producer to one terminal component.
 pub(crate) struct EndToEnd {
-    pub origin: u32,
+    pub origin: CompId,
     pub stat: LatencyStat,
 }
 
@@ -409,13 +408,13 @@ pub struct Core {
     pub(crate) e2e: Vec<Vec<EndToEnd>>,
     pub(crate) event_types: Vec<EventTypeRt>,
     pub(crate) events: u64,
-    scratch: Vec<u32>,
+    scratch: Vec<LinkId>,
     calls: Vec<Call>,
     free_calls: Vec<CallId>,
     /// Shared concurrency pools: (limit, in use).
     pub(crate) pools: Vec<(u64, u64)>,
     /// Per component: components waiting for it to have a free slot.
-    waiters: Vec<Vec<u32>>,
+    waiters: Vec<Vec<CompId>>,
     /// Per component: whether it wants refused messages back.
     pub(crate) wants_bounces: Vec<bool>,
     /// The call whose messages are being delivered one by one by the default
@@ -432,7 +431,7 @@ pub struct Core {
     hop_limit: u32,
     /// The hand-off (from, to) and the message's creation time where a message reached
     /// the hop limit; the run stops after the current event.
-    looped: Option<(u32, u32, SimTime)>,
+    looped: Option<(CompId, CompId, SimTime)>,
 }
 
 /// [`Core::scc`] of a component on no cycle.
@@ -440,7 +439,7 @@ const NO_LOOP: u32 = u32::MAX;
 
 impl Core {
     #[inline]
-    fn push(&mut self, time: SimTime, target: u32, kind: EventKind) {
+    fn push(&mut self, time: SimTime, target: CompId, kind: EventKind) {
         self.seq += 1;
         let (tag, data) = match kind {
             EventKind::Deliver(id) => (DELIVER, u64::from(id)),
@@ -494,23 +493,23 @@ impl Core {
 
     /// Count one hand-off of message `id` from `from` to `to` along a loop.
     #[inline]
-    fn hop(&mut self, id: MsgId, from: u32, to: u32) {
-        let h = &mut self.slab.hops[id as usize];
+    fn hop(&mut self, id: MsgId, from: CompId, to: CompId) {
+        let h = &mut self.slab.hops[id];
         *h += 1;
         if *h >= self.hop_limit && self.looped.is_none() {
-            self.looped = Some((from, to, self.slab.items[id as usize].created));
+            self.looped = Some((from, to, self.slab.items[id].created));
         }
     }
 
     /// Whether a hand-off from `from` to `to` without a link stays inside a loop.
     #[inline]
-    fn in_loop(&self, from: u32, to: u32) -> bool {
-        let s = self.scc[from as usize];
-        s != NO_LOOP && self.scc.get(to as usize) == Some(&s)
+    fn in_loop(&self, from: CompId, to: CompId) -> bool {
+        let s = self.scc[from];
+        s != NO_LOOP && self.scc.get(to.index()) == Some(&s)
     }
 
     fn terminate(&mut self, id: MsgId, outcome: Outcome) {
-        let origin = self.slab.items[id as usize].origin as usize;
+        let origin = self.slab.items[id].origin;
         let row = &mut self.ledger[origin];
         match outcome {
             Outcome::Delivered => row.delivered += 1,
@@ -529,7 +528,7 @@ impl Core {
 /// metrics, the messages, and ways to schedule, forward and end them.
 pub struct Ctx<'a> {
     core: &'a mut Core,
-    me: u32,
+    me: CompId,
 }
 
 impl Ctx<'_> {
@@ -550,52 +549,54 @@ impl Ctx<'_> {
     /// Index of the component being run.
     #[inline]
     #[must_use]
-    pub fn me(&self) -> u32 {
+    pub fn me(&self) -> CompId {
         self.me
     }
 
     /// This component's random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
-        &mut self.core.rngs[self.me as usize]
+        &mut self.core.rngs[self.me]
     }
 
     /// This component's metrics.
     #[inline]
     pub fn metrics(&mut self) -> &mut ComponentMetrics {
-        &mut self.core.metrics[self.me as usize]
+        &mut self.core.metrics[self.me]
     }
 
     /// Draw from a sampler with this component's stream.
     #[inline]
     pub fn sample_ms_as_ns(&mut self, s: &Sampler) -> SimTime {
-        s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize])
+        s.sample_ms_as_ns(&mut self.core.rngs[self.me])
     }
 
     /// A message.
     #[inline]
     pub fn msg(&mut self, id: MsgId) -> &mut Message {
-        &mut self.core.slab.items[id as usize]
+        &mut self.core.slab.items[id]
     }
 
     /// Schedule a timer for this component `delay` ns from now.
     #[inline]
-    pub fn schedule(&mut self, delay: SimTime, tag: u32, data: u64) {
+    pub fn schedule<T: Timer>(&mut self, delay: SimTime, timer: T) {
         let t = self.core.now.saturating_add(delay);
+        let (tag, data) = timer.encode();
         self.core.push(t, self.me, EventKind::Local(tag, data));
     }
 
     /// Schedule a timer for this component at absolute time `at` (not before now).
     #[inline]
-    pub fn schedule_at(&mut self, at: SimTime, tag: u32, data: u64) {
+    pub fn schedule_at<T: Timer>(&mut self, at: SimTime, timer: T) {
         let t = at.max(self.core.now);
+        let (tag, data) = timer.encode();
         self.core.push(t, self.me, EventKind::Local(tag, data));
     }
 
     /// Create a new message of event type drawn from `mix` (cumulative weights over
     /// event type indices) and count it as produced by this component.
     pub fn create(&mut self, mix: &[(u16, f64)]) -> MsgId {
-        let me = self.me as usize;
+        let me = self.me;
         let rng = &mut self.core.rngs[me];
         let etype = if mix.len() <= 1 {
             mix.first().map_or(0, |m| m.0)
@@ -637,9 +638,9 @@ impl Ctx<'_> {
     }
 
     fn copy(&mut self, id: MsgId) -> MsgId {
-        let m = self.core.slab.items[id as usize];
-        let hops = self.core.slab.hops[id as usize];
-        self.core.ledger[m.origin as usize].copies += 1;
+        let m = self.core.slab.items[id];
+        let hops = self.core.slab.hops[id];
+        self.core.ledger[m.origin].copies += 1;
         self.core.slab.alloc(m, hops)
     }
 
@@ -650,87 +651,87 @@ impl Ctx<'_> {
     }
 
     /// Delay drawn for one use of a link.
-    fn link_delay(&mut self, link: u32) -> SimTime {
-        match &self.core.links[link as usize].latency {
-            Some(s) => s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize]),
+    fn link_delay(&mut self, link: LinkId) -> SimTime {
+        match &self.core.links[link].latency {
+            Some(s) => s.sample_ms_as_ns(&mut self.core.rngs[self.me]),
             None => 0,
         }
     }
 
     /// Send a message along one link (with the link's latency, if any).
     #[inline]
-    fn send(&mut self, link: u32, id: MsgId) {
-        self.core.link_sent[link as usize] += 1;
-        let target = self.core.links[link as usize].target;
-        if self.core.link_in_loop[link as usize] {
+    fn send(&mut self, link: LinkId, id: MsgId) {
+        self.core.link_sent[link] += 1;
+        let target = self.core.links[link].target;
+        if self.core.link_in_loop[link] {
             self.core.hop(id, self.me, target);
         }
         let delay = self.link_delay(link);
-        self.core.slab.items[id as usize].from = self.me;
+        self.core.slab.items[id].from = self.me;
         let t = self.core.now.saturating_add(delay);
         self.core.push(t, target, EventKind::Deliver(id));
     }
 
     /// Send a message along one particular link, whatever its filter says.
-    pub fn send_on(&mut self, link: u32, id: MsgId) {
+    pub fn send_on(&mut self, link: LinkId, id: MsgId) {
         self.send(link, id);
     }
 
     /// Send a message to a component directly, without a link (no latency).
-    pub fn send_to(&mut self, target: u32, id: MsgId) {
+    pub fn send_to(&mut self, target: CompId, id: MsgId) {
         if self.core.in_loop(self.me, target) {
             self.core.hop(id, self.me, target);
         }
-        self.core.slab.items[id as usize].from = self.me;
+        self.core.slab.items[id].from = self.me;
         let now = self.core.now;
         self.core.push(now, target, EventKind::Deliver(id));
     }
 
     /// This component's delivery links, in document order.
     #[must_use]
-    pub fn delivery_links(&self) -> &[u32] {
-        &self.core.outputs[self.me as usize].delivery
+    pub fn delivery_links(&self) -> &[LinkId] {
+        &self.core.outputs[self.me].delivery
     }
 
     /// This component's dead-letter and on-failure links.
     #[must_use]
-    pub fn failure_links(&self) -> &[u32] {
-        &self.core.outputs[self.me as usize].failure
+    pub fn failure_links(&self) -> &[LinkId] {
+        &self.core.outputs[self.me].failure
     }
 
     /// This component's first delivery link to `target`, if any.
     #[must_use]
-    pub fn link_to(&self, target: u32) -> Option<u32> {
-        self.core.outputs[self.me as usize]
+    pub fn link_to(&self, target: CompId) -> Option<LinkId> {
+        self.core.outputs[self.me]
             .delivery
             .iter()
             .copied()
-            .find(|&l| self.core.links[l as usize].target == target)
+            .find(|&l| self.core.links[l].target == target)
     }
 
     /// The component a link leads to.
     #[must_use]
-    pub fn link_target(&self, link: u32) -> u32 {
-        self.core.links[link as usize].target
+    pub fn link_target(&self, link: LinkId) -> CompId {
+        self.core.links[link].target
     }
 
     /// Whether a link's filter accepts a message.
     #[must_use]
-    pub fn link_matches(&self, link: u32, id: MsgId) -> bool {
-        self.core.links[link as usize].matches(&self.core.slab.items[id as usize])
+    pub fn link_matches(&self, link: LinkId, id: MsgId) -> bool {
+        self.core.links[link].matches(&self.core.slab.items[id])
     }
 
     /// Kind name of a component.
     #[must_use]
-    pub fn kind_of(&self, component: u32) -> &'static str {
-        self.core.kinds[component as usize]
+    pub fn kind_of(&self, component: CompId) -> &'static str {
+        self.core.kinds[component]
     }
 
     /// Current (queue depth, busy) levels of another component, as its metrics show
     /// them; what an autoscaler polling a queue's metrics sees.
     #[must_use]
-    pub fn level_of(&self, component: u32) -> (u64, u64) {
-        let m = &self.core.metrics[component as usize];
+    pub fn level_of(&self, component: CompId) -> (u64, u64) {
+        let m = &self.core.metrics[component];
         (m.depth.level(), m.busy.level())
     }
 
@@ -738,12 +739,12 @@ impl Ctx<'_> {
     /// here, then hand it back to the sender when the sender retries refusals (or to the
     /// caller of the call being delivered), otherwise end it as rejected.
     pub fn refuse(&mut self, id: MsgId, reason: FailReason) {
-        let me = self.me as usize;
+        let me = self.me;
         let m = &mut self.core.metrics[me];
         m.counters.rejected += 1;
         m.bucket_error();
         if let Some(c) = self.core.current_call {
-            let call = &mut self.core.calls[c as usize];
+            let call = &mut self.core.calls[c];
             call.msgs.push(id);
             call.status = if reason == FailReason::Throttled {
                 CallStatus::Throttled
@@ -752,8 +753,8 @@ impl Ctx<'_> {
             };
             return;
         }
-        let from = self.core.slab.items[id as usize].from;
-        if from != self.me && self.core.wants_bounces.get(from as usize) == Some(&true) {
+        let from = self.core.slab.items[id].from;
+        if from != self.me && self.core.wants_bounces.get(from.index()) == Some(&true) {
             let now = self.core.now;
             self.core
                 .push(now, from, EventKind::Bounce(id, reason, self.me));
@@ -773,24 +774,24 @@ impl Ctx<'_> {
             live: true,
         };
         if let Some(c) = self.core.free_calls.pop() {
-            self.core.calls[c as usize] = call;
+            self.core.calls[c] = call;
             c
         } else {
             self.core.calls.push(call);
-            CallId::try_from(self.core.calls.len() - 1).unwrap_or(CallId::MAX)
+            CallId::at(self.core.calls.len() - 1)
         }
     }
 
     /// Call the target of `link` synchronously with a batch of messages (after the
     /// link's latency). The callee answers with [`Ctx::reply`]; the answer arrives as
     /// [`Behaviour::on_reply`]. The messages belong to the call until then.
-    pub fn invoke(&mut self, link: u32, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
-        self.core.link_sent[link as usize] += msgs.len() as u64;
-        let target = self.core.links[link as usize].target;
+    pub fn invoke(&mut self, link: LinkId, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
+        self.core.link_sent[link] += msgs.len() as u64;
+        let target = self.core.links[link].target;
         let delay = self.link_delay(link);
-        let in_loop = self.core.link_in_loop[link as usize];
+        let in_loop = self.core.link_in_loop[link];
         for &id in &msgs {
-            self.core.slab.items[id as usize].from = self.me;
+            self.core.slab.items[id].from = self.me;
             if in_loop {
                 self.core.hop(id, self.me, target);
             }
@@ -804,14 +805,14 @@ impl Ctx<'_> {
     /// Call a component synchronously without a link (no latency), as [`Ctx::invoke`].
     pub fn invoke_component(
         &mut self,
-        target: u32,
+        target: CompId,
         msgs: Vec<MsgId>,
         mode: CallMode,
         token: u64,
     ) -> CallId {
         let in_loop = self.core.in_loop(self.me, target);
         for &id in &msgs {
-            self.core.slab.items[id as usize].from = self.me;
+            self.core.slab.items[id].from = self.me;
             if in_loop {
                 self.core.hop(id, self.me, target);
             }
@@ -825,13 +826,13 @@ impl Ctx<'_> {
     /// Mode of a call this component received.
     #[must_use]
     pub fn call_mode(&self, call: CallId) -> CallMode {
-        self.core.calls[call as usize].mode
+        self.core.calls[call].mode
     }
 
     /// Take the messages of a call this component received; from now on they are the
     /// callee's until it hands some back in [`Ctx::reply`].
     pub fn take_call_messages(&mut self, call: CallId) -> Vec<MsgId> {
-        std::mem::take(&mut self.core.calls[call as usize].msgs)
+        std::mem::take(&mut self.core.calls[call].msgs)
     }
 
     /// Answer a call: `returned` messages go back to the caller; `processed` says how
@@ -843,7 +844,7 @@ impl Ctx<'_> {
         returned: Vec<MsgId>,
         processed: u32,
     ) {
-        let c = &mut self.core.calls[call as usize];
+        let c = &mut self.core.calls[call];
         c.msgs.extend(returned);
         c.status = status;
         c.processed = processed;
@@ -854,7 +855,7 @@ impl Ctx<'_> {
 
     /// Read and free the answer to a call this component made.
     pub fn take_reply(&mut self, call: CallId) -> Reply {
-        let c = &mut self.core.calls[call as usize];
+        let c = &mut self.core.calls[call];
         let reply = Reply {
             status: c.status,
             token: c.token,
@@ -891,8 +892,8 @@ impl Ctx<'_> {
     }
 
     /// Ask to be woken ([`Behaviour::on_wake`]) when `target` next frees a slot.
-    pub fn wait_for(&mut self, target: u32) {
-        let w = &mut self.core.waiters[target as usize];
+    pub fn wait_for(&mut self, target: CompId) {
+        let w = &mut self.core.waiters[target];
         if !w.contains(&self.me) {
             w.push(self.me);
         }
@@ -900,7 +901,7 @@ impl Ctx<'_> {
 
     /// Wake every component waiting for this one (call when a slot frees).
     pub fn wake_waiters(&mut self) {
-        let me = self.me as usize;
+        let me = self.me;
         if self.core.waiters[me].is_empty() {
             return;
         }
@@ -918,21 +919,21 @@ impl Ctx<'_> {
     /// weighted split). With no delivery links at all the component is terminal and the
     /// message is delivered; with links but none matching it is filtered.
     pub fn forward(&mut self, id: MsgId) {
-        let me = self.me as usize;
+        let me = self.me;
         let out = &self.core.outputs[me];
         if out.delivery.is_empty() {
             self.deliver_here(id);
             return;
         }
-        self.core.slab.items[id as usize].sends = 0;
-        let m = self.core.slab.items[id as usize];
+        self.core.slab.items[id].sends = 0;
+        let m = self.core.slab.items[id];
         let mut chosen = std::mem::take(&mut self.core.scratch);
         chosen.clear();
         chosen.extend(
             out.delivery
                 .iter()
                 .copied()
-                .filter(|&l| self.core.links[l as usize].matches(&m)),
+                .filter(|&l| self.core.links[l].matches(&m)),
         );
         match chosen.len() {
             0 => {
@@ -949,14 +950,11 @@ impl Ctx<'_> {
                     self.send(chosen[0], id);
                 }
                 Routing::Split => {
-                    let total: f64 = chosen
-                        .iter()
-                        .map(|&l| self.core.links[l as usize].weight)
-                        .sum();
+                    let total: f64 = chosen.iter().map(|&l| self.core.links[l].weight).sum();
                     let mut u = self.core.rngs[me].random::<f64>() * total;
                     let mut pick = chosen[chosen.len() - 1];
                     for &l in &chosen {
-                        u -= self.core.links[l as usize].weight;
+                        u -= self.core.links[l].weight;
                         if u < 0.0 {
                             pick = l;
                             break;
@@ -972,9 +970,9 @@ impl Ctx<'_> {
     /// The message has reached a terminal consumer (this component): record its
     /// end-to-end latency and end it.
     pub fn deliver_here(&mut self, id: MsgId) {
-        let m = self.core.slab.items[id as usize];
+        let m = self.core.slab.items[id];
         let lat = self.core.now.saturating_sub(m.created);
-        let list = &mut self.core.e2e[self.me as usize];
+        let list = &mut self.core.e2e[self.me];
         if let Some(e) = list.iter_mut().find(|e| e.origin == m.origin) {
             e.stat.record(lat);
         } else {
@@ -991,14 +989,14 @@ impl Ctx<'_> {
     /// Whether this component has dead-letter or on-failure links.
     #[must_use]
     pub fn has_failure_links(&self) -> bool {
-        !self.core.outputs[self.me as usize].failure.is_empty()
+        !self.core.outputs[self.me].failure.is_empty()
     }
 
     /// Give up on a message: send it (with `reason`) to the dead-letter / on-failure
     /// links, or end it as failed when there are none.
     pub fn give_up(&mut self, id: MsgId, reason: FailReason) {
-        let me = self.me as usize;
-        self.core.slab.items[id as usize].reason = reason;
+        let me = self.me;
+        self.core.slab.items[id].reason = reason;
         let links = std::mem::take(&mut self.core.outputs[me].failure);
         if links.is_empty() {
             self.core.metrics[me].counters.failed += 1;
@@ -1034,15 +1032,15 @@ pub trait Behaviour: Send {
     fn start(&mut self, _ctx: &mut Ctx) {}
     /// A message arrives.
     fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx);
-    /// One of this component's timers fires.
-    fn on_local(&mut self, _tag: u32, _data: u64, _ctx: &mut Ctx) {}
+    /// One of this component's timers fires; read it with [`Fired::get`].
+    fn on_local(&mut self, _timer: Fired, _ctx: &mut Ctx) {}
     /// Whether refusals of what this component sends come back to it.
     fn wants_bounces(&self) -> bool {
         false
     }
     /// A message this component sent was refused by component `by` (only when it wants
     /// bounces).
-    fn on_bounce(&mut self, msg: MsgId, _reason: FailReason, _by: u32, ctx: &mut Ctx) {
+    fn on_bounce(&mut self, msg: MsgId, _reason: FailReason, _by: CompId, ctx: &mut Ctx) {
         ctx.end_message(msg, Outcome::Rejected);
     }
     /// A synchronous call arrives. The default delivers each message as
@@ -1052,12 +1050,12 @@ pub trait Behaviour: Send {
         let msgs = ctx.take_call_messages(call);
         let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
         ctx.core.current_call = Some(call);
-        ctx.core.calls[call as usize].status = CallStatus::Ok;
+        ctx.core.calls[call].status = CallStatus::Ok;
         for id in msgs {
             self.on_deliver(id, ctx);
         }
         ctx.core.current_call = None;
-        let c = &ctx.core.calls[call as usize];
+        let c = &ctx.core.calls[call];
         let refused = u32::try_from(c.msgs.len()).unwrap_or(0);
         let status = c.status;
         ctx.reply(call, status, Vec::new(), n - refused);
@@ -1072,14 +1070,14 @@ pub trait Behaviour: Send {
         }
     }
     /// A component this one waits for ([`Ctx::wait_for`]) has a free slot.
-    fn on_wake(&mut self, _from: u32, _ctx: &mut Ctx) {}
+    fn on_wake(&mut self, _from: CompId, _ctx: &mut Ctx) {}
     /// Messages the component holds right now (queued, in service, waiting to retry).
     fn held(&self) -> u64 {
         0
     }
     /// Messages received by component index, for kinds that report where things came
     /// from (dead-letter queues); names are filled in by the report.
-    fn sources(&self) -> Vec<(u32, u64)> {
+    fn sources(&self) -> Vec<(CompId, u64)> {
         Vec::new()
     }
     /// Kind-specific figures for the report at time `now`, e.g. dead letters by reason.
@@ -1142,7 +1140,7 @@ fn loops(n: usize, outputs: &[Outputs], links: &[Link]) -> Vec<u32> {
     let mut self_loop = vec![false; n];
     for (i, o) in outputs.iter().enumerate() {
         for &l in o.delivery.iter().chain(&o.failure) {
-            let t = links[l as usize].target as usize;
+            let t = links[l].target.index();
             self_loop[i] |= t == i;
             g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
         }
@@ -1205,7 +1203,7 @@ impl Simulation {
             })
             .fold(vec![false; n_links], |mut v, (i, l)| {
                 let s = scc[i];
-                v[l as usize] = s != NO_LOOP && scc[links[l as usize].target as usize] == s;
+                v[l] = s != NO_LOOP && scc[links[l].target] == s;
                 v
             });
         Simulation {
@@ -1270,7 +1268,7 @@ impl Simulation {
         for (i, b) in self.behaviours.iter_mut().enumerate() {
             let mut ctx = Ctx {
                 core: &mut self.core,
-                me: u32::try_from(i).unwrap_or(u32::MAX),
+                me: CompId::at(i),
             };
             b.start(&mut ctx);
         }
@@ -1347,7 +1345,7 @@ impl Simulation {
         let mut out = Vec::new();
         for (t, list) in self.core.e2e.iter().enumerate() {
             for e in list {
-                out.push((e.origin as usize, t, &e.stat));
+                out.push((e.origin.index(), t, &e.stat));
             }
         }
         out
@@ -1417,18 +1415,28 @@ impl Simulation {
             self.advance_clock(t);
         }
         self.core.events += 1;
-        let b = &mut self.behaviours[ev.target as usize];
+        let b = &mut self.behaviours[ev.target];
         let mut ctx = Ctx {
             core: &mut self.core,
             me: ev.target,
         };
         match ev.kind() {
-            EventKind::Deliver(id) => b.on_deliver(id, &mut ctx),
+            EventKind::Deliver(id) => {
+                ctx.core.metrics[ev.target].arrive(1);
+                b.on_deliver(id, &mut ctx);
+            }
             EventKind::Bounce(id, reason, by) => b.on_bounce(id, reason, by, &mut ctx),
-            EventKind::Invoke(c) => b.on_invoke(c, &mut ctx),
+            EventKind::Invoke(c) => {
+                let n = ctx.core.calls[c].msgs.len() as u64;
+                b.on_invoke(c, &mut ctx);
+                // a Busy answer means the callee took nothing: the messages never arrived
+                if ctx.core.calls[c].status != CallStatus::Busy {
+                    ctx.core.metrics[ev.target].arrive(n);
+                }
+            }
             EventKind::Reply(c) => b.on_reply(c, &mut ctx),
             EventKind::Wake(w) => b.on_wake(w, &mut ctx),
-            EventKind::Local(tag, data) => b.on_local(tag, data, &mut ctx),
+            EventKind::Local(tag, data) => b.on_local(Fired { tag, data }, &mut ctx),
         }
         if self.core.slab.live > self.live_limit
             || self.core.looped.is_some()
@@ -1443,7 +1451,7 @@ impl Simulation {
     /// Stop the run with the reason a guard tripped on; `target` is the component of the
     /// last event.
     #[cold]
-    fn halt(&mut self, target: u32) {
+    fn halt(&mut self, target: CompId) {
         let now = self.core.now as f64 / 1e9;
         let why = if let Some((from, to, created)) = self.core.looped {
             let timing = if created == self.core.now {
@@ -1490,49 +1498,49 @@ impl Simulation {
         self.halted = Some(why);
     }
 
-    fn name(&self, i: u32) -> String {
+    fn name(&self, i: CompId) -> String {
         self.names
-            .get(i as usize)
+            .get(i.index())
             .map_or_else(String::new, |n| printable(n).into_owned())
     }
 
     /// Components a component hands messages to along links.
-    fn successors(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
-        let o = &self.core.outputs[i as usize];
+    fn successors(&self, i: CompId) -> impl Iterator<Item = CompId> + '_ {
+        let o = &self.core.outputs[i];
         o.delivery
             .iter()
             .chain(&o.failure)
-            .map(|&l| self.core.links[l as usize].target)
+            .map(|&l| self.core.links[l].target)
     }
 
     /// The shortest loop through the link `from -> to` inside their loop, as
     /// `[from, to, ..., from]`.
-    fn cycle_via(&self, from: u32, to: u32) -> Vec<u32> {
+    fn cycle_via(&self, from: CompId, to: CompId) -> Vec<CompId> {
         if from == to {
             return vec![from, from];
         }
-        let s = self.core.scc[from as usize];
-        let mut parent = vec![u32::MAX; self.core.scc.len()];
+        let s = self.core.scc[from];
+        let mut parent = vec![FREE; self.core.scc.len()];
         let mut queue = VecDeque::from([to]);
-        parent[to as usize] = to;
+        parent[to] = to;
         while let Some(x) = queue.pop_front() {
             if x == from {
                 break;
             }
             for y in self.successors(x) {
-                if self.core.scc[y as usize] == s && parent[y as usize] == u32::MAX {
-                    parent[y as usize] = x;
+                if self.core.scc[y] == s && parent[y] == FREE {
+                    parent[y] = x;
                     queue.push_back(y);
                 }
             }
         }
-        if parent[from as usize] == u32::MAX {
+        if parent[from] == FREE {
             return vec![from, to];
         }
         let mut back = vec![from];
         let mut x = from;
         while x != to {
-            x = parent[x as usize];
+            x = parent[x];
             back.push(x);
         }
         back.reverse();
@@ -1542,19 +1550,19 @@ impl Simulation {
     }
 
     /// The shortest loop through component `c`, if one passes through it.
-    fn cycle_through(&self, c: u32) -> Option<Vec<u32>> {
-        let s = self.core.scc[c as usize];
+    fn cycle_through(&self, c: CompId) -> Option<Vec<CompId>> {
+        let s = self.core.scc[c];
         if s == NO_LOOP {
             return None;
         }
         self.successors(c)
-            .filter(|&y| self.core.scc[y as usize] == s)
+            .filter(|&y| self.core.scc[y] == s)
             .map(|y| self.cycle_via(c, y))
             .min_by_key(Vec::len)
     }
 
     /// "A -> B -> A", starting from the loop's first component in document order.
-    fn loop_text(&self, cycle: &[u32]) -> String {
+    fn loop_text(&self, cycle: &[CompId]) -> String {
         let ring = &cycle[..cycle.len().saturating_sub(1).max(1)];
         let start = ring
             .iter()
@@ -1572,11 +1580,12 @@ impl Simulation {
 
     /// The other members of the loop holding the link `from -> to`, when the shortest
     /// loop through it leaves some out.
-    fn rest_of_loop(&self, from: u32, to: u32) -> String {
+    fn rest_of_loop(&self, from: CompId, to: CompId) -> String {
         let cycle = self.cycle_via(from, to);
-        let s = self.core.scc[from as usize];
-        let others: Vec<u32> = (0..self.core.scc.len() as u32)
-            .filter(|&c| self.core.scc[c as usize] == s && !cycle.contains(&c))
+        let s = self.core.scc[from];
+        let others: Vec<CompId> = (0..self.core.scc.len())
+            .map(CompId::at)
+            .filter(|&c| self.core.scc[c] == s && !cycle.contains(&c))
             .collect();
         if others.is_empty() {
             return String::new();
@@ -1680,7 +1689,7 @@ impl Simulation {
         let mut rows: Vec<LedgerRow> = self.core.ledger.clone();
         for m in &self.core.slab.items {
             if m.origin != FREE {
-                rows[m.origin as usize].in_flight += 1;
+                rows[m.origin].in_flight += 1;
             }
         }
         rows.into_iter()
@@ -1697,7 +1706,7 @@ impl Simulation {
     pub(crate) fn extra(&self, i: usize) -> Vec<(String, f64)> {
         let mut out = self.behaviours[i].extra(self.core.now);
         for (src, n) in self.behaviours[i].sources() {
-            out.push((format!("from_{}", self.names[src as usize]), n as f64));
+            out.push((format!("from_{}", self.names[src]), n as f64));
         }
         out
     }

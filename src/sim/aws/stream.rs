@@ -11,7 +11,9 @@
 use super::shard::{BYTES_PER_GB, Bucket, Esm, EsmCfg, shard_of};
 use crate::model::aws::{KINESIS_SHARD_BYTES_PER_S, KINESIS_SHARD_RECORDS_PER_S, Stream};
 use crate::sim::build::{BuildEnv, Built};
+use crate::sim::timer::Fired;
 use crate::sim::{Behaviour, CallId, ComponentMetrics, Ctx, FailReason, MsgId, SimTime};
+use crate::sim::{CompId, LinkId};
 
 /// Bytes in a PUT payload unit (25 KB, taken as 25 KiB).
 const PUT_UNIT_BYTES: u64 = 25 * 1024;
@@ -84,7 +86,7 @@ pub(crate) fn build(p: &Stream, kafka: bool, env: &mut BuildEnv) -> Result<Built
             throttled: 0,
         })
         .collect();
-    let links: Vec<(u32, u32)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
+    let links: Vec<(LinkId, CompId)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
     let esm = Esm::new(
         EsmCfg::new(&p.consumer(), p.retention.ns),
         p.shards,
@@ -114,9 +116,6 @@ impl Behaviour for StreamB {
 
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         let (key, size) = {
             let msg = ctx.msg(id);
             (msg.key, msg.size)
@@ -171,15 +170,15 @@ impl Behaviour for StreamB {
         }
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        self.esm.on_local(tag, data, ctx);
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        self.esm.on_local(timer, ctx);
     }
 
     fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
         self.esm.on_reply(call, ctx);
     }
 
-    fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         self.esm.on_wake(from, ctx);
     }
 
