@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn handles_index_tables_and_keep_their_number() {
-        let mut v = vec![10, 20, 30];
+        let mut v = Vec::from([10, 20, 30]);
         let c = CompId::at(2);
         assert_eq!(v[c], 30);
         v[CompId::new(0)] += 5;

@@ -16,6 +16,8 @@
 mod aws;
 mod basic;
 pub(crate) mod build;
+mod calendar;
+mod ctx;
 mod engine;
 mod ids;
 mod metrics;
