@@ -5,13 +5,34 @@ use rand::Rng;
 use super::engine::{Behaviour, Ctx, FailReason, Outcome};
 use super::resend::SdkResender;
 use super::sample::ArrivalGen;
-use super::{MsgId, SimTime};
+use super::timer::{Fired, Timer};
+use super::{CompId, MsgId, SimTime};
 use crate::model::KeySpace;
 
-const ARRIVE: u32 = 1;
-/// Timer tag of a producer's resends.
-pub(crate) const RESEND: u32 = 2;
-const AGE: u32 = 3;
+/// The timers of the simple kinds: a producer's next event, a dead-letter queue's
+/// gauge refresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// The producer makes its next event.
+    Arrive,
+    /// The dead-letter queue refreshes `oldest_age_s`.
+    Age,
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        (self as u32, 0)
+    }
+
+    fn decode(tag: u32, _data: u64) -> Option<Self> {
+        match tag {
+            0 => Some(Tick::Arrive),
+            1 => Some(Tick::Age),
+            _ => None,
+        }
+    }
+}
+
 /// How often a dead-letter queue refreshes its `oldest_age_s` gauge.
 const AGE_TICK: SimTime = 1_000_000_000;
 
@@ -23,7 +44,7 @@ pub struct ProducerB {
     pub(crate) mix: Vec<(u16, f64)>,
     pub(crate) remaining: Option<u64>,
     pub(crate) keys: Option<KeySpace>,
-    /// Resends refused events per the producer's retry policy (timer tag [`RESEND`]).
+    /// Resends refused events per the producer's retry policy.
     pub(crate) resend: SdkResender,
 }
 
@@ -49,7 +70,7 @@ impl ProducerB {
         }
         let end = ctx.end();
         if let Some(t) = self.arrivals.next(now, end, ctx.rng()) {
-            ctx.schedule_at(t, ARRIVE, 0);
+            ctx.schedule_at(t, Tick::Arrive);
         }
     }
 }
@@ -68,7 +89,7 @@ impl Behaviour for ProducerB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
         self.resend.bounced(id, reason, by, ctx);
     }
 
@@ -76,8 +97,8 @@ impl Behaviour for ProducerB {
         self.resend.held()
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        if self.resend.on_local(tag, data, ctx) {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if self.resend.on_local(timer, ctx) || timer.get() != Some(Tick::Arrive) {
             return;
         }
         let id = ctx.create(&self.mix);
@@ -87,9 +108,9 @@ impl Behaviour for ProducerB {
         }
         let now = ctx.now();
         let m = ctx.metrics();
-        m.counters.arrivals += 1;
+        // a producer's events arrive at it when it makes them
+        m.arrive(1);
         m.counters.completions += 1;
-        m.bucket_arrival();
         m.bucket_completion();
         if let Some(r) = &mut self.remaining {
             *r -= 1;
@@ -105,9 +126,7 @@ pub struct SinkB;
 impl Behaviour for SinkB {
     fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
         let m = ctx.metrics();
-        m.counters.arrivals += 1;
         m.counters.completions += 1;
-        m.bucket_arrival();
         m.bucket_completion();
         ctx.deliver_here(msg);
     }
@@ -138,7 +157,7 @@ impl DeadLetterB {
 impl Behaviour for DeadLetterB {
     fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
         let reason = ctx.msg(msg).reason;
-        let from = ctx.msg(msg).from as usize;
+        let from = ctx.msg(msg).from.index();
         self.by_reason[reason as usize] += 1;
         if let Some(n) = self.by_source.get_mut(from) {
             *n += 1;
@@ -146,24 +165,22 @@ impl Behaviour for DeadLetterB {
         self.stored += 1;
         if self.first_at.is_none() {
             self.first_at = Some(ctx.now());
-            ctx.schedule(AGE_TICK, AGE, 0);
+            ctx.schedule(AGE_TICK, Tick::Age);
         }
         let now = ctx.now();
         let stored = self.stored;
         let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         // the backlog of a DLQ only grows: nobody consumes it in the model
         m.depth.set(now, stored);
         ctx.end_message(msg, Outcome::DeadLettered);
     }
 
-    fn on_local(&mut self, _tag: u32, _data: u64, ctx: &mut Ctx) {
+    fn on_local(&mut self, _timer: Fired, ctx: &mut Ctx) {
         // refresh the age gauge once a second: a step approximation of a line
         if let Some(t) = self.first_at {
             let now = ctx.now();
             ctx.metrics().set_gauge(0, now, (now - t) / 1_000_000_000);
-            ctx.schedule(AGE_TICK, AGE, 0);
+            ctx.schedule(AGE_TICK, Tick::Age);
         }
     }
 
@@ -198,12 +215,12 @@ impl Behaviour for DeadLetterB {
         self.by_source.iter_mut().for_each(|n| *n = 0);
     }
 
-    fn sources(&self) -> Vec<(u32, u64)> {
+    fn sources(&self) -> Vec<(CompId, u64)> {
         self.by_source
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| (u32::try_from(i).unwrap_or(u32::MAX), *n))
+            .map(|(i, n)| (CompId::at(i), *n))
             .collect()
     }
 }
@@ -236,7 +253,7 @@ impl super::build_env::Build for crate::model::Producer {
                 mix,
                 remaining: p.max_events,
                 keys: p.keys.clone(),
-                resend: SdkResender::new(p.retry.clone(), RESEND),
+                resend: SdkResender::new(p.retry.clone()),
             }),
             metrics: super::ComponentMetrics::new(0),
             routing: p.routing,

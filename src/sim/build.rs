@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::build_env::{Build, BuildEnv, LinkInfo};
 use super::engine::{Behaviour, CompiledFilter, EventTypeRt, Link, Outputs, Simulation};
+use super::ids::{CompId, LinkId};
 use super::sample::Sampler;
 use crate::model::{
     ComponentKind, Document, EventType, Filter, LinkKind, Problem, Severity, validate,
@@ -113,11 +114,11 @@ impl Simulation {
             return Err(BuildError::Invalid(errors));
         }
         let types = event_types(doc);
-        let index: BTreeMap<&str, u32> = doc
+        let index: BTreeMap<&str, CompId> = doc
             .components
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.id.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .map(|(i, c)| (c.id.as_str(), CompId::at(i)))
             .collect();
         let cerr = |name: &str, message: String| BuildError::Component {
             name: name.to_owned(),
@@ -165,7 +166,7 @@ impl Simulation {
                 .map(Sampler::new)
                 .transpose()
                 .map_err(|e| cerr(&conn.label(), e.to_string()))?;
-            let li = u32::try_from(links.len()).unwrap_or(u32::MAX);
+            let li = LinkId::at(links.len());
             let filter = match conn.kind {
                 LinkKind::Delivery => conn.filter.as_ref().map(|f| compile_filter(f, &types)),
                 _ => None,
@@ -178,10 +179,8 @@ impl Simulation {
                 filter,
             });
             match conn.kind {
-                LinkKind::Delivery => outputs[from as usize].delivery.push(li),
-                LinkKind::DeadLetter | LinkKind::OnFailure => {
-                    outputs[from as usize].failure.push(li)
-                }
+                LinkKind::Delivery => outputs[from].delivery.push(li),
+                LinkKind::DeadLetter | LinkKind::OnFailure => outputs[from].failure.push(li),
             }
         }
 
@@ -189,18 +188,18 @@ impl Simulation {
         let mut metrics = Vec::with_capacity(doc.components.len());
         let mut pools: Vec<(String, u64)> = Vec::new();
         for (i, c) in doc.components.iter().enumerate() {
-            let info = |l: &u32| {
-                let link = &links[*l as usize];
+            let info = |&l: &LinkId| {
+                let link = &links[l];
                 LinkInfo {
-                    link: *l,
+                    link: l,
                     target: link.target,
-                    target_kind: &doc.components[link.target as usize].kind,
-                    conn: &doc.connections[link_conn[*l as usize]],
+                    target_kind: &doc.components[link.target].kind,
+                    conn: &doc.connections[link_conn[l]],
                 }
             };
             let mut env = BuildEnv {
                 doc,
-                me: u32::try_from(i).unwrap_or(u32::MAX),
+                me: CompId::at(i),
                 kind: c.kind.kind(),
                 types: &types,
                 delivery: outputs[i].delivery.iter().map(info).collect(),

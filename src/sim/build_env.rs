@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::engine::Behaviour;
+use super::ids::{CompId, LinkId};
 use super::metrics::ComponentMetrics;
 use crate::model::{ComponentKind, Connection, Document, EventType, Kind, Routing};
 
@@ -19,9 +20,9 @@ pub(crate) trait Build {
 /// One outgoing link of the component being built.
 pub(crate) struct LinkInfo<'a> {
     /// Link index, for `Ctx::send_on` / `Ctx::invoke`.
-    pub link: u32,
+    pub link: LinkId,
     /// Index of the component it leads to.
-    pub target: u32,
+    pub target: CompId,
     /// That component's kind.
     pub target_kind: &'a ComponentKind,
     /// The connection as drawn.
@@ -33,7 +34,7 @@ pub(crate) struct BuildEnv<'a> {
     /// The whole document.
     pub doc: &'a Document,
     /// Index of the component being built.
-    pub me: u32,
+    pub me: CompId,
     /// Its kind (one parameter struct may serve several kinds).
     pub kind: Kind,
     /// The document's event types (one anonymous type when it declares none).
@@ -41,14 +42,14 @@ pub(crate) struct BuildEnv<'a> {
     /// Its delivery links, in document order.
     pub delivery: Vec<LinkInfo<'a>>,
     /// Component index by id.
-    pub(super) index: &'a BTreeMap<&'a str, u32>,
+    pub(super) index: &'a BTreeMap<&'a str, CompId>,
     /// Shared concurrency pools so far: name and slots.
     pub(super) pools: &'a mut Vec<(String, u64)>,
 }
 
 impl BuildEnv<'_> {
     /// Index of the component with this id.
-    pub fn component_index(&self, id: &str) -> Option<u32> {
+    pub fn component_index(&self, id: &str) -> Option<CompId> {
         self.index.get(id).copied()
     }
 

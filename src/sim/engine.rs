@@ -1,16 +1,21 @@
-//! The event loop: calendar, message slab, the context behaviours act through, and the
-//! [`Simulation`] a caller builds, steps and reads.
+//! The event loop: the message slab, the compiled links, the engine state [`Core`] and
+//! the [`Simulation`] a caller builds, steps and reads. The calendar is in
+//! `calendar.rs`; what behaviours see and implement ([`Ctx`], [`Behaviour`]) in
+//! `ctx.rs`; the typed handles in `ids.rs`; timers in `timer.rs`.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
+use super::SimTime;
+use super::calendar::{Calendar, EventKind};
+pub use super::ctx::{Behaviour, Ctx};
+pub use super::ids::{CallId, CompId, LinkId, MsgId};
 use super::metrics::{ComponentMetrics, LatencyStat};
 use super::sample::{Sampler, SimRng};
-use super::{MsgId, SimTime};
+use super::timer::Fired;
 use crate::model::work::MAX_MESSAGE_HOPS;
 use crate::model::{Document, Kind, Routing, printable};
 
@@ -69,7 +74,7 @@ pub struct Message {
     /// When the producer created it.
     pub created: SimTime,
     /// Index of the producer component ([`FREE`] while the slot is unused).
-    pub origin: u32,
+    pub origin: CompId,
     /// Index into the run's event types.
     pub etype: u16,
     /// Value index of each attribute slot of its event type.
@@ -87,7 +92,7 @@ pub struct Message {
     /// When its current attempt started service.
     pub started: SimTime,
     /// The component that sent it along its last link (refusals go back there).
-    pub from: u32,
+    pub from: CompId,
     /// Partition key / message group, drawn by the producer's key space ([`NO_KEY`]
     /// when it has none).
     pub key: u32,
@@ -98,9 +103,6 @@ pub struct Message {
 
 /// [`Message::key`] of events without a partition key.
 pub const NO_KEY: u32 = u32::MAX;
-
-/// Index of a synchronous call in the engine's call table.
-pub type CallId = u32;
 
 /// How a synchronous call ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,15 +139,15 @@ pub enum CallMode {
 
 /// A synchronous call: a batch of messages handed to a callee that answers.
 pub(crate) struct Call {
-    caller: u32,
-    token: u64,
-    mode: CallMode,
+    pub(super) caller: CompId,
+    pub(super) token: u64,
+    pub(super) mode: CallMode,
     /// Messages travelling with the call: to the callee, then back to the caller.
-    msgs: Vec<MsgId>,
-    status: CallStatus,
+    pub(super) msgs: Vec<MsgId>,
+    pub(super) status: CallStatus,
     /// Messages the callee processed successfully (and kept).
-    processed: u32,
-    live: bool,
+    pub(super) processed: u32,
+    pub(super) live: bool,
 }
 
 /// The answer to a call, as the caller reads it.
@@ -162,135 +164,37 @@ pub struct Reply {
 }
 
 /// Marks a free slab slot.
-pub const FREE: u32 = u32::MAX;
+pub const FREE: CompId = CompId::new(u32::MAX);
 
+/// The messages alive, in slots reused once free.
 #[derive(Default)]
-struct Slab {
-    items: Vec<Message>,
+pub(super) struct Slab {
+    pub(super) items: Vec<Message>,
     /// Per slot: times the message (or the message it was copied from) was handed on
     /// along a link inside a loop. Kept beside the messages so they stay 64 bytes.
-    hops: Vec<u32>,
+    pub(super) hops: Vec<u32>,
     free: Vec<MsgId>,
-    live: u64,
+    pub(super) live: u64,
 }
 
 impl Slab {
-    fn alloc(&mut self, m: Message, hops: u32) -> MsgId {
+    pub(super) fn alloc(&mut self, m: Message, hops: u32) -> MsgId {
         self.live += 1;
         if let Some(id) = self.free.pop() {
-            self.items[id as usize] = m;
-            self.hops[id as usize] = hops;
+            self.items[id] = m;
+            self.hops[id] = hops;
             id
         } else {
             self.items.push(m);
             self.hops.push(hops);
-            MsgId::try_from(self.items.len() - 1).unwrap_or(MsgId::MAX)
+            MsgId::at(self.items.len() - 1)
         }
     }
 
-    fn release(&mut self, id: MsgId) {
-        self.items[id as usize].origin = FREE;
+    pub(super) fn release(&mut self, id: MsgId) {
+        self.items[id].origin = FREE;
         self.free.push(id);
         self.live -= 1;
-    }
-}
-
-/// What a calendar entry does.
-#[derive(Clone, Copy, Debug)]
-pub enum EventKind {
-    /// Hand a message to the target component.
-    Deliver(MsgId),
-    /// A message the target sent comes back refused, with the reason and the index of
-    /// the component that refused it.
-    Bounce(MsgId, FailReason, u32),
-    /// A synchronous call reaches its callee.
-    Invoke(CallId),
-    /// The answer to a call reaches its caller.
-    Reply(CallId),
-    /// A component the target waits for has a free slot (payload: its index).
-    Wake(u32),
-    /// A component's own timer, with a tag and a payload of its choosing.
-    Local(u32, u64),
-}
-
-/// A calendar entry: 32 bytes, ordered by (time, seq).
-#[derive(Clone, Copy, Debug)]
-struct Event {
-    time: SimTime,
-    seq: u64,
-    target: u32,
-    /// [`DELIVER`] for a message delivery, otherwise the component's timer tag.
-    tag: u32,
-    /// The message id for a delivery, otherwise the timer's payload.
-    data: u64,
-}
-
-/// Tag of delivery events (timer tags chosen by behaviours must be below [`BOUNCE`]).
-const DELIVER: u32 = u32::MAX;
-/// Tag of refused messages returning to their sender
-/// (`data` = id | reason << 32 | refuser << 40).
-const BOUNCE: u32 = u32::MAX - 1;
-/// Tag of call invocations (`data` = call id).
-const INVOKE: u32 = u32::MAX - 2;
-/// Tag of call replies (`data` = call id).
-const REPLY: u32 = u32::MAX - 3;
-/// Tag of wake-ups (`data` = the waking component).
-const WAKE: u32 = u32::MAX - 4;
-
-impl Event {
-    #[inline]
-    fn time(&self) -> SimTime {
-        self.time
-    }
-
-    #[inline]
-    fn kind(&self) -> EventKind {
-        match self.tag {
-            DELIVER => EventKind::Deliver(self.data as MsgId),
-            BOUNCE => EventKind::Bounce(
-                (self.data & 0xffff_ffff) as MsgId,
-                reason_from_u8((self.data >> 32) as u8),
-                (self.data >> 40) as u32,
-            ),
-            INVOKE => EventKind::Invoke(self.data as CallId),
-            REPLY => EventKind::Reply(self.data as CallId),
-            WAKE => EventKind::Wake(self.data as u32),
-            _ => EventKind::Local(self.tag, self.data),
-        }
-    }
-
-    /// Messages this event carries in transit (for the leak check).
-    fn carries_message(&self) -> bool {
-        self.tag == DELIVER || self.tag == BOUNCE
-    }
-}
-
-fn reason_from_u8(v: u8) -> FailReason {
-    match v {
-        1 => FailReason::Error,
-        2 => FailReason::Timeout,
-        3 => FailReason::Throttled,
-        4 => FailReason::Expired,
-        _ => FailReason::None,
-    }
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    // reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 
@@ -304,7 +208,7 @@ pub(crate) type CompiledFilter = Vec<Option<Vec<CompiledCondition>>>;
 
 /// A compiled link.
 pub(crate) struct Link {
-    pub target: u32,
+    pub target: CompId,
     pub weight: f64,
     pub latency: Option<Sampler>,
     /// Per event type: `None` = type not accepted; otherwise conditions
@@ -314,7 +218,7 @@ pub(crate) struct Link {
 
 impl Link {
     #[inline]
-    fn matches(&self, m: &Message) -> bool {
+    pub(super) fn matches(&self, m: &Message) -> bool {
         let Some(per_type) = &self.filter else {
             return true;
         };
@@ -331,8 +235,8 @@ impl Link {
 /// Outgoing links of one component.
 #[derive(Default)]
 pub(crate) struct Outputs {
-    pub delivery: Vec<u32>,
-    pub failure: Vec<u32>,
+    pub delivery: Vec<LinkId>,
+    pub failure: Vec<LinkId>,
     pub routing: Routing,
 }
 
@@ -388,7 +292,7 @@ pub(crate) struct EventTypeRt {
 
 /// Latency from one producer to one terminal component.
 pub(crate) struct EndToEnd {
-    pub origin: u32,
+    pub origin: CompId,
     pub stat: LatencyStat,
 }
 
@@ -396,10 +300,8 @@ pub(crate) struct EndToEnd {
 pub struct Core {
     pub(crate) now: SimTime,
     pub(crate) end: SimTime,
-    seq: u64,
-    heap: BinaryHeap<Event>,
-    fifo: VecDeque<Event>,
-    slab: Slab,
+    calendar: Calendar,
+    pub(super) slab: Slab,
     pub(crate) rngs: Vec<SimRng>,
     pub(crate) metrics: Vec<ComponentMetrics>,
     pub(crate) outputs: Vec<Outputs>,
@@ -410,30 +312,30 @@ pub struct Core {
     pub(crate) e2e: Vec<Vec<EndToEnd>>,
     pub(crate) event_types: Vec<EventTypeRt>,
     pub(crate) events: u64,
-    scratch: Vec<u32>,
-    calls: Vec<Call>,
-    free_calls: Vec<CallId>,
+    pub(super) scratch: Vec<LinkId>,
+    pub(super) calls: Vec<Call>,
+    pub(super) free_calls: Vec<CallId>,
     /// Shared concurrency pools: (limit, in use).
     pub(crate) pools: Vec<(u64, u64)>,
     /// Per component: components waiting for it to have a free slot.
-    waiters: Vec<Vec<u32>>,
+    pub(super) waiters: Vec<Vec<CompId>>,
     /// Per component: whether it wants refused messages back.
     pub(crate) wants_bounces: Vec<bool>,
     /// The call whose messages are being delivered one by one by the default
     /// [`Behaviour::on_invoke`]; refusals go into it.
-    current_call: Option<CallId>,
+    pub(super) current_call: Option<CallId>,
     /// Per component: its kind (for behaviours that adapt to their neighbours).
     pub(crate) kinds: Vec<Kind>,
     /// Per component: its loop (strongly connected component of the link graph), or
     /// [`NO_LOOP`] when no cycle of links passes through it.
-    scc: Vec<u32>,
+    pub(super) scc: Vec<u32>,
     /// Per link: whether it joins two components of the same loop.
-    link_in_loop: Vec<bool>,
+    pub(super) link_in_loop: Vec<bool>,
     /// Most hand-offs inside loops in one message's life ([`MAX_MESSAGE_HOPS`]).
-    hop_limit: u32,
+    pub(super) hop_limit: u32,
     /// The hand-off (from, to) and the message's creation time where a message reached
     /// the hop limit; the run stops after the current event.
-    looped: Option<(u32, u32, SimTime)>,
+    pub(super) looped: Option<(CompId, CompId, SimTime)>,
 }
 
 /// [`Core::scc`] of a component on no cycle.
@@ -441,77 +343,29 @@ const NO_LOOP: u32 = u32::MAX;
 
 impl Core {
     #[inline]
-    fn push(&mut self, time: SimTime, target: u32, kind: EventKind) {
-        self.seq += 1;
-        let (tag, data) = match kind {
-            EventKind::Deliver(id) => (DELIVER, u64::from(id)),
-            EventKind::Bounce(id, r, by) => (
-                BOUNCE,
-                u64::from(id) | (u64::from(r as u8) << 32) | (u64::from(by) << 40),
-            ),
-            EventKind::Invoke(c) => (INVOKE, u64::from(c)),
-            EventKind::Reply(c) => (REPLY, u64::from(c)),
-            EventKind::Wake(w) => (WAKE, u64::from(w)),
-            EventKind::Local(tag, data) => {
-                debug_assert!(tag < WAKE, "timer tags must be below the engine's own");
-                (tag, data)
-            }
-        };
-        let ev = Event {
-            time,
-            seq: self.seq,
-            target,
-            tag,
-            data,
-        };
-        if time == self.now {
-            self.fifo.push_back(ev);
-        } else {
-            self.heap.push(ev);
-        }
-    }
-
-    /// Time of the next event, if any.
-    fn peek_time(&self) -> Option<SimTime> {
-        match (self.fifo.front(), self.heap.peek()) {
-            (Some(f), _) => Some(f.time()),
-            (None, Some(h)) => Some(h.time()),
-            (None, None) => None,
-        }
-    }
-
-    fn pop(&mut self) -> Option<Event> {
-        let take_fifo = match (self.fifo.front(), self.heap.peek()) {
-            (Some(f), Some(h)) => (f.time, f.seq) < (h.time, h.seq),
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if take_fifo {
-            self.fifo.pop_front()
-        } else {
-            self.heap.pop()
-        }
+    pub(super) fn push(&mut self, time: SimTime, target: CompId, kind: EventKind) {
+        self.calendar.push(self.now, time, target, kind);
     }
 
     /// Count one hand-off of message `id` from `from` to `to` along a loop.
     #[inline]
-    fn hop(&mut self, id: MsgId, from: u32, to: u32) {
-        let h = &mut self.slab.hops[id as usize];
+    pub(super) fn hop(&mut self, id: MsgId, from: CompId, to: CompId) {
+        let h = &mut self.slab.hops[id];
         *h += 1;
         if *h >= self.hop_limit && self.looped.is_none() {
-            self.looped = Some((from, to, self.slab.items[id as usize].created));
+            self.looped = Some((from, to, self.slab.items[id].created));
         }
     }
 
     /// Whether a hand-off from `from` to `to` without a link stays inside a loop.
     #[inline]
-    fn in_loop(&self, from: u32, to: u32) -> bool {
-        let s = self.scc[from as usize];
-        s != NO_LOOP && self.scc.get(to as usize) == Some(&s)
+    pub(super) fn in_loop(&self, from: CompId, to: CompId) -> bool {
+        let s = self.scc[from];
+        s != NO_LOOP && self.scc.get(to.index()) == Some(&s)
     }
 
-    fn terminate(&mut self, id: MsgId, outcome: Outcome) {
-        let origin = self.slab.items[id as usize].origin as usize;
+    pub(super) fn terminate(&mut self, id: MsgId, outcome: Outcome) {
+        let origin = self.slab.items[id].origin;
         let row = &mut self.ledger[origin];
         match outcome {
             Outcome::Delivered => row.delivered += 1,
@@ -524,577 +378,6 @@ impl Core {
         }
         self.slab.release(id);
     }
-}
-
-/// What a behaviour sees while it handles an event: the clock, its own random stream and
-/// metrics, the messages, and ways to schedule, forward and end them.
-pub struct Ctx<'a> {
-    core: &'a mut Core,
-    me: u32,
-}
-
-impl Ctx<'_> {
-    /// Current simulated time in ns.
-    #[inline]
-    #[must_use]
-    pub fn now(&self) -> SimTime {
-        self.core.now
-    }
-
-    /// End of the run in ns.
-    #[inline]
-    #[must_use]
-    pub fn end(&self) -> SimTime {
-        self.core.end
-    }
-
-    /// Index of the component being run.
-    #[inline]
-    #[must_use]
-    pub fn me(&self) -> u32 {
-        self.me
-    }
-
-    /// This component's random stream.
-    #[inline]
-    pub fn rng(&mut self) -> &mut SimRng {
-        &mut self.core.rngs[self.me as usize]
-    }
-
-    /// This component's metrics.
-    #[inline]
-    pub fn metrics(&mut self) -> &mut ComponentMetrics {
-        &mut self.core.metrics[self.me as usize]
-    }
-
-    /// Draw from a sampler with this component's stream.
-    #[inline]
-    pub fn sample_ms_as_ns(&mut self, s: &Sampler) -> SimTime {
-        s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize])
-    }
-
-    /// A message.
-    #[inline]
-    pub fn msg(&mut self, id: MsgId) -> &mut Message {
-        &mut self.core.slab.items[id as usize]
-    }
-
-    /// Schedule a timer for this component `delay` ns from now.
-    #[inline]
-    pub fn schedule(&mut self, delay: SimTime, tag: u32, data: u64) {
-        let t = self.core.now.saturating_add(delay);
-        self.core.push(t, self.me, EventKind::Local(tag, data));
-    }
-
-    /// Schedule a timer for this component at absolute time `at` (not before now).
-    #[inline]
-    pub fn schedule_at(&mut self, at: SimTime, tag: u32, data: u64) {
-        let t = at.max(self.core.now);
-        self.core.push(t, self.me, EventKind::Local(tag, data));
-    }
-
-    /// Create a new message of event type drawn from `mix` (cumulative weights over
-    /// event type indices) and count it as produced by this component.
-    pub fn create(&mut self, mix: &[(u16, f64)]) -> MsgId {
-        let me = self.me as usize;
-        let rng = &mut self.core.rngs[me];
-        let etype = if mix.len() <= 1 {
-            mix.first().map_or(0, |m| m.0)
-        } else {
-            let total = mix[mix.len() - 1].1;
-            let u = rng.random::<f64>() * total;
-            let i = mix.partition_point(|(_, c)| *c <= u).min(mix.len() - 1);
-            mix[i].0
-        };
-        let et = &self.core.event_types[usize::from(etype)];
-        let mut attrs = [0u8; 8];
-        for (slot, (_, _, cum)) in et.attrs.iter().enumerate() {
-            let total = cum[cum.len() - 1];
-            let u = rng.random::<f64>() * total;
-            attrs[slot] =
-                u8::try_from(cum.partition_point(|c| *c <= u).min(cum.len() - 1)).unwrap_or(0);
-        }
-        let size = et.size.sample(rng).round().clamp(0.0, f64::from(u32::MAX)) as u32;
-        let now = self.core.now;
-        self.core.ledger[me].produced += 1;
-        self.core.slab.alloc(
-            Message {
-                created: now,
-                origin: self.me,
-                etype,
-                attrs,
-                size,
-                attempt: 0,
-                reason: FailReason::None,
-                arrived: now,
-                enqueued: now,
-                started: now,
-                from: self.me,
-                key: NO_KEY,
-                sends: 0,
-            },
-            0,
-        )
-    }
-
-    fn copy(&mut self, id: MsgId) -> MsgId {
-        let m = self.core.slab.items[id as usize];
-        let hops = self.core.slab.hops[id as usize];
-        self.core.ledger[m.origin as usize].copies += 1;
-        self.core.slab.alloc(m, hops)
-    }
-
-    /// A copy of a message (a duplicate delivery, a fan-out copy), counted in the
-    /// producer's ledger as an extra event.
-    pub fn copy_message(&mut self, id: MsgId) -> MsgId {
-        self.copy(id)
-    }
-
-    /// Delay drawn for one use of a link.
-    fn link_delay(&mut self, link: u32) -> SimTime {
-        match &self.core.links[link as usize].latency {
-            Some(s) => s.sample_ms_as_ns(&mut self.core.rngs[self.me as usize]),
-            None => 0,
-        }
-    }
-
-    /// Send a message along one link (with the link's latency, if any).
-    #[inline]
-    fn send(&mut self, link: u32, id: MsgId) {
-        self.core.link_sent[link as usize] += 1;
-        let target = self.core.links[link as usize].target;
-        if self.core.link_in_loop[link as usize] {
-            self.core.hop(id, self.me, target);
-        }
-        let delay = self.link_delay(link);
-        self.core.slab.items[id as usize].from = self.me;
-        let t = self.core.now.saturating_add(delay);
-        self.core.push(t, target, EventKind::Deliver(id));
-    }
-
-    /// Send a message along one particular link, whatever its filter says.
-    pub fn send_on(&mut self, link: u32, id: MsgId) {
-        self.send(link, id);
-    }
-
-    /// Send a message to a component directly, without a link (no latency).
-    pub fn send_to(&mut self, target: u32, id: MsgId) {
-        if self.core.in_loop(self.me, target) {
-            self.core.hop(id, self.me, target);
-        }
-        self.core.slab.items[id as usize].from = self.me;
-        let now = self.core.now;
-        self.core.push(now, target, EventKind::Deliver(id));
-    }
-
-    /// This component's delivery links, in document order.
-    #[must_use]
-    pub fn delivery_links(&self) -> &[u32] {
-        &self.core.outputs[self.me as usize].delivery
-    }
-
-    /// This component's dead-letter and on-failure links.
-    #[must_use]
-    pub fn failure_links(&self) -> &[u32] {
-        &self.core.outputs[self.me as usize].failure
-    }
-
-    /// This component's first delivery link to `target`, if any.
-    #[must_use]
-    pub fn link_to(&self, target: u32) -> Option<u32> {
-        self.core.outputs[self.me as usize]
-            .delivery
-            .iter()
-            .copied()
-            .find(|&l| self.core.links[l as usize].target == target)
-    }
-
-    /// The component a link leads to.
-    #[must_use]
-    pub fn link_target(&self, link: u32) -> u32 {
-        self.core.links[link as usize].target
-    }
-
-    /// Whether a link's filter accepts a message.
-    #[must_use]
-    pub fn link_matches(&self, link: u32, id: MsgId) -> bool {
-        self.core.links[link as usize].matches(&self.core.slab.items[id as usize])
-    }
-
-    /// Kind of a component.
-    #[must_use]
-    pub fn kind_of(&self, component: u32) -> Kind {
-        self.core.kinds[component as usize]
-    }
-
-    /// Current (queue depth, busy) levels of another component, as its metrics show
-    /// them; what an autoscaler polling a queue's metrics sees.
-    #[must_use]
-    pub fn level_of(&self, component: u32) -> (u64, u64) {
-        let m = &self.core.metrics[component as usize];
-        (m.depth.level(), m.busy.level())
-    }
-
-    /// Refuse a message that was just delivered (throttled, full): count it as rejected
-    /// here, then hand it back to the sender when the sender retries refusals (or to the
-    /// caller of the call being delivered), otherwise end it as rejected.
-    pub fn refuse(&mut self, id: MsgId, reason: FailReason) {
-        let me = self.me as usize;
-        let m = &mut self.core.metrics[me];
-        m.counters.rejected += 1;
-        m.bucket_error();
-        if let Some(c) = self.core.current_call {
-            let call = &mut self.core.calls[c as usize];
-            call.msgs.push(id);
-            call.status = if reason == FailReason::Throttled {
-                CallStatus::Throttled
-            } else {
-                CallStatus::Failed(reason)
-            };
-            return;
-        }
-        let from = self.core.slab.items[id as usize].from;
-        if from != self.me && self.core.wants_bounces.get(from as usize) == Some(&true) {
-            let now = self.core.now;
-            self.core
-                .push(now, from, EventKind::Bounce(id, reason, self.me));
-        } else {
-            self.core.terminate(id, Outcome::Rejected);
-        }
-    }
-
-    fn new_call(&mut self, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
-        let call = Call {
-            caller: self.me,
-            token,
-            mode,
-            msgs,
-            status: CallStatus::Pending,
-            processed: 0,
-            live: true,
-        };
-        if let Some(c) = self.core.free_calls.pop() {
-            self.core.calls[c as usize] = call;
-            c
-        } else {
-            self.core.calls.push(call);
-            CallId::try_from(self.core.calls.len() - 1).unwrap_or(CallId::MAX)
-        }
-    }
-
-    /// Call the target of `link` synchronously with a batch of messages (after the
-    /// link's latency). The callee answers with [`Ctx::reply`]; the answer arrives as
-    /// [`Behaviour::on_reply`]. The messages belong to the call until then.
-    pub fn invoke(&mut self, link: u32, msgs: Vec<MsgId>, mode: CallMode, token: u64) -> CallId {
-        self.core.link_sent[link as usize] += msgs.len() as u64;
-        let target = self.core.links[link as usize].target;
-        let delay = self.link_delay(link);
-        let in_loop = self.core.link_in_loop[link as usize];
-        for &id in &msgs {
-            self.core.slab.items[id as usize].from = self.me;
-            if in_loop {
-                self.core.hop(id, self.me, target);
-            }
-        }
-        let c = self.new_call(msgs, mode, token);
-        let t = self.core.now.saturating_add(delay);
-        self.core.push(t, target, EventKind::Invoke(c));
-        c
-    }
-
-    /// Call a component synchronously without a link (no latency), as [`Ctx::invoke`].
-    pub fn invoke_component(
-        &mut self,
-        target: u32,
-        msgs: Vec<MsgId>,
-        mode: CallMode,
-        token: u64,
-    ) -> CallId {
-        let in_loop = self.core.in_loop(self.me, target);
-        for &id in &msgs {
-            self.core.slab.items[id as usize].from = self.me;
-            if in_loop {
-                self.core.hop(id, self.me, target);
-            }
-        }
-        let c = self.new_call(msgs, mode, token);
-        let now = self.core.now;
-        self.core.push(now, target, EventKind::Invoke(c));
-        c
-    }
-
-    /// Mode of a call this component received.
-    #[must_use]
-    pub fn call_mode(&self, call: CallId) -> CallMode {
-        self.core.calls[call as usize].mode
-    }
-
-    /// Take the messages of a call this component received; from now on they are the
-    /// callee's until it hands some back in [`Ctx::reply`].
-    pub fn take_call_messages(&mut self, call: CallId) -> Vec<MsgId> {
-        std::mem::take(&mut self.core.calls[call as usize].msgs)
-    }
-
-    /// Answer a call: `returned` messages go back to the caller; `processed` says how
-    /// many the callee kept and processed.
-    pub fn reply(
-        &mut self,
-        call: CallId,
-        status: CallStatus,
-        returned: Vec<MsgId>,
-        processed: u32,
-    ) {
-        let c = &mut self.core.calls[call as usize];
-        c.msgs.extend(returned);
-        c.status = status;
-        c.processed = processed;
-        let caller = c.caller;
-        let now = self.core.now;
-        self.core.push(now, caller, EventKind::Reply(call));
-    }
-
-    /// Read and free the answer to a call this component made.
-    pub fn take_reply(&mut self, call: CallId) -> Reply {
-        let c = &mut self.core.calls[call as usize];
-        let reply = Reply {
-            status: c.status,
-            token: c.token,
-            returned: std::mem::take(&mut c.msgs),
-            processed: c.processed,
-        };
-        c.live = false;
-        self.core.free_calls.push(call);
-        reply
-    }
-
-    /// Take one slot of a shared pool (e.g. the account's Lambda concurrency) if one
-    /// is free.
-    pub fn pool_try_acquire(&mut self, pool: u32) -> bool {
-        let p = &mut self.core.pools[pool as usize];
-        if p.1 < p.0 {
-            p.1 += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Give back a slot of a shared pool.
-    pub fn pool_release(&mut self, pool: u32) {
-        let p = &mut self.core.pools[pool as usize];
-        p.1 = p.1.saturating_sub(1);
-    }
-
-    /// (limit, in use) of a shared pool.
-    #[must_use]
-    pub fn pool_state(&self, pool: u32) -> (u64, u64) {
-        self.core.pools[pool as usize]
-    }
-
-    /// Ask to be woken ([`Behaviour::on_wake`]) when `target` next frees a slot.
-    pub fn wait_for(&mut self, target: u32) {
-        let w = &mut self.core.waiters[target as usize];
-        if !w.contains(&self.me) {
-            w.push(self.me);
-        }
-    }
-
-    /// Wake every component waiting for this one (call when a slot frees).
-    pub fn wake_waiters(&mut self) {
-        let me = self.me as usize;
-        if self.core.waiters[me].is_empty() {
-            return;
-        }
-        let list = std::mem::take(&mut self.core.waiters[me]);
-        let now = self.core.now;
-        for w in &list {
-            self.core.push(now, *w, EventKind::Wake(self.me));
-        }
-        let mut list = list;
-        list.clear();
-        self.core.waiters[me] = list;
-    }
-
-    /// Pass a finished message on along the matching delivery links (fan-out copies or
-    /// weighted split). With no delivery links at all the component is terminal and the
-    /// message is delivered; with links but none matching it is filtered.
-    pub fn forward(&mut self, id: MsgId) {
-        let me = self.me as usize;
-        let out = &self.core.outputs[me];
-        if out.delivery.is_empty() {
-            self.deliver_here(id);
-            return;
-        }
-        self.core.slab.items[id as usize].sends = 0;
-        let m = self.core.slab.items[id as usize];
-        let mut chosen = std::mem::take(&mut self.core.scratch);
-        chosen.clear();
-        chosen.extend(
-            out.delivery
-                .iter()
-                .copied()
-                .filter(|&l| self.core.links[l as usize].matches(&m)),
-        );
-        match chosen.len() {
-            0 => {
-                self.core.metrics[me].counters.filtered += 1;
-                self.core.terminate(id, Outcome::Filtered);
-            }
-            1 => self.send(chosen[0], id),
-            _ => match self.core.outputs[me].routing {
-                Routing::FanOut => {
-                    for &l in &chosen[1..] {
-                        let c = self.copy(id);
-                        self.send(l, c);
-                    }
-                    self.send(chosen[0], id);
-                }
-                Routing::Split => {
-                    let total: f64 = chosen
-                        .iter()
-                        .map(|&l| self.core.links[l as usize].weight)
-                        .sum();
-                    let mut u = self.core.rngs[me].random::<f64>() * total;
-                    let mut pick = chosen[chosen.len() - 1];
-                    for &l in &chosen {
-                        u -= self.core.links[l as usize].weight;
-                        if u < 0.0 {
-                            pick = l;
-                            break;
-                        }
-                    }
-                    self.send(pick, id);
-                }
-            },
-        }
-        self.core.scratch = chosen;
-    }
-
-    /// The message has reached a terminal consumer (this component): record its
-    /// end-to-end latency and end it.
-    pub fn deliver_here(&mut self, id: MsgId) {
-        let m = self.core.slab.items[id as usize];
-        let lat = self.core.now.saturating_sub(m.created);
-        let list = &mut self.core.e2e[self.me as usize];
-        if let Some(e) = list.iter_mut().find(|e| e.origin == m.origin) {
-            e.stat.record(lat);
-        } else {
-            let mut stat = LatencyStat::new();
-            stat.record(lat);
-            list.push(EndToEnd {
-                origin: m.origin,
-                stat,
-            });
-        }
-        self.core.terminate(id, Outcome::Delivered);
-    }
-
-    /// Whether this component has dead-letter or on-failure links.
-    #[must_use]
-    pub fn has_failure_links(&self) -> bool {
-        !self.core.outputs[self.me as usize].failure.is_empty()
-    }
-
-    /// Give up on a message: send it (with `reason`) to the dead-letter / on-failure
-    /// links, or end it as failed when there are none.
-    pub fn give_up(&mut self, id: MsgId, reason: FailReason) {
-        let me = self.me as usize;
-        self.core.slab.items[id as usize].reason = reason;
-        let links = std::mem::take(&mut self.core.outputs[me].failure);
-        if links.is_empty() {
-            self.core.metrics[me].counters.failed += 1;
-            self.core.terminate(id, Outcome::Failed);
-        } else {
-            self.core.metrics[me].counters.dead_lettered += 1;
-            for &l in &links[1..] {
-                let c = self.copy(id);
-                self.send(l, c);
-            }
-            self.send(links[0], id);
-        }
-        self.core.outputs[me].failure = links;
-    }
-
-    /// End a message with the given outcome.
-    pub fn end_message(&mut self, id: MsgId, outcome: Outcome) {
-        self.core.terminate(id, outcome);
-    }
-}
-
-/// The behaviour of one component kind. The engine calls it for each event addressed to
-/// the component; it acts only through the [`Ctx`].
-///
-/// Messages move in two ways. A *delivery* ([`Behaviour::on_deliver`]) hands one message
-/// over for good; the receiver may [`Ctx::refuse`] it at once (a throttle), and the
-/// refusal returns to the sender's [`Behaviour::on_bounce`] when the sender
-/// [`Behaviour::wants_bounces`]. A *call* ([`Behaviour::on_invoke`]) hands a batch over
-/// synchronously; the callee answers with [`Ctx::reply`] and the caller reads the answer
-/// in [`Behaviour::on_reply`] (API Gateway -> Lambda, SQS poller -> consumer).
-pub trait Behaviour: Send {
-    /// Called once at time zero.
-    fn start(&mut self, _ctx: &mut Ctx) {}
-    /// A message arrives.
-    fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx);
-    /// One of this component's timers fires.
-    fn on_local(&mut self, _tag: u32, _data: u64, _ctx: &mut Ctx) {}
-    /// Whether refusals of what this component sends come back to it.
-    fn wants_bounces(&self) -> bool {
-        false
-    }
-    /// A message this component sent was refused by component `by` (only when it wants
-    /// bounces).
-    fn on_bounce(&mut self, msg: MsgId, _reason: FailReason, _by: u32, ctx: &mut Ctx) {
-        ctx.end_message(msg, Outcome::Rejected);
-    }
-    /// A synchronous call arrives. The default delivers each message as
-    /// [`Behaviour::on_deliver`] and answers at once: `Ok`, or `Throttled` with the
-    /// refused messages handed back.
-    fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
-        let msgs = ctx.take_call_messages(call);
-        let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
-        ctx.core.current_call = Some(call);
-        ctx.core.calls[call as usize].status = CallStatus::Ok;
-        for id in msgs {
-            self.on_deliver(id, ctx);
-        }
-        ctx.core.current_call = None;
-        let c = &ctx.core.calls[call as usize];
-        let refused = u32::try_from(c.msgs.len()).unwrap_or(0);
-        let status = c.status;
-        ctx.reply(call, status, Vec::new(), n - refused);
-    }
-    /// The answer to a call this component made arrives; read it with
-    /// [`Ctx::take_reply`].
-    fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
-        // Nobody should call without handling replies; end what comes back.
-        let r = ctx.take_reply(call);
-        for id in r.returned {
-            ctx.end_message(id, Outcome::Failed);
-        }
-    }
-    /// A component this one waits for ([`Ctx::wait_for`]) has a free slot.
-    fn on_wake(&mut self, _from: u32, _ctx: &mut Ctx) {}
-    /// Messages the component holds right now (queued, in service, waiting to retry).
-    fn held(&self) -> u64 {
-        0
-    }
-    /// Messages received by component index, for kinds that report where things came
-    /// from (dead-letter queues); names are filled in by the report.
-    fn sources(&self) -> Vec<(u32, u64)> {
-        Vec::new()
-    }
-    /// Kind-specific figures for the report at time `now`, e.g. dead letters by reason.
-    /// Counts cover the same window as the counters: implement
-    /// [`Behaviour::warm_up_ended`] to restart them when the warm-up ends.
-    fn extra(&self, _now: SimTime) -> Vec<(String, f64)> {
-        Vec::new()
-    }
-    /// The warm-up ends at `now`: the engine has just discarded the counters and
-    /// statistics gathered so far; a behaviour whose [`Behaviour::extra`] figures are
-    /// counts restarts them here (levels such as a maximum restart from the current
-    /// state). Called once, before any event at or after `now`; never when there is no
-    /// warm-up.
-    fn warm_up_ended(&mut self, _now: SimTime) {}
 }
 
 /// A built simulation of one document with one seed.
@@ -1143,7 +426,7 @@ fn loops(n: usize, outputs: &[Outputs], links: &[Link]) -> Vec<u32> {
     let mut self_loop = vec![false; n];
     for (i, o) in outputs.iter().enumerate() {
         for &l in o.delivery.iter().chain(&o.failure) {
-            let t = links[l as usize].target as usize;
+            let t = links[l].target.index();
             self_loop[i] |= t == i;
             g.add_edge(NodeIndex::new(i), NodeIndex::new(t), ());
         }
@@ -1206,16 +489,14 @@ impl Simulation {
             })
             .fold(vec![false; n_links], |mut v, (i, l)| {
                 let s = scc[i];
-                v[l as usize] = s != NO_LOOP && scc[links[l as usize].target as usize] == s;
+                v[l] = s != NO_LOOP && scc[links[l].target] == s;
                 v
             });
         Simulation {
             core: Core {
                 now: 0,
                 end,
-                seq: 0,
-                heap: BinaryHeap::new(),
-                fifo: VecDeque::new(),
+                calendar: Calendar::default(),
                 slab: Slab::default(),
                 rngs,
                 metrics,
@@ -1271,7 +552,7 @@ impl Simulation {
         for (i, b) in self.behaviours.iter_mut().enumerate() {
             let mut ctx = Ctx {
                 core: &mut self.core,
-                me: u32::try_from(i).unwrap_or(u32::MAX),
+                me: CompId::at(i),
             };
             b.start(&mut ctx);
         }
@@ -1348,7 +629,7 @@ impl Simulation {
         let mut out = Vec::new();
         for (t, list) in self.core.e2e.iter().enumerate() {
             for e in list {
-                out.push((e.origin as usize, t, &e.stat));
+                out.push((e.origin.index(), t, &e.stat));
             }
         }
         out
@@ -1403,14 +684,14 @@ impl Simulation {
             return false;
         }
         let end = self.core.end;
-        match self.core.peek_time() {
+        match self.core.calendar.peek_time() {
             Some(t) if t <= end => {}
             _ => {
                 self.advance_clock(end);
                 return false;
             }
         }
-        let Some(ev) = self.core.pop() else {
+        let Some(ev) = self.core.calendar.pop() else {
             return false;
         };
         let t = ev.time();
@@ -1418,18 +699,28 @@ impl Simulation {
             self.advance_clock(t);
         }
         self.core.events += 1;
-        let b = &mut self.behaviours[ev.target as usize];
+        let b = &mut self.behaviours[ev.target];
         let mut ctx = Ctx {
             core: &mut self.core,
             me: ev.target,
         };
         match ev.kind() {
-            EventKind::Deliver(id) => b.on_deliver(id, &mut ctx),
+            EventKind::Deliver(id) => {
+                ctx.core.metrics[ev.target].arrive(1);
+                b.on_deliver(id, &mut ctx);
+            }
             EventKind::Bounce(id, reason, by) => b.on_bounce(id, reason, by, &mut ctx),
-            EventKind::Invoke(c) => b.on_invoke(c, &mut ctx),
+            EventKind::Invoke(c) => {
+                let n = ctx.core.calls[c].msgs.len() as u64;
+                b.on_invoke(c, &mut ctx);
+                // a Busy answer means the callee took nothing: the messages never arrived
+                if ctx.core.calls[c].status != CallStatus::Busy {
+                    ctx.core.metrics[ev.target].arrive(n);
+                }
+            }
             EventKind::Reply(c) => b.on_reply(c, &mut ctx),
             EventKind::Wake(w) => b.on_wake(w, &mut ctx),
-            EventKind::Local(tag, data) => b.on_local(tag, data, &mut ctx),
+            EventKind::Local(tag, data) => b.on_local(Fired { tag, data }, &mut ctx),
         }
         if self.core.slab.live > self.live_limit
             || self.core.looped.is_some()
@@ -1444,7 +735,7 @@ impl Simulation {
     /// Stop the run with the reason a guard tripped on; `target` is the component of the
     /// last event.
     #[cold]
-    fn halt(&mut self, target: u32) {
+    fn halt(&mut self, target: CompId) {
         let now = self.core.now as f64 / 1e9;
         let why = if let Some((from, to, created)) = self.core.looped {
             let timing = if created == self.core.now {
@@ -1491,49 +782,49 @@ impl Simulation {
         self.halted = Some(why);
     }
 
-    fn name(&self, i: u32) -> String {
+    fn name(&self, i: CompId) -> String {
         self.names
-            .get(i as usize)
+            .get(i.index())
             .map_or_else(String::new, |n| printable(n).into_owned())
     }
 
     /// Components a component hands messages to along links.
-    fn successors(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
-        let o = &self.core.outputs[i as usize];
+    fn successors(&self, i: CompId) -> impl Iterator<Item = CompId> + '_ {
+        let o = &self.core.outputs[i];
         o.delivery
             .iter()
             .chain(&o.failure)
-            .map(|&l| self.core.links[l as usize].target)
+            .map(|&l| self.core.links[l].target)
     }
 
     /// The shortest loop through the link `from -> to` inside their loop, as
     /// `[from, to, ..., from]`.
-    fn cycle_via(&self, from: u32, to: u32) -> Vec<u32> {
+    fn cycle_via(&self, from: CompId, to: CompId) -> Vec<CompId> {
         if from == to {
             return vec![from, from];
         }
-        let s = self.core.scc[from as usize];
-        let mut parent = vec![u32::MAX; self.core.scc.len()];
+        let s = self.core.scc[from];
+        let mut parent = vec![FREE; self.core.scc.len()];
         let mut queue = VecDeque::from([to]);
-        parent[to as usize] = to;
+        parent[to] = to;
         while let Some(x) = queue.pop_front() {
             if x == from {
                 break;
             }
             for y in self.successors(x) {
-                if self.core.scc[y as usize] == s && parent[y as usize] == u32::MAX {
-                    parent[y as usize] = x;
+                if self.core.scc[y] == s && parent[y] == FREE {
+                    parent[y] = x;
                     queue.push_back(y);
                 }
             }
         }
-        if parent[from as usize] == u32::MAX {
+        if parent[from] == FREE {
             return vec![from, to];
         }
         let mut back = vec![from];
         let mut x = from;
         while x != to {
-            x = parent[x as usize];
+            x = parent[x];
             back.push(x);
         }
         back.reverse();
@@ -1543,19 +834,19 @@ impl Simulation {
     }
 
     /// The shortest loop through component `c`, if one passes through it.
-    fn cycle_through(&self, c: u32) -> Option<Vec<u32>> {
-        let s = self.core.scc[c as usize];
+    fn cycle_through(&self, c: CompId) -> Option<Vec<CompId>> {
+        let s = self.core.scc[c];
         if s == NO_LOOP {
             return None;
         }
         self.successors(c)
-            .filter(|&y| self.core.scc[y as usize] == s)
+            .filter(|&y| self.core.scc[y] == s)
             .map(|y| self.cycle_via(c, y))
             .min_by_key(Vec::len)
     }
 
     /// "A -> B -> A", starting from the loop's first component in document order.
-    fn loop_text(&self, cycle: &[u32]) -> String {
+    fn loop_text(&self, cycle: &[CompId]) -> String {
         let ring = &cycle[..cycle.len().saturating_sub(1).max(1)];
         let start = ring
             .iter()
@@ -1573,11 +864,12 @@ impl Simulation {
 
     /// The other members of the loop holding the link `from -> to`, when the shortest
     /// loop through it leaves some out.
-    fn rest_of_loop(&self, from: u32, to: u32) -> String {
+    fn rest_of_loop(&self, from: CompId, to: CompId) -> String {
         let cycle = self.cycle_via(from, to);
-        let s = self.core.scc[from as usize];
-        let others: Vec<u32> = (0..self.core.scc.len() as u32)
-            .filter(|&c| self.core.scc[c as usize] == s && !cycle.contains(&c))
+        let s = self.core.scc[from];
+        let others: Vec<CompId> = (0..self.core.scc.len())
+            .map(CompId::at)
+            .filter(|&c| self.core.scc[c] == s && !cycle.contains(&c))
             .collect();
         if others.is_empty() {
             return String::new();
@@ -1620,7 +912,7 @@ impl Simulation {
     pub fn run_until(&mut self, t: SimTime) {
         self.start();
         let limit = t.min(self.core.end);
-        while self.core.peek_time().is_some_and(|x| x <= limit) {
+        while self.core.calendar.peek_time().is_some_and(|x| x <= limit) {
             if !self.step() {
                 return;
             }
@@ -1658,13 +950,7 @@ impl Simulation {
     /// live count when no message has leaked.
     pub(crate) fn accounted_live(&self) -> u64 {
         let held: u64 = self.behaviours.iter().map(|b| b.held()).sum();
-        let transit = self
-            .core
-            .heap
-            .iter()
-            .chain(self.core.fifo.iter())
-            .filter(|e| e.carries_message())
-            .count() as u64;
+        let transit = self.core.calendar.carrying_messages();
         let in_calls: u64 = self
             .core
             .calls
@@ -1681,7 +967,7 @@ impl Simulation {
         let mut rows: Vec<LedgerRow> = self.core.ledger.clone();
         for m in &self.core.slab.items {
             if m.origin != FREE {
-                rows[m.origin as usize].in_flight += 1;
+                rows[m.origin].in_flight += 1;
             }
         }
         rows.into_iter()
@@ -1698,7 +984,7 @@ impl Simulation {
     pub(crate) fn extra(&self, i: usize) -> Vec<(String, f64)> {
         let mut out = self.behaviours[i].extra(self.core.now);
         for (src, n) in self.behaviours[i].sources() {
-            out.push((format!("from_{}", self.names[src as usize]), n as f64));
+            out.push((format!("from_{}", self.names[src]), n as f64));
         }
         out
     }

@@ -488,10 +488,12 @@ impl ComponentMetrics {
         m.level = level;
     }
 
-    /// Count an arrival for the time series (the counter is separate).
+    /// Count `n` arrivals, in the counter and in the time series. The engine calls it
+    /// for every message delivered or called in, before the behaviour sees it.
     #[inline]
-    pub fn bucket_arrival(&mut self) {
-        self.bucket_counts[0] += 1;
+    pub fn arrive(&mut self, n: u64) {
+        self.counters.arrivals += n;
+        self.bucket_counts[0] += n;
     }
 
     /// Count a completion for the series (its latency is taken from `residence`).

@@ -18,20 +18,25 @@ mod basic;
 pub(crate) mod build;
 pub mod combine;
 mod build_env;
+mod calendar;
+mod ctx;
 mod engine;
+mod ids;
 mod metrics;
 mod report;
 mod resend;
 pub mod sample;
 mod station;
+mod timer;
 
 pub use crate::model::work::MAX_MESSAGE_HOPS;
 pub use build::BuildError;
 pub use combine::{Combined, Combiner, Count, Estimate, Pair, Tally, Walk};
 pub use engine::{
-    Behaviour, CallId, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
+    Behaviour, CallMode, CallStatus, Ctx, DEFAULT_LIVE_LIMIT, FailReason, LedgerRow,
     MAX_EVENTS_AT_ONE_INSTANT, Message, NO_KEY, Outcome, Reply, Simulation, stream_id,
 };
+pub use ids::{CallId, CompId, LinkId, MsgId};
 pub use metrics::{
     ComponentMetrics, Counters, LatencyStat, LatencySummary, Meter, Series, TimeWeighted,
 };
@@ -40,9 +45,7 @@ pub use report::{
     for_each_replication, replication_seed, run_combined, run_replications, t975,
 };
 pub use station::{TokenBucket, backoff_ns};
+pub use timer::{Fired, SHARED_TAGS, Timer};
 
 /// Simulated time in nanoseconds since the start of the run.
 pub type SimTime = u64;
-
-/// Index of a message in the engine's slab.
-pub type MsgId = u32;

@@ -253,7 +253,7 @@ impl Simulation {
         for (t, list) in self.core.e2e.iter().enumerate() {
             for e in list {
                 end_to_end.push(EndToEndReport {
-                    from: self.names[e.origin as usize].clone(),
+                    from: self.names[e.origin.index()].clone(),
                     to: self.names[t].clone(),
                     latency_ms: e.stat.summary(),
                 });

@@ -9,28 +9,46 @@
 //! rejected (counted `failed` at the sender). The attempts of one hop are counted in
 //! the message's `sends`, which `forward` resets.
 
-use super::MsgId;
 use super::engine::{Ctx, FailReason, Outcome};
 use super::station::backoff_ns;
+use super::timer::{Fired, RESEND_TAG, Timer, pack, unpack};
+use super::{CompId, MsgId};
 use crate::model::Retry;
 
-/// SDK-style resending of refused sends: the retry policy, the timer tag it uses and
-/// the messages waiting out their backoff.
+/// The resender's one timer: send message `id` again to component `by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Resend {
+    id: MsgId,
+    by: CompId,
+}
+
+impl Timer for Resend {
+    fn encode(self) -> (u32, u64) {
+        (RESEND_TAG, pack(self.id, self.by.get()))
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        (tag == RESEND_TAG).then(|| {
+            let (id, by) = unpack(data);
+            Resend {
+                id,
+                by: CompId::new(by),
+            }
+        })
+    }
+}
+
+/// SDK-style resending of refused sends: the retry policy and the messages waiting out
+/// their backoff. Its timers use the shared tag [`RESEND_TAG`].
 pub(crate) struct SdkResender {
     retry: Retry,
-    tag: u32,
     waiting: u64,
 }
 
 impl SdkResender {
-    /// Resend per `retry`, using timer tag `tag` of the owning behaviour (which must not
-    /// use it for anything else).
-    pub(crate) fn new(retry: Retry, tag: u32) -> Self {
-        SdkResender {
-            retry,
-            tag,
-            waiting: 0,
-        }
+    /// Resend per `retry`.
+    pub(crate) fn new(retry: Retry) -> Self {
+        SdkResender { retry, waiting: 0 }
     }
 
     /// Messages waiting out a backoff before they are sent again.
@@ -40,7 +58,7 @@ impl SdkResender {
 
     /// Component `by` refused message `id` for `reason`: send it again after a backoff
     /// while attempts remain, else end it as rejected.
-    pub(crate) fn bounced(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+    pub(crate) fn bounced(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
         let attempt = ctx.msg(id).sends.saturating_add(1);
         ctx.msg(id).sends = attempt;
         ctx.msg(id).reason = reason;
@@ -48,7 +66,7 @@ impl SdkResender {
             ctx.metrics().counters.retries += 1;
             let delay = backoff_ns(&self.retry, u32::from(attempt), ctx.rng());
             self.waiting += 1;
-            ctx.schedule(delay, self.tag, u64::from(id) | (u64::from(by) << 32));
+            ctx.schedule(delay, Resend { id, by });
         } else {
             let m = ctx.metrics();
             m.counters.failed += 1;
@@ -57,15 +75,13 @@ impl SdkResender {
         }
     }
 
-    /// A timer of the owning behaviour fired: if it is this resender's (`tag`), send the
-    /// message again and return true; otherwise return false.
-    pub(crate) fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) -> bool {
-        if tag != self.tag {
+    /// A timer of the owning behaviour fired: if it is this resender's, send the message
+    /// again and return true; otherwise return false.
+    pub(crate) fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) -> bool {
+        let Some(Resend { id, by }) = timer.get() else {
             return false;
-        }
+        };
         self.waiting = self.waiting.saturating_sub(1);
-        let id = (data & 0xffff_ffff) as MsgId;
-        let by = (data >> 32) as u32;
         match ctx.link_to(by) {
             Some(l) => ctx.send_on(l, id),
             None => ctx.send_to(by, id),

@@ -10,15 +10,52 @@ use rand::Rng;
 
 use super::engine::{Behaviour, Ctx, FailReason, Outcome};
 use super::sample::Sampler;
+use super::timer::{Fired, Timer, pack, unpack};
 use super::{MsgId, SimTime};
 use crate::model::{Jitter, NS_PER_MS, NS_PER_S, Retry};
 
-const DONE: u32 = 1;
-const RETRY: u32 = 2;
-const EXPIRE: u32 = 3;
+/// The station's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// Service of a message ends, failed or not (a timeout is a failure).
+    Done {
+        id: MsgId,
+        failed: bool,
+        timed_out: bool,
+    },
+    /// A message's backoff is over: it rejoins the buffer.
+    Retry(MsgId),
+    /// The head of the buffer may have grown too old.
+    Expire,
+}
 
-const FAILED_BIT: u64 = 1 << 32;
-const TIMEOUT_BIT: u64 = 1 << 33;
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Done {
+                id,
+                failed,
+                timed_out,
+            } => (0, pack(id, u32::from(failed) | u32::from(timed_out) << 1)),
+            Tick::Retry(id) => (1, pack(id, 0)),
+            Tick::Expire => (2, 0),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let (id, flags) = unpack(data);
+        match tag {
+            0 => Some(Tick::Done {
+                id,
+                failed: flags & 1 != 0,
+                timed_out: flags & 2 != 0,
+            }),
+            1 => Some(Tick::Retry(id)),
+            2 => Some(Tick::Expire),
+            _ => None,
+        }
+    }
+}
 
 /// A token bucket: `burst` tokens, refilled at `rate_per_s`; one token per admission.
 #[derive(Clone, Debug)]
@@ -144,7 +181,7 @@ impl StationB {
         if !self.expiry_armed {
             self.expiry_armed = true;
             let at = ctx.msg(head).arrived.saturating_add(age);
-            ctx.schedule_at(at, EXPIRE, 0);
+            ctx.schedule_at(at, Tick::Expire);
         }
     }
 
@@ -168,20 +205,26 @@ impl StationB {
         let wait = now - ctx.msg(id).enqueued;
         ctx.msg(id).started = now;
         let mut dur = ctx.sample_ms_as_ns(&self.service);
-        let mut flags = 0;
-        if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
-            flags |= FAILED_BIT;
-        }
+        let mut failed = self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob;
+        let mut timed_out = false;
         if let Some(t) = self.timeout
             && dur > t
         {
             dur = t;
-            flags |= FAILED_BIT | TIMEOUT_BIT;
+            failed = true;
+            timed_out = true;
         }
         let m = ctx.metrics();
         m.wait.record(wait);
         m.busy.set(now, busy);
-        ctx.schedule(dur, DONE, u64::from(id) | flags);
+        ctx.schedule(
+            dur,
+            Tick::Done {
+                id,
+                failed,
+                timed_out,
+            },
+        );
     }
 
     /// Fill free servers from the buffer, skipping expired messages.
@@ -205,10 +248,7 @@ impl StationB {
         }
     }
 
-    fn done(&mut self, data: u64, ctx: &mut Ctx) {
-        let id = (data & 0xffff_ffff) as MsgId;
-        let failed = data & FAILED_BIT != 0;
-        let timed_out = data & TIMEOUT_BIT != 0;
+    fn done(&mut self, id: MsgId, failed: bool, timed_out: bool, ctx: &mut Ctx) {
         let now = ctx.now();
         self.busy -= 1;
         let busy = self.busy;
@@ -234,7 +274,7 @@ impl StationB {
                     self.enqueue(id, ctx);
                 } else {
                     self.backing_off += 1;
-                    ctx.schedule(delay, RETRY, u64::from(id));
+                    ctx.schedule(delay, Tick::Retry(id));
                 }
             } else {
                 let residence = now - msg.arrived;
@@ -266,9 +306,6 @@ impl Behaviour for StationB {
             msg.attempt = 0;
             msg.reason = FailReason::None;
         }
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if let Some(tb) = &mut self.throttle
             && !tb.try_take(now)
         {
@@ -278,19 +315,22 @@ impl Behaviour for StationB {
         self.enqueue(id, ctx);
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DONE => self.done(data, ctx),
-            RETRY => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        match timer.get() {
+            Some(Tick::Done {
+                id,
+                failed,
+                timed_out,
+            }) => self.done(id, failed, timed_out, ctx),
+            Some(Tick::Retry(id)) => {
                 self.backing_off -= 1;
-                let id = (data & 0xffff_ffff) as MsgId;
                 if self.is_expired(id, ctx) {
                     self.expire(id, ctx);
                 } else {
                     self.enqueue(id, ctx);
                 }
             }
-            EXPIRE => {
+            Some(Tick::Expire) => {
                 self.expiry_armed = false;
                 let mut changed = false;
                 while let Some(&head) = self.queue.front() {
@@ -308,7 +348,7 @@ impl Behaviour for StationB {
                 }
                 self.arm_expiry(ctx);
             }
-            _ => {}
+            None => {}
         }
     }
 

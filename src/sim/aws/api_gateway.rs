@@ -5,14 +5,39 @@
 
 use crate::model::aws::{ApiGateway, ApiType};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::CompId;
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
 use crate::sim::station::TokenBucket;
+use crate::sim::timer::{Fired, Timer, low};
 use crate::sim::{MsgId, SimTime};
 
-const ROUTE: u32 = 1;
-const TIMEOUT: u32 = 2;
+/// The gateway's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// The gateway's own latency is over: route the request.
+    Route(MsgId),
+    /// The integration of the request with this token has not answered in time.
+    Timeout(u64),
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Route(id) => (0, u64::from(id)),
+            Tick::Timeout(token) => (1, token),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        match tag {
+            0 => Some(Tick::Route(MsgId::new(low(data)))),
+            1 => Some(Tick::Timeout(data)),
+            _ => None,
+        }
+    }
+}
 
 /// HTTP APIs bill one request per started 512 KB of payload (the reference gives KB;
 /// we read it as KiB).
@@ -37,7 +62,7 @@ struct Slot {
     arrived: SimTime,
     invoked: SimTime,
     /// The client, so an integration throttle can be handed back to it as a 429.
-    from: u32,
+    from: CompId,
 }
 
 /// Response counters by status code.
@@ -70,14 +95,14 @@ impl ApiGatewayB {
         ctx.metrics().busy.set(now, level);
     }
 
-    fn alloc(&mut self, arrived: SimTime, invoked: SimTime, from: u32) -> u64 {
+    fn alloc(&mut self, arrived: SimTime, invoked: SimTime, from: CompId) -> u64 {
         let i = self.free.pop().unwrap_or_else(|| {
             self.slots.push(Slot {
                 generation: 0,
                 state: SlotState::Free,
                 arrived: 0,
                 invoked: 0,
-                from: 0,
+                from: CompId::default(),
             });
             u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
         });
@@ -130,7 +155,7 @@ impl ApiGatewayB {
         let token = self.alloc(arrived, now, from);
         self.waiting += 1;
         ctx.invoke(link, vec![id], CallMode::Consume, token);
-        ctx.schedule(self.timeout, TIMEOUT, token);
+        ctx.schedule(self.timeout, Tick::Timeout(token));
         self.set_busy(ctx);
     }
 
@@ -163,9 +188,6 @@ impl ApiGatewayB {
 impl Behaviour for ApiGatewayB {
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if !self.bucket.try_take(now) {
             self.status.s429 += 1;
             ctx.refuse(id, FailReason::Throttled);
@@ -183,15 +205,15 @@ impl Behaviour for ApiGatewayB {
         msg.reason = FailReason::None;
         self.in_overhead += 1;
         let d = ctx.sample_ms_as_ns(&self.overhead);
-        ctx.schedule(d, ROUTE, u64::from(id));
+        ctx.schedule(d, Tick::Route(id));
         self.set_busy(ctx);
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            ROUTE => self.route((data & 0xffff_ffff) as MsgId, ctx),
-            TIMEOUT => self.time_out(data, ctx),
-            _ => {}
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        match timer.get() {
+            Some(Tick::Route(id)) => self.route(id, ctx),
+            Some(Tick::Timeout(token)) => self.time_out(token, ctx),
+            None => {}
         }
     }
 
@@ -330,7 +352,7 @@ mod tests {
 
     use super::*;
     use crate::model::{NS_PER_MS, NS_PER_S, from_ron_str};
-    use crate::sim::aws::testkit::{assemble, link, outputs, producer};
+    use crate::sim::aws::testkit::{Nth, assemble, link, outputs, producer};
 
     /// Answers call number k after `script[k].0` ns with status `script[k].1`; keeps
     /// (and delivers) the message on success, hands it back otherwise.
@@ -351,10 +373,11 @@ mod tests {
             self.next += 1;
             self.waiting.push((call, msgs[0], status));
             self.pending += 1;
-            ctx.schedule(delay, 1, (self.waiting.len() - 1) as u64);
+            ctx.schedule(delay, Nth(self.waiting.len() - 1));
         }
-        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
-            let (call, id, status) = self.waiting[data as usize];
+        fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+            let Some(Nth(k)) = timer.get() else { return };
+            let (call, id, status) = self.waiting[k];
             self.pending -= 1;
             if status == CallStatus::Ok {
                 ctx.reply(call, status, Vec::new(), 1);

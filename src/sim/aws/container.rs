@@ -9,27 +9,56 @@ use rand::Rng;
 use crate::model::aws::{ContainerService, ScaleMetric};
 use crate::model::{Cap, Retry};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::CompId;
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::backoff_ns;
+use crate::sim::timer::{Fired, Timer, low, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// A pushed message finished (data: id | [`FAILED_BIT`]).
-const DONE: u32 = 1;
-/// A polled batch finished (data: batch slot).
-const BATCH_DONE: u32 = 2;
-/// A pushed message's retry backoff is over (data: id).
-const RETRY: u32 = 3;
-/// The autoscaler reads its metric.
-const POLL: u32 = 4;
-/// Replicas finish provisioning.
-const READY: u32 = 5;
-/// A send the service's SDK retries after a refusal (see [`SdkResender`]).
-const RESEND: u32 = 6;
+/// The service's timers (its SDK's resends are the [`SdkResender`]'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// A pushed message finished, failed or not.
+    Done { id: MsgId, failed: bool },
+    /// A polled batch finished (its batch slot).
+    BatchDone(u32),
+    /// A pushed message's retry backoff is over.
+    Retry(MsgId),
+    /// The autoscaler reads its metric.
+    Poll,
+    /// Replicas finish provisioning.
+    Ready,
+}
 
-const FAILED_BIT: u64 = 1 << 32;
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Done { id, failed } => (0, pack(id, u32::from(failed))),
+            Tick::BatchDone(slot) => (1, u64::from(slot)),
+            Tick::Retry(id) => (2, u64::from(id)),
+            Tick::Poll => (3, 0),
+            Tick::Ready => (4, 0),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let (id, flag) = unpack(data);
+        match tag {
+            0 => Some(Tick::Done {
+                id,
+                failed: flag != 0,
+            }),
+            1 => Some(Tick::BatchDone(low(data))),
+            2 => Some(Tick::Retry(id)),
+            3 => Some(Tick::Poll),
+            4 => Some(Tick::Ready),
+            _ => None,
+        }
+    }
+}
 
 /// Integral of a level over time, counted from `from` on (earlier time is ignored).
 #[derive(Clone, Debug, Default)]
@@ -80,7 +109,7 @@ impl Area {
 #[derive(Clone, Copy, Debug)]
 enum Metric {
     /// Depth + in-flight of this component, per replica target.
-    Queue(u32),
+    Queue(CompId),
     /// Utilisation target.
     Util(f64),
 }
@@ -291,14 +320,11 @@ impl ContainerB {
         let wait = now - ctx.msg(id).enqueued;
         ctx.msg(id).started = now;
         let dur = ctx.sample_ms_as_ns(&self.service);
-        let mut data = u64::from(id);
-        if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
-            data |= FAILED_BIT;
-        }
+        let failed = self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob;
         ctx.metrics().wait.record(wait);
         self.pushed_in_service += 1;
         self.set_busy(self.busy + 1, ctx);
-        ctx.schedule(dur, DONE, data);
+        ctx.schedule(dur, Tick::Done { id, failed });
     }
 
     /// Fill free slots from the buffer; if a slot is still free, wake waiting pollers.
@@ -319,9 +345,7 @@ impl ContainerB {
         }
     }
 
-    fn pushed_done(&mut self, data: u64, ctx: &mut Ctx) {
-        let id = (data & 0xffff_ffff) as MsgId;
-        let failed = data & FAILED_BIT != 0;
+    fn pushed_done(&mut self, id: MsgId, failed: bool, ctx: &mut Ctx) {
         let now = ctx.now();
         self.pushed_in_service -= 1;
         let msg = *ctx.msg(id);
@@ -340,7 +364,7 @@ impl ContainerB {
                 ctx.metrics().counters.retries += 1;
                 let delay = backoff_ns(&self.retry, u32::from(attempt), ctx.rng());
                 self.backing_off += 1;
-                ctx.schedule(delay, RETRY, u64::from(id));
+                ctx.schedule(delay, Tick::Retry(id));
             } else {
                 ctx.metrics().residence.record(now - msg.arrived);
                 ctx.give_up(id, FailReason::Error);
@@ -448,7 +472,7 @@ impl ContainerB {
             .max()
             .unwrap_or(rec);
         let (interval, delay) = (s.interval, s.provisioning);
-        ctx.schedule(interval, POLL, 0);
+        ctx.schedule(interval, Tick::Poll);
         let spec = ready + prov;
         if up > spec {
             self.scale_up(up - spec, delay, ctx);
@@ -466,7 +490,7 @@ impl ContainerB {
             let now = ctx.now();
             self.provisioning.push_back((now.saturating_add(delay), k));
             self.provisioning_total += k;
-            ctx.schedule(delay, READY, 0);
+            ctx.schedule(delay, Tick::Ready);
             self.update_billing(ctx);
         }
     }
@@ -516,7 +540,7 @@ impl Behaviour for ContainerB {
         if let Some(s) = &mut self.scaler {
             s.history.push_back((0, ready));
             let interval = s.interval;
-            ctx.schedule(interval, POLL, 0);
+            ctx.schedule(interval, Tick::Poll);
         }
     }
 
@@ -528,9 +552,6 @@ impl Behaviour for ContainerB {
             msg.attempt = 0;
             msg.reason = FailReason::None;
         }
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         self.enqueue(id, ctx);
     }
 
@@ -569,9 +590,6 @@ impl Behaviour for ContainerB {
                 msg.enqueued = now;
                 msg.started = now;
             }
-            let m = ctx.metrics();
-            m.counters.arrivals += 1;
-            m.bucket_arrival();
         }
         for _ in 0..msgs.len() {
             let d = ctx.sample_ms_as_ns(&self.service);
@@ -598,22 +616,23 @@ impl Behaviour for ContainerB {
             u32::try_from(self.batches.len() - 1).unwrap_or(u32::MAX)
         };
         self.set_busy(self.busy + 1, ctx);
-        ctx.schedule(total, BATCH_DONE, u64::from(slot));
+        ctx.schedule(total, Tick::BatchDone(slot));
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DONE => self.pushed_done(data, ctx),
-            BATCH_DONE => self.batch_done((data & 0xffff_ffff) as u32, ctx),
-            RETRY => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if self.resend.on_local(timer, ctx) {
+            return;
+        }
+        match timer.get() {
+            Some(Tick::Done { id, failed }) => self.pushed_done(id, failed, ctx),
+            Some(Tick::BatchDone(slot)) => self.batch_done(slot, ctx),
+            Some(Tick::Retry(id)) => {
                 self.backing_off -= 1;
-                self.enqueue((data & 0xffff_ffff) as MsgId, ctx);
+                self.enqueue(id, ctx);
             }
-            POLL => self.poll(ctx),
-            READY => self.replicas_ready(ctx),
-            _ => {
-                self.resend.on_local(tag, data, ctx);
-            }
+            Some(Tick::Poll) => self.poll(ctx),
+            Some(Tick::Ready) => self.replicas_ready(ctx),
+            None => {}
         }
     }
 
@@ -622,7 +641,7 @@ impl Behaviour for ContainerB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
         self.resend.bounced(id, reason, by, ctx);
     }
 
@@ -684,7 +703,7 @@ fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
 /// reads and the end of the warm-up.
 fn compile(
     p: &ContainerService,
-    queue: Option<u32>,
+    queue: Option<CompId>,
 ) -> Result<(ContainerB, ComponentMetrics), String> {
     let service = Sampler::new(&p.service_ms).map_err(|e| format!("service_ms: {e}"))?;
     let conc = u64::from(p.concurrency_per_replica.max(1));
@@ -751,7 +770,7 @@ fn compile(
         replicas_max: initial,
         busy_replies: 0,
         replicas_area: Area::default(),
-        resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
+        resend: SdkResender::new(p.sdk_retry.clone()),
     };
     Ok((b, m))
 }
@@ -767,6 +786,7 @@ mod tests {
     use super::*;
     use crate::model::{Component, ComponentKind, Document, Kind, Producer};
     use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
+    use crate::sim::{CompId, LinkId};
 
     /// What the test caller saw.
     #[derive(Debug, Default)]
@@ -791,7 +811,7 @@ mod tests {
         fn start(&mut self, ctx: &mut Ctx) {
             for _ in 0..self.batches {
                 let msgs: Vec<MsgId> = (0..self.size).map(|_| ctx.create(&[(0, 1.0)])).collect();
-                ctx.invoke(0, msgs, self.mode, 0);
+                ctx.invoke(LinkId::new(0), msgs, self.mode, 0);
             }
         }
         fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
@@ -807,17 +827,17 @@ mod tests {
                 .push((now, r.status, r.returned.len(), r.processed));
             if r.status == CallStatus::Busy {
                 self.waiting.push(r.returned);
-                ctx.wait_for(1);
+                ctx.wait_for(CompId::new(1));
             } else {
                 for id in r.returned {
                     ctx.end_message(id, Outcome::Failed);
                 }
             }
         }
-        fn on_wake(&mut self, _from: u32, ctx: &mut Ctx) {
+        fn on_wake(&mut self, _from: CompId, ctx: &mut Ctx) {
             self.seen.lock().unwrap().wakes.push(ctx.now());
             for msgs in std::mem::take(&mut self.waiting) {
-                ctx.invoke(0, msgs, self.mode, 0);
+                ctx.invoke(LinkId::new(0), msgs, self.mode, 0);
             }
         }
         fn held(&self) -> u64 {
@@ -867,9 +887,9 @@ mod tests {
         };
         let (b, m) = compile(svc, None).unwrap();
         let mut outputs = vec![Outputs::default(), Outputs::default()];
-        outputs[0].delivery.push(0);
+        outputs[0].delivery.push(LinkId::new(0));
         let links = vec![Link {
-            target: 1,
+            target: CompId::new(1),
             weight: 1.0,
             latency: None,
             filter: None,

@@ -13,6 +13,8 @@ use crate::model::Retry;
 use crate::sim::build_env::{BuildEnv, LinkInfo};
 use crate::sim::engine::{Ctx, FailReason, Message, Outcome};
 use crate::sim::station::backoff_ns;
+use crate::sim::timer::{DELIVERY_TAGS, Timer, low};
+use crate::sim::{CompId, LinkId};
 use crate::sim::{MsgId, SimTime};
 
 /// When a refused delivery is tried again.
@@ -33,15 +35,15 @@ impl RetryPolicy for Retry {
 /// queue.
 pub(crate) struct Route<P> {
     /// The delivery link.
-    pub link: u32,
+    pub link: LinkId,
     /// The component it leads to.
-    pub target: u32,
+    pub target: CompId,
     /// When to try again after a refusal.
     pub policy: P,
     /// No attempt after this long since the message was accepted.
     pub max_age: Option<SimTime>,
     /// Where a delivery goes when retries are over (else the failure links).
-    pub dlq: Option<u32>,
+    pub dlq: Option<CompId>,
 }
 
 impl<P> Route<P> {
@@ -83,6 +85,20 @@ pub(crate) struct Track {
     pub lane: u32,
     /// Given up on: sent to the dead-letter queue or the failure links.
     pub dead: bool,
+}
+
+/// The deliveries' one timer: a refused delivery's backoff is over, send it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RetryDelivery(pub MsgId);
+
+impl Timer for RetryDelivery {
+    fn encode(self) -> (u32, u64) {
+        (DELIVERY_TAGS, u64::from(self.0))
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        (tag == DELIVERY_TAGS).then(|| RetryDelivery(MsgId::new(low(data))))
+    }
 }
 
 /// What became of a refused delivery.
@@ -135,7 +151,7 @@ impl<P: RetryPolicy> Deliveries<P> {
 
     /// The delivery of message `id`.
     pub(crate) fn track(&mut self, id: MsgId) -> &mut Track {
-        let i = id as usize;
+        let i = id.index();
         if self.track.len() <= i {
             self.track.resize(i + 1, Track::default());
         }
@@ -211,15 +227,9 @@ impl<P: RetryPolicy> Deliveries<P> {
         tr
     }
 
-    /// Delivery `id` was refused for `reason`: retry it (a timer `retry_tag` with the
-    /// message id as data) or give up by the route's policy and maximum event age.
-    pub(crate) fn bounced(
-        &mut self,
-        id: MsgId,
-        reason: FailReason,
-        retry_tag: u32,
-        ctx: &mut Ctx,
-    ) -> Bounced {
+    /// Delivery `id` was refused for `reason`: retry it (a [`RetryDelivery`] timer) or
+    /// give up by the route's policy and maximum event age.
+    pub(crate) fn bounced(&mut self, id: MsgId, reason: FailReason, ctx: &mut Ctx) -> Bounced {
         let now = ctx.now();
         let tr = *self.track(id);
         if tr.dead {
@@ -244,7 +254,7 @@ impl<P: RetryPolicy> Deliveries<P> {
             return Bounced::GaveUp(self.give_up(id, FailReason::Expired, ctx));
         }
         ctx.metrics().counters.retries += 1;
-        ctx.schedule(delay, retry_tag, u64::from(id));
+        ctx.schedule(delay, RetryDelivery(id));
         self.set_depth(ctx);
         Bounced::Retrying(tr)
     }

@@ -13,10 +13,24 @@ use crate::model::NS_PER_S;
 use crate::model::aws::{CapacityMode, DynamoDbTable};
 use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::sample::Sampler;
+use crate::sim::timer::{Fired, Timer, low};
 use crate::sim::{Behaviour, CallId, ComponentMetrics, Ctx, FailReason, MsgId, NO_KEY, SimTime};
+use crate::sim::{CompId, LinkId};
 
-/// Timer tag: a write has finished (payload: message id).
-const WRITTEN: u32 = 1;
+/// The table's own timer: the write of a message has finished (the stream's are the
+/// event-source mapping's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Written(MsgId);
+
+impl Timer for Written {
+    fn encode(self) -> (u32, u64) {
+        (0, u64::from(self.0))
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        (tag == 0).then(|| Written(MsgId::new(low(data))))
+    }
+}
 /// Bytes per write request unit (1 KB, taken as 1 KiB).
 const WRU_BYTES: u64 = 1024;
 /// Stream records are kept 24 h.
@@ -60,7 +74,8 @@ fn build(p: &DynamoDbTable, env: &mut BuildEnv) -> Result<Built, String> {
         }
     };
     let esm = (p.stream && !env.delivery.is_empty()).then(|| {
-        let links: Vec<(u32, u32)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
+        let links: Vec<(LinkId, CompId)> =
+            env.delivery.iter().map(|l| (l.link, l.target)).collect();
         Esm::new(
             EsmCfg::new(&p.consumer, STREAM_RETENTION),
             p.stream_shards.max(1),
@@ -109,9 +124,6 @@ impl Behaviour for TableB {
 
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         let (key, size) = {
             let msg = ctx.msg(id);
             (msg.key, msg.size)
@@ -150,17 +162,16 @@ impl Behaviour for TableB {
         let writing = self.writing;
         ctx.metrics().busy.set(now, writing);
         let d = ctx.sample_ms_as_ns(&self.latency);
-        ctx.schedule(d, WRITTEN, u64::from(id));
+        ctx.schedule(d, Written(id));
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        if tag != WRITTEN {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        let Some(Written(id)) = timer.get() else {
             if let Some(esm) = &mut self.esm {
-                esm.on_local(tag, data, ctx);
+                esm.on_local(timer, ctx);
             }
             return;
-        }
-        let id = (data & 0xffff_ffff) as MsgId;
+        };
         let now = ctx.now();
         self.writing -= 1;
         let writing = self.writing;
@@ -191,7 +202,7 @@ impl Behaviour for TableB {
         }
     }
 
-    fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         if let Some(esm) = &mut self.esm {
             esm.on_wake(from, ctx);
         }

@@ -9,14 +9,41 @@ use super::delivery::{self, Deliveries, Route};
 use crate::model::aws::EventBus;
 use crate::model::{NS_PER_S, Retry};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::aws::delivery::RetryDelivery;
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
 use crate::sim::station::TokenBucket;
+use crate::sim::timer::{Fired, Timer, low};
+use crate::sim::{CompId, LinkId};
 use crate::sim::{MsgId, SimTime};
 
-const DISPATCH: u32 = 1;
-const SEND: u32 = 2;
+/// The bus's timers (retries after a refusal are the deliveries' [`RetryDelivery`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// The bus latency is over: take an invocation slot.
+    Dispatch(MsgId),
+    /// The invocation slot is due: send.
+    Send(MsgId),
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Dispatch(id) => (0, u64::from(id)),
+            Tick::Send(id) => (1, u64::from(id)),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let id = MsgId::new(low(data));
+        match tag {
+            0 => Some(Tick::Dispatch(id)),
+            1 => Some(Tick::Send(id)),
+            _ => None,
+        }
+    }
+}
 /// Deliveries of a bus have no lanes.
 const NO_LANE: u32 = u32::MAX;
 
@@ -62,7 +89,7 @@ struct EventBusB {
     /// The targets with their retry policies.
     del: Deliveries<Retry>,
     /// Per rule: the link whose filter is the rule's pattern, and its targets.
-    rules: Vec<(u32, Vec<u32>)>,
+    rules: Vec<(LinkId, Vec<u32>)>,
     meter: usize,
     scratch: Vec<u32>,
     matched: u64,
@@ -78,7 +105,7 @@ impl EventBusB {
         let at = self.pacer.slot(now);
         if at > now {
             self.delayed += 1;
-            ctx.schedule_at(at, SEND, u64::from(id));
+            ctx.schedule_at(at, Tick::Send(id));
         } else {
             self.send(id, ctx);
         }
@@ -94,9 +121,6 @@ impl EventBusB {
 impl Behaviour for EventBusB {
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if !self.put.try_take(now) {
             ctx.refuse(id, FailReason::Throttled);
             return;
@@ -119,7 +143,7 @@ impl Behaviour for EventBusB {
             let latency = &self.latency;
             self.del.fan_out(id, &hits, now, ctx, |c, _, ctx| {
                 let d = ctx.sample_ms_as_ns(latency);
-                ctx.schedule(d, DISPATCH, u64::from(c));
+                ctx.schedule(d, Tick::Dispatch(c));
                 NO_LANE
             });
         }
@@ -130,16 +154,19 @@ impl Behaviour for EventBusB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: u32, ctx: &mut Ctx) {
-        self.del.bounced(id, reason, DISPATCH, ctx);
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: CompId, ctx: &mut Ctx) {
+        self.del.bounced(id, reason, ctx);
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        let id = (data & 0xffff_ffff) as MsgId;
-        match tag {
-            DISPATCH => self.dispatch(id, ctx),
-            SEND => self.send(id, ctx),
-            _ => {}
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if let Some(RetryDelivery(id)) = timer.get() {
+            self.dispatch(id, ctx);
+            return;
+        }
+        match timer.get() {
+            Some(Tick::Dispatch(id)) => self.dispatch(id, ctx),
+            Some(Tick::Send(id)) => self.send(id, ctx),
+            None => {}
         }
     }
 
@@ -176,7 +203,7 @@ fn build(p: &EventBus, env: &mut BuildEnv) -> Result<Built, String> {
     let mut targets = Vec::with_capacity(env.delivery.len());
     // rule name -> (pattern link, its filter, target indices); unnamed rules are keyed
     // by their link so each is a rule of its own
-    let mut rules: BTreeMap<String, (u32, Option<&crate::model::Filter>, Vec<u32>)> =
+    let mut rules: BTreeMap<String, (LinkId, Option<&crate::model::Filter>, Vec<u32>)> =
         BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for (k, li) in env.delivery.iter().enumerate() {

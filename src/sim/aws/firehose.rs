@@ -13,17 +13,43 @@ use crate::model::ComponentKind;
 use crate::model::aws::Firehose;
 use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::sample::Sampler;
+use crate::sim::timer::{Fired, Timer};
 use crate::sim::{
     Behaviour, CallId, CallMode, CallStatus, ComponentMetrics, Ctx, FailReason, MsgId, Outcome,
     SimTime,
 };
+use crate::sim::{CompId, LinkId};
 
-/// Timer: the buffer interval of buffer generation `data` has passed.
-const FLUSH: u32 = 1;
-/// Timer: job `data` has been written and goes to its destinations.
-const WRITTEN: u32 = 2;
-/// Timer: retry job `data`.
-const RETRY: u32 = 3;
+/// The stream's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// The buffer interval of this buffer generation has passed.
+    Flush(u64),
+    /// A job has been written and goes to its destinations.
+    Written(usize),
+    /// Retry a job.
+    Retry(usize),
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Flush(generation) => (0, generation),
+            Tick::Written(job) => (1, job as u64),
+            Tick::Retry(job) => (2, job as u64),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let job = usize::try_from(data).unwrap_or(usize::MAX);
+        match tag {
+            0 => Some(Tick::Flush(data)),
+            1 => Some(Tick::Written(job)),
+            2 => Some(Tick::Retry(job)),
+            _ => None,
+        }
+    }
+}
 
 /// Firehose retries a failed transform invocation 3 times, then skips the batch.
 const TRANSFORM_RETRIES: u32 = 3;
@@ -37,7 +63,7 @@ enum Stage {
     /// Being written (the delivery latency).
     Written,
     /// Delivered over one link.
-    Deliver { link: u32, target: u32 },
+    Deliver { link: LinkId, target: CompId },
 }
 
 struct Job {
@@ -52,7 +78,7 @@ struct Job {
 struct FirehoseB {
     limit: u64,
     interval: SimTime,
-    transform: Option<u32>,
+    transform: Option<CompId>,
     latency: Sampler,
     retry_duration: SimTime,
     buffer: Vec<MsgId>,
@@ -82,7 +108,7 @@ fn build(p: &Firehose, env: &mut BuildEnv) -> Result<Built, String> {
             let i = env
                 .component_index(id)
                 .ok_or_else(|| format!("transform: there is no component `{id}`"))?;
-            let kind = &env.doc.components[i as usize].kind;
+            let kind = &env.doc.components[i].kind;
             if !matches!(kind, ComponentKind::Lambda(_)) {
                 return Err(format!(
                     "transform: `{id}` is a {}, not a Lambda function",
@@ -188,7 +214,7 @@ impl FirehoseB {
             in_call: false,
         });
         let d = ctx.sample_ms_as_ns(&self.latency);
-        ctx.schedule(d, WRITTEN, i as u64);
+        ctx.schedule(d, Tick::Written(i));
     }
 
     /// The batch is written: one call per destination (copies for the second and
@@ -288,12 +314,10 @@ impl Behaviour for FirehoseB {
         let billed = size.div_ceil(INGEST_STEP).max(1) * INGEST_STEP;
         let meter = self.gb_ingested;
         let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         m.charge(meter, billed as f64 / BYTES_PER_GB);
         if self.buffer.is_empty() {
             self.generation += 1;
-            ctx.schedule(self.interval, FLUSH, self.generation);
+            ctx.schedule(self.interval, Tick::Flush(self.generation));
         }
         self.buffer.push(id);
         self.bytes += size;
@@ -304,13 +328,15 @@ impl Behaviour for FirehoseB {
         }
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            FLUSH if data == self.generation => self.flush(false, ctx),
-            WRITTEN => self.fan_out(data as usize, ctx),
-            RETRY => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        match timer.get() {
+            Some(Tick::Flush(generation)) if generation == self.generation => {
+                self.flush(false, ctx);
+            }
+            Some(Tick::Written(job)) => self.fan_out(job, ctx),
+            Some(Tick::Retry(job)) => {
                 ctx.metrics().counters.retries += 1;
-                self.call(data as usize, ctx);
+                self.call(job, ctx);
             }
             _ => {}
         }
@@ -371,7 +397,7 @@ impl Behaviour for FirehoseB {
                 if job.failed > TRANSFORM_RETRIES {
                     self.give_up_job(i, reason, ctx);
                 } else {
-                    ctx.schedule(retry_delay(job.failed), RETRY, i as u64);
+                    ctx.schedule(retry_delay(job.failed), Tick::Retry(i));
                 }
             }
             (Stage::Deliver { .. }, reason) => {
@@ -384,14 +410,14 @@ impl Behaviour for FirehoseB {
                 if now.saturating_add(delay) > job.first.saturating_add(self.retry_duration) {
                     self.give_up_job(i, reason, ctx);
                 } else {
-                    ctx.schedule(delay, RETRY, i as u64);
+                    ctx.schedule(delay, Tick::Retry(i));
                 }
             }
             (Stage::Written, _) => {}
         }
     }
 
-    fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         let list = std::mem::take(&mut self.waiting);
         for i in list {
             let target = self

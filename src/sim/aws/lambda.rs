@@ -27,22 +27,47 @@ use rand::Rng;
 use crate::model::aws::{Architecture, LambdaFunction};
 use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::CompId;
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
+use crate::sim::timer::{Fired, Timer, low, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// Timer: an invocation ends (payload: invocation slot).
-const DONE: u32 = 1;
-/// Timer: an asynchronous event is due for another try (payload: message id | throttle
-/// count << 32).
-const DISPATCH: u32 = 2;
-/// Timer: the least recently used idle environment may have expired.
-const EXPIRE_ENVS: u32 = 3;
-/// Timer: a send the handler's SDK retries after a refusal (see [`SdkResender`]).
-const RESEND: u32 = 4;
+/// The function's timers (its handler's SDK resends are the [`SdkResender`]'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// An invocation ends (its invocation slot).
+    Done(u32),
+    /// An asynchronous event is due for another try, throttled so many times so far.
+    Dispatch { id: MsgId, throttled: u32 },
+    /// The least recently used idle environment may have expired.
+    ExpireEnvs,
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Done(slot) => (0, u64::from(slot)),
+            Tick::Dispatch { id, throttled } => (1, pack(id, throttled)),
+            Tick::ExpireEnvs => (2, 0),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        match tag {
+            0 => Some(Tick::Done(low(data))),
+            1 => {
+                let (id, throttled) = unpack(data);
+                Some(Tick::Dispatch { id, throttled })
+            }
+            2 => Some(Tick::ExpireEnvs),
+            _ => None,
+        }
+    }
+}
 
 /// Longest init phase; longer draws are cut here
 /// (<https://github.com/rails-lambda/lamby/discussions/115>, 10 s).
@@ -127,7 +152,7 @@ pub(crate) struct LambdaB {
 /// Pool limits as the design sets them: (this function's pool name, its limit).
 fn pool_for(p: &LambdaFunction, env: &BuildEnv) -> (String, u64) {
     if let Some(r) = p.reserved_concurrency {
-        let id = &env.doc.components[env.me as usize].id;
+        let id = &env.doc.components[env.me].id;
         return (format!("lambda-reserved-{id}"), u64::from(r));
     }
     let reserved: u64 = env
@@ -214,7 +239,7 @@ impl LambdaB {
             cold_starts: 0,
             warm_starts: 0,
             throttles: 0,
-            resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
+            resend: SdkResender::new(p.sdk_retry.clone()),
         };
         Ok((b, m))
     }
@@ -272,7 +297,7 @@ impl LambdaB {
         }
         if let Some(&t) = self.idle.front() {
             self.expiry_armed = true;
-            ctx.schedule_at(t.saturating_add(self.idle_expiry_ns), EXPIRE_ENVS, 0);
+            ctx.schedule_at(t.saturating_add(self.idle_expiry_ns), Tick::ExpireEnvs);
         }
     }
 
@@ -355,7 +380,7 @@ impl LambdaB {
         inv.end = end;
         inv.retry = retry;
         self.in_service += inv.msgs.len() as u64;
-        ctx.schedule(billed_ns, DONE, u64::from(slot));
+        ctx.schedule(billed_ns, Tick::Done(slot));
     }
 
     /// Try to invoke an asynchronous event now; when throttled it waits for try number
@@ -382,16 +407,10 @@ impl LambdaB {
         let now = ctx.now();
         let depth = self.waiting;
         ctx.metrics().depth.set(now, depth);
-        ctx.schedule_at(
-            at.min(deadline),
-            DISPATCH,
-            u64::from(id) | (u64::from(throttled) << 32),
-        );
+        ctx.schedule_at(at.min(deadline), Tick::Dispatch { id, throttled });
     }
 
-    fn dispatch(&mut self, data: u64, ctx: &mut Ctx) {
-        let id = (data & 0xffff_ffff) as MsgId;
-        let throttled = (data >> 32) as u32;
+    fn dispatch(&mut self, id: MsgId, throttled: u32, ctx: &mut Ctx) {
         self.waiting -= 1;
         let now = ctx.now();
         let depth = self.waiting;
@@ -606,9 +625,6 @@ impl Behaviour for LambdaB {
             m.attempt = 0;
             m.reason = FailReason::None;
         }
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         self.try_async(id, 0, ctx);
     }
 
@@ -616,11 +632,6 @@ impl Behaviour for LambdaB {
     fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
         let msgs = ctx.take_call_messages(call);
         let n = msgs.len() as u64;
-        let m = ctx.metrics();
-        m.counters.arrivals += n;
-        for _ in 0..n {
-            m.bucket_arrival();
-        }
         if msgs.is_empty() {
             ctx.reply(call, CallStatus::Ok, msgs, 0);
             return;
@@ -631,24 +642,25 @@ impl Behaviour for LambdaB {
                 // batch retry) with attempt > 1: that part of the bill is retry cost
                 let again = msgs.iter().filter(|&&id| ctx.msg(id).attempt > 1).count();
                 let retry = again as f64 / n as f64;
-                self.run(Some(call), Some(msgs), 0, init, retry, ctx);
+                self.run(Some(call), Some(msgs), MsgId::default(), init, retry, ctx);
             }
             None => ctx.reply(call, CallStatus::Throttled, msgs, 0),
         }
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DONE => self.done(u32::try_from(data).unwrap_or(u32::MAX), ctx),
-            DISPATCH => self.dispatch(data, ctx),
-            EXPIRE_ENVS => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if self.resend.on_local(timer, ctx) {
+            return;
+        }
+        match timer.get() {
+            Some(Tick::Done(slot)) => self.done(slot, ctx),
+            Some(Tick::Dispatch { id, throttled }) => self.dispatch(id, throttled, ctx),
+            Some(Tick::ExpireEnvs) => {
                 self.expiry_armed = false;
                 self.prune_idle(ctx);
                 self.arm_expiry(ctx);
             }
-            _ => {
-                self.resend.on_local(tag, data, ctx);
-            }
+            None => {}
         }
     }
 
@@ -658,7 +670,7 @@ impl Behaviour for LambdaB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
         self.resend.bounced(id, reason, by, ctx);
     }
 
@@ -700,9 +712,10 @@ mod tests {
 
     use super::*;
     use crate::model::{Dist, Duration, from_ron_str};
-    use crate::sim::aws::testkit::{assemble, link, outputs};
+    use crate::sim::aws::testkit::{Nth, assemble, link, outputs};
     use crate::sim::basic::SinkB;
     use crate::sim::engine::Outcome;
+    use crate::sim::{CompId, LinkId};
 
     /// What the caller saw of one call: (reply time, token, status, returned, processed).
     type Seen = (SimTime, u64, CallStatus, usize, u32);
@@ -717,16 +730,17 @@ mod tests {
     impl Behaviour for Caller {
         fn start(&mut self, ctx: &mut Ctx) {
             for (i, (at, _, _)) in self.script.iter().enumerate() {
-                ctx.schedule_at(*at, 1, i as u64);
+                ctx.schedule_at(*at, Nth(i));
             }
         }
         fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
             ctx.end_message(msg, Outcome::Failed);
         }
-        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
-            let (_, n, mode) = self.script[data as usize];
+        fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+            let Some(Nth(k)) = timer.get() else { return };
+            let (_, n, mode) = self.script[k];
             let msgs = (0..n).map(|_| ctx.create(&[(0, 1.0)])).collect();
-            ctx.invoke(0, msgs, mode, data);
+            ctx.invoke(LinkId::new(0), msgs, mode, k as u64);
         }
         fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
             let r = ctx.take_reply(call);
@@ -961,7 +975,7 @@ mod tests {
         b.salt = 42;
         let msg = |created: SimTime| Message {
             created,
-            origin: 0,
+            origin: CompId::new(0),
             etype: 0,
             attrs: [0; 8],
             size: 100,
@@ -970,12 +984,12 @@ mod tests {
             arrived: 0,
             enqueued: 0,
             started: 0,
-            from: 0,
+            from: CompId::new(0),
             key: crate::sim::NO_KEY,
             sends: 0,
         };
         let poison = (0..10_000u32)
-            .filter(|&i| b.is_poison(i, &msg(1000)))
+            .filter(|&i| b.is_poison(MsgId::new(i), &msg(1000)))
             .count();
         assert!((4_700..=5_300).contains(&poison), "{poison}");
         // the fields a component changes on the way do not matter
@@ -983,7 +997,10 @@ mod tests {
             let mut later = msg(t);
             later.attempt = 3;
             later.arrived = 99;
-            assert_eq!(b.is_poison(7, &msg(t)), b.is_poison(7, &later));
+            assert_eq!(
+                b.is_poison(MsgId::new(7), &msg(t)),
+                b.is_poison(MsgId::new(7), &later)
+            );
         }
     }
 }

@@ -19,18 +19,43 @@ use rand::Rng;
 
 use crate::model::NS_PER_S;
 use crate::model::aws::EventSourceMapping;
+use crate::sim::timer::{ESM_TAGS, Fired, Timer};
 use crate::sim::{
     CallId, CallMode, CallStatus, ComponentMetrics, Ctx, FailReason, MsgId, NO_KEY, Outcome,
     SimTime,
 };
+use crate::sim::{CompId, LinkId};
 
-/// Timer tag of a lane's poll / retry / expiry timer (payload: lane index). Owners of
-/// an [`Esm`] use tags below 100 for their own timers.
-pub(crate) const TAG_LANE: u32 = 100;
-/// Timer tag of the iterator-age gauge tick.
-pub(crate) const TAG_GAUGE: u32 = 101;
-/// Timer tag of the retention sweep.
-pub(crate) const TAG_SWEEP: u32 = 102;
+/// The mapping's timers, in the tag range [`ESM_TAGS`] so that its owner's own timers
+/// (below [`crate::sim::SHARED_TAGS`]) stay apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// A lane's poll, retry or expiry is due (its index).
+    Lane(usize),
+    /// The iterator-age gauge is sampled.
+    Gauge,
+    /// Records past retention are swept.
+    Sweep,
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Lane(l) => (ESM_TAGS, l as u64),
+            Tick::Gauge => (ESM_TAGS + 1, 0),
+            Tick::Sweep => (ESM_TAGS + 2, 0),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        match tag.checked_sub(ESM_TAGS)? {
+            0 => Some(Tick::Lane(usize::try_from(data).unwrap_or(usize::MAX))),
+            1 => Some(Tick::Gauge),
+            2 => Some(Tick::Sweep),
+            _ => None,
+        }
+    }
+}
 
 /// Gauge resolution: the iterator age is sampled once per second.
 const GAUGE_TICK: SimTime = NS_PER_S;
@@ -250,8 +275,8 @@ impl Lane {
 
 #[derive(Debug)]
 struct Consumer {
-    link: u32,
-    target: u32,
+    link: LinkId,
+    target: CompId,
     /// Lanes whose batch waits for the callee to have a free slot.
     waiting: Vec<usize>,
 }
@@ -284,7 +309,7 @@ impl Esm {
     pub(crate) fn new(
         cfg: EsmCfg,
         shards: u32,
-        links: &[(u32, u32)],
+        links: &[(LinkId, CompId)],
         m: &mut ComponentMetrics,
         gb_out: Option<usize>,
     ) -> Self {
@@ -336,7 +361,7 @@ impl Esm {
         for lane in &mut self.lanes {
             lane.phase = ctx.rng().random_range(0..poll);
         }
-        ctx.schedule(GAUGE_TICK, TAG_GAUGE, 0);
+        ctx.schedule(GAUGE_TICK, Tick::Gauge);
     }
 
     /// Append a record written to `shard`: each consumer whose link filter matches gets
@@ -378,7 +403,7 @@ impl Esm {
         ctx.metrics().depth.set(now, unread);
         if !self.sweep_armed {
             self.sweep_armed = true;
-            ctx.schedule(self.cfg.retention, TAG_SWEEP, 0);
+            ctx.schedule(self.cfg.retention, Tick::Sweep);
         }
         for &c in &matched {
             let l = c * per_consumer + (shard % self.shards * pf + sub) as usize;
@@ -387,27 +412,26 @@ impl Esm {
         self.matched = matched;
     }
 
-    /// Handle a timer with one of this module's tags; false when the tag is not ours.
-    pub(crate) fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) -> bool {
-        match tag {
-            TAG_LANE => {
-                let l = data as usize;
+    /// Handle a timer of this module; false when the timer is not ours.
+    pub(crate) fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) -> bool {
+        match timer.get() {
+            Some(Tick::Lane(l)) => {
                 if l < self.lanes.len() && self.lanes[l].timer_at == Some(ctx.now()) {
                     self.lanes[l].timer_at = None;
                     self.service(l, ctx);
                 }
                 true
             }
-            TAG_GAUGE => {
+            Some(Tick::Gauge) => {
                 self.sample_gauge(ctx);
-                ctx.schedule(GAUGE_TICK, TAG_GAUGE, 0);
+                ctx.schedule(GAUGE_TICK, Tick::Gauge);
                 true
             }
-            TAG_SWEEP => {
+            Some(Tick::Sweep) => {
                 self.sweep(ctx);
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -474,7 +498,7 @@ impl Esm {
         ctx.metrics().depth.set(now, unread);
         if let Some(t) = next {
             self.sweep_armed = true;
-            ctx.schedule_at(t.max(now.saturating_add(SWEEP_GAP)), TAG_SWEEP, 0);
+            ctx.schedule_at(t.max(now.saturating_add(SWEEP_GAP)), Tick::Sweep);
         }
     }
 
@@ -483,7 +507,7 @@ impl Esm {
         let lane = &mut self.lanes[l];
         if lane.timer_at.is_none_or(|x| t < x) {
             lane.timer_at = Some(t);
-            ctx.schedule_at(t, TAG_LANE, l as u64);
+            ctx.schedule_at(t, Tick::Lane(l));
         }
     }
 
@@ -746,7 +770,7 @@ impl Esm {
 
     /// A consumer this module waited for has a free slot: resend the batches it was
     /// too busy to take.
-    pub(crate) fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    pub(crate) fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         let now = ctx.now();
         for c in 0..self.consumers.len() {
             if self.consumers[c].target != from {

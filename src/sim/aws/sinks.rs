@@ -11,12 +11,34 @@ use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReaso
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
 use crate::sim::station::TokenBucket;
+use crate::sim::timer::{Fired, Timer, low};
 use crate::sim::{MsgId, SimTime};
 
-/// A delivered message's write completes (data: id).
-const STORED: u32 = 1;
-/// A batch call's object is written (data: pending slot).
-const BATCH_STORED: u32 = 2;
+/// The sink's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// A delivered message's write completes.
+    Stored(MsgId),
+    /// A batch call's object is written (its pending slot).
+    BatchStored(u32),
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Stored(id) => (0, u64::from(id)),
+            Tick::BatchStored(slot) => (1, u64::from(slot)),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        match tag {
+            0 => Some(Tick::Stored(MsgId::new(low(data)))),
+            1 => Some(Tick::BatchStored(low(data))),
+            _ => None,
+        }
+    }
+}
 
 /// Bytes per GB as CloudWatch Logs and Athena bill them (2^30).
 const BYTES_PER_GB: f64 = 1_073_741_824.0;
@@ -116,9 +138,6 @@ impl Behaviour for ServiceSinkB {
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
         ctx.msg(id).arrived = now;
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if let Some(reason) = self.refused(ctx) {
             ctx.refuse(id, reason);
             return;
@@ -133,7 +152,7 @@ impl Behaviour for ServiceSinkB {
             self.writing += 1;
             self.set_busy(ctx);
             let d = ctx.sample_ms_as_ns(&self.latency);
-            ctx.schedule(d, STORED, u64::from(id));
+            ctx.schedule(d, Tick::Stored(id));
         }
     }
 
@@ -150,9 +169,7 @@ impl Behaviour for ServiceSinkB {
             let msg = ctx.msg(id);
             msg.arrived = now;
             bytes += u64::from(msg.size);
-            ctx.metrics().bucket_arrival();
         }
-        ctx.metrics().counters.arrivals += n;
         if let Some(reason) = self.refused(ctx) {
             let m = ctx.metrics();
             m.counters.rejected += n;
@@ -186,21 +203,19 @@ impl Behaviour for ServiceSinkB {
             u32::try_from(self.pending.len() - 1).unwrap_or(u32::MAX)
         };
         let d = ctx.sample_ms_as_ns(&self.latency);
-        ctx.schedule(d, BATCH_STORED, u64::from(slot));
+        ctx.schedule(d, Tick::BatchStored(slot));
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            STORED => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        match timer.get() {
+            Some(Tick::Stored(id)) => {
                 self.writing -= 1;
                 self.set_busy(ctx);
-                let id = (data & 0xffff_ffff) as MsgId;
                 self.objects += 1;
                 self.stored(id, ctx);
                 ctx.forward(id);
             }
-            BATCH_STORED => {
-                let slot = (data & 0xffff_ffff) as u32;
+            Some(Tick::BatchStored(slot)) => {
                 let Some((call, msgs)) = self.pending.get_mut(slot as usize).and_then(Option::take)
                 else {
                     return;
@@ -210,7 +225,7 @@ impl Behaviour for ServiceSinkB {
                 self.set_busy(ctx);
                 self.finish_batch(call, msgs, ctx);
             }
-            _ => {}
+            None => {}
         }
     }
 
@@ -290,8 +305,10 @@ mod tests {
 
     use super::*;
     use crate::model::{Component, ComponentKind, Document, Producer, Sink, Throttle};
+    use crate::sim::LinkId;
+    use crate::sim::aws::testkit::link;
     use crate::sim::basic::SinkB;
-    use crate::sim::engine::{EventTypeRt, Link, Outcome, Outputs, Simulation};
+    use crate::sim::engine::{EventTypeRt, Outcome, Outputs, Simulation};
 
     /// Sends `batches` batches of `size` messages, one every second from 1 s; ends what
     /// comes back as failed and keeps the statuses.
@@ -304,12 +321,12 @@ mod tests {
     impl Behaviour for Flusher {
         fn start(&mut self, ctx: &mut Ctx) {
             for i in 1..=self.batches {
-                ctx.schedule(i * 1_000_000_000, 1, 0);
+                ctx.schedule(i * 1_000_000_000, crate::sim::aws::testkit::Nth(0));
             }
         }
-        fn on_local(&mut self, _tag: u32, _data: u64, ctx: &mut Ctx) {
+        fn on_local(&mut self, _timer: Fired, ctx: &mut Ctx) {
             let msgs: Vec<MsgId> = (0..self.size).map(|_| ctx.create(&[(0, 1.0)])).collect();
-            ctx.invoke(0, msgs, CallMode::Consume, 0);
+            ctx.invoke(LinkId::new(0), msgs, CallMode::Consume, 0);
         }
         fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
             ctx.end_message(msg, Outcome::Failed);
@@ -350,14 +367,8 @@ mod tests {
         };
         let (b, m) = compile(p, crate::model::Kind::S3Bucket).unwrap();
         let mut outputs = vec![Outputs::default(), Outputs::default(), Outputs::default()];
-        outputs[0].delivery.push(0);
-        outputs[1].delivery.push(1);
-        let link = |target| Link {
-            target,
-            weight: 1.0,
-            latency: None,
-            filter: None,
-        };
+        outputs[0].delivery.push(LinkId::new(0));
+        outputs[1].delivery.push(LinkId::new(1));
         let mut sim = Simulation::assemble(
             &doc,
             3,

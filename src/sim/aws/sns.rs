@@ -9,15 +9,46 @@ use super::delivery::{self, Bounced, Deliveries, RetryPolicy, Route};
 use crate::model::aws::SnsTopic;
 use crate::model::{ComponentKind, NS_PER_S, Retry};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::CompId;
+use crate::sim::aws::delivery::RetryDelivery;
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;
+use crate::sim::timer::{Fired, Timer, low};
 use crate::sim::{MsgId, SimTime};
 
-const DISPATCH: u32 = 1;
-const RETRY: u32 = 2;
-const READY: u32 = 3;
-const ACK: u32 = 4;
+/// The topic's timers (retries after a refusal are the deliveries' [`RetryDelivery`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// Standard topic: the delivery latency is over, send.
+    Dispatch(MsgId),
+    /// FIFO: the head of a lane is due.
+    Ready(u32),
+    /// FIFO: 1 ns after send number `seq` of a lane; unless refused, it was accepted.
+    Ack { lane: u32, seq: u32 },
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Dispatch(id) => (0, u64::from(id)),
+            Tick::Ready(lane) => (1, u64::from(lane)),
+            Tick::Ack { lane, seq } => (2, u64::from(lane) | (u64::from(seq) << 32)),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        match tag {
+            0 => Some(Tick::Dispatch(MsgId::new(low(data)))),
+            1 => Some(Tick::Ready(low(data))),
+            2 => Some(Tick::Ack {
+                lane: low(data),
+                seq: (data >> 32) as u32,
+            }),
+            _ => None,
+        }
+    }
+}
 
 const NO_LANE: u32 = u32::MAX;
 /// Standard publishes are billed in 64 KB chunks (read as KiB).
@@ -194,7 +225,7 @@ impl SnsB {
         l.seq = l.seq.wrapping_add(1);
         let seq = l.seq;
         ctx.send_to(self.del.routes[sub].target, id);
-        ctx.schedule(1, ACK, u64::from(lane) | (u64::from(seq) << 32));
+        ctx.schedule(1, Tick::Ack { lane, seq });
     }
 
     /// FIFO: the head of the lane is done with (accepted or given up on).
@@ -228,9 +259,6 @@ impl SnsB {
 impl Behaviour for SnsB {
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if !self.admit(id, now, ctx) {
             ctx.refuse(id, FailReason::Throttled);
             return;
@@ -264,7 +292,7 @@ impl Behaviour for SnsB {
         self.del.fan_out(id, &hits, now, ctx, |c, s, ctx| {
             let d = ctx.sample_ms_as_ns(latency);
             if !fifo {
-                ctx.schedule(d, DISPATCH, u64::from(c));
+                ctx.schedule(d, Tick::Dispatch(c));
                 return NO_LANE;
             }
             let next = u32::try_from(lanes.len()).unwrap_or(u32::MAX);
@@ -276,7 +304,7 @@ impl Behaviour for SnsB {
             let ready = now.saturating_add(d).max(l.last_ready);
             l.last_ready = ready;
             l.queue.push_back((c, ready));
-            ctx.schedule_at(ready, READY, u64::from(lane));
+            ctx.schedule_at(ready, Tick::Ready(lane));
             lane
         });
         self.scratch = hits;
@@ -286,8 +314,8 @@ impl Behaviour for SnsB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: u32, ctx: &mut Ctx) {
-        match self.del.bounced(id, reason, RETRY, ctx) {
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, _by: CompId, ctx: &mut Ctx) {
+        match self.del.bounced(id, reason, ctx) {
             Bounced::Dead => {}
             Bounced::Retrying(tr) => {
                 if tr.lane != NO_LANE {
@@ -302,28 +330,26 @@ impl Behaviour for SnsB {
         }
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DISPATCH => self.send_standard((data & 0xffff_ffff) as MsgId, ctx),
-            RETRY => {
-                let id = (data & 0xffff_ffff) as MsgId;
-                let lane = self.del.track(id).lane;
-                if lane == NO_LANE {
-                    self.send_standard(id, ctx);
-                } else {
-                    self.send_fifo(lane, ctx);
-                }
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if let Some(RetryDelivery(id)) = timer.get() {
+            let lane = self.del.track(id).lane;
+            if lane == NO_LANE {
+                self.send_standard(id, ctx);
+            } else {
+                self.send_fifo(lane, ctx);
             }
-            READY => self.lane_next((data & 0xffff_ffff) as u32, ctx),
-            ACK => {
-                let lane = (data & 0xffff_ffff) as u32;
-                let seq = (data >> 32) as u32;
+            return;
+        }
+        match timer.get() {
+            Some(Tick::Dispatch(id)) => self.send_standard(id, ctx),
+            Some(Tick::Ready(lane)) => self.lane_next(lane, ctx),
+            Some(Tick::Ack { lane, seq }) => {
                 let l = &self.lanes[lane as usize];
                 if l.seq == seq && l.in_transit {
                     self.pop_lane(lane, ctx);
                 }
             }
-            _ => {}
+            None => {}
         }
     }
 

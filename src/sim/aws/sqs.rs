@@ -20,22 +20,59 @@ use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::station::TokenBucket;
+use crate::sim::timer::{Fired, Timer, low};
+use crate::sim::{CompId, LinkId};
 use crate::sim::{MsgId, SimTime};
 
-/// Delayed messages become visible.
-const DELAY: u32 = 1;
-/// Retention deadline of the oldest message.
-const EXPIRE: u32 = 2;
-/// The visibility timeout of a failed message ends (data = entry).
-const RETURN: u32 = 3;
-/// The batch window of a consumer ends (data = consumer | fill sequence << 32).
-const WINDOW: u32 = 4;
-/// Long-poll tick of a consumer: empty receives, scale-down (data = consumer).
-const POLL: u32 = 5;
-/// Event-source-mapping scale-up step of a Lambda consumer (data = consumer).
-const SCALE: u32 = 6;
-/// Refresh of the oldest-message gauge.
-const GAUGE: u32 = 7;
+/// The queue's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// Delayed messages become visible.
+    Delay,
+    /// Retention deadline of the oldest message.
+    Expire,
+    /// The visibility timeout of a failed message ends (its record entry).
+    Return(u64),
+    /// The batch window of a consumer ends, for its fill number `seq`.
+    Window { consumer: usize, seq: u32 },
+    /// Long-poll tick of a consumer: empty receives, scale-down.
+    Poll(usize),
+    /// Event-source-mapping scale-up step of a Lambda consumer.
+    Scale(usize),
+    /// Refresh of the oldest-message gauge.
+    Gauge,
+}
+
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Delay => (0, 0),
+            Tick::Expire => (1, 0),
+            Tick::Return(entry) => (2, entry),
+            Tick::Window { consumer, seq } => (3, consumer as u64 | (u64::from(seq) << 32)),
+            Tick::Poll(consumer) => (4, consumer as u64),
+            Tick::Scale(consumer) => (5, consumer as u64),
+            Tick::Gauge => (6, 0),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let consumer = low(data) as usize;
+        match tag {
+            0 => Some(Tick::Delay),
+            1 => Some(Tick::Expire),
+            2 => Some(Tick::Return(data)),
+            3 => Some(Tick::Window {
+                consumer,
+                seq: (data >> 32) as u32,
+            }),
+            4 => Some(Tick::Poll(consumer)),
+            5 => Some(Tick::Scale(consumer)),
+            6 => Some(Tick::Gauge),
+            _ => None,
+        }
+    }
+}
 
 /// Billing chunk: every 64 KiB of payload is one request.
 const CHUNK: u64 = 64 * 1024;
@@ -107,8 +144,8 @@ struct Group {
 }
 
 struct Consumer {
-    link: u32,
-    target: u32,
+    link: LinkId,
+    target: CompId,
     lambda: bool,
     mode: CallMode,
     /// Most batches in flight.
@@ -292,7 +329,7 @@ impl SqsB {
         m.set_gauge(gauge, now, oldest / NS_PER_S);
         if self.live > 0 && !self.gauge_armed {
             self.gauge_armed = true;
-            ctx.schedule(self.gauge_every, GAUGE, 0);
+            ctx.schedule(self.gauge_every, Tick::Gauge);
         }
     }
 
@@ -403,7 +440,7 @@ impl SqsB {
             self.delayed.push_back(e);
             if !self.delay_armed {
                 self.delay_armed = true;
-                ctx.schedule(self.delay, DELAY, 0);
+                ctx.schedule(self.delay, Tick::Delay);
             }
         } else {
             self.make_visible(idx, false, now);
@@ -421,7 +458,7 @@ impl SqsB {
             let due = self.recs[idx as usize].arrived.saturating_add(self.delay);
             if due > now {
                 self.delay_armed = true;
-                ctx.schedule_at(due, DELAY, 0);
+                ctx.schedule_at(due, Tick::Delay);
                 break;
             }
             self.delayed.pop_front();
@@ -441,7 +478,7 @@ impl SqsB {
                 .arrived
                 .saturating_add(self.retention);
             self.expire_armed = true;
-            ctx.schedule_at(at, EXPIRE, 0);
+            ctx.schedule_at(at, Tick::Expire);
         }
     }
 
@@ -758,8 +795,8 @@ impl SqsB {
         let c = &mut self.consumers[ci];
         c.fill = got;
         c.fill_seq = c.fill_seq.wrapping_add(1);
-        let data = ci as u64 | (u64::from(c.fill_seq) << 32);
-        ctx.schedule(self.window, WINDOW, data);
+        let seq = c.fill_seq;
+        ctx.schedule(self.window, Tick::Window { consumer: ci, seq });
         true
     }
 
@@ -790,7 +827,7 @@ impl SqsB {
             c.note_idle();
             if waiting && c.lambda && !c.scale_armed && c.limit < c.cap && !c.waiting {
                 c.scale_armed = true;
-                ctx.schedule(NS_PER_S, SCALE, ci as u64);
+                ctx.schedule(NS_PER_S, Tick::Scale(ci));
             }
         }
     }
@@ -908,7 +945,7 @@ impl SqsB {
                     if due <= now {
                         self.on_return(e, ctx);
                     } else {
-                        ctx.schedule_at(due, RETURN, e);
+                        ctx.schedule_at(due, Tick::Return(e));
                     }
                 }
             }
@@ -948,9 +985,7 @@ impl SqsB {
         self.back_to_queue(idx, false, now);
     }
 
-    fn on_window(&mut self, data: u64, ctx: &mut Ctx) {
-        let ci = (data & 0xffff_ffff) as usize;
-        let seq = (data >> 32) as u32;
+    fn on_window(&mut self, ci: usize, seq: u32, ctx: &mut Ctx) {
         let Some(c) = self.consumers.get_mut(ci) else {
             return;
         };
@@ -981,7 +1016,7 @@ impl SqsB {
             self.empty += u64::from(empty);
             ctx.metrics().charge(meter, f64::from(empty));
         }
-        ctx.schedule(every, POLL, ci as u64);
+        ctx.schedule(every, Tick::Poll(ci));
     }
 
     fn on_scale(&mut self, ci: usize, ctx: &mut Ctx) {
@@ -1001,7 +1036,7 @@ impl SqsB {
 impl Behaviour for SqsB {
     fn start(&mut self, ctx: &mut Ctx) {
         for ci in 0..self.consumers.len() {
-            ctx.schedule(self.poll_every, POLL, ci as u64);
+            ctx.schedule(self.poll_every, Tick::Poll(ci));
         }
     }
 
@@ -1011,14 +1046,11 @@ impl Behaviour for SqsB {
             let m = ctx.msg(id);
             (m.from, m.reason, m.size)
         };
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         let dead = reason != FailReason::None
-            && self.dl_source.get(from as usize).copied().unwrap_or(false);
+            && self.dl_source.get(from.index()).copied().unwrap_or(false);
         if dead {
             self.by_reason[reason as usize] += 1;
-            if let Some(n) = self.by_source.get_mut(from as usize) {
+            if let Some(n) = self.by_source.get_mut(from.index()) {
                 *n += 1;
             }
         } else if let Some(tb) = &mut self.throughput
@@ -1038,18 +1070,19 @@ impl Behaviour for SqsB {
         self.levels(ctx);
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DELAY => self.on_delay(ctx),
-            EXPIRE => self.on_expire(ctx),
-            RETURN => self.on_return(data, ctx),
-            WINDOW => self.on_window(data, ctx),
-            POLL => self.on_poll(data as usize, ctx),
-            SCALE => self.on_scale(data as usize, ctx),
-            GAUGE => self.gauge_armed = false,
-            _ => {}
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        let tick = timer.get();
+        match tick {
+            Some(Tick::Delay) => self.on_delay(ctx),
+            Some(Tick::Expire) => self.on_expire(ctx),
+            Some(Tick::Return(e)) => self.on_return(e, ctx),
+            Some(Tick::Window { consumer, seq }) => self.on_window(consumer, seq, ctx),
+            Some(Tick::Poll(ci)) => self.on_poll(ci, ctx),
+            Some(Tick::Scale(ci)) => self.on_scale(ci, ctx),
+            Some(Tick::Gauge) => self.gauge_armed = false,
+            None => {}
         }
-        if tag != POLL {
+        if !matches!(tick, Some(Tick::Poll(_))) {
             self.dispatch(ctx);
         }
         self.levels(ctx);
@@ -1061,7 +1094,7 @@ impl Behaviour for SqsB {
         self.levels(ctx);
     }
 
-    fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         for c in &mut self.consumers {
             if c.target == from {
                 c.waiting = false;
@@ -1075,12 +1108,12 @@ impl Behaviour for SqsB {
         self.live - self.in_calls
     }
 
-    fn sources(&self) -> Vec<(u32, u64)> {
+    fn sources(&self) -> Vec<(CompId, u64)> {
         self.by_source
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| (u32::try_from(i).unwrap_or(u32::MAX), *n))
+            .map(|(i, n)| (CompId::at(i), *n))
             .collect()
     }
 
@@ -1140,8 +1173,8 @@ impl Behaviour for SqsB {
 /// `kind`.
 fn consumer(
     p: &SqsQueue,
-    link: u32,
-    target: u32,
+    link: LinkId,
+    target: CompId,
     kind: &ComponentKind,
 ) -> Result<Consumer, String> {
     let lambda = matches!(kind, ComponentKind::Lambda(_));
@@ -1264,7 +1297,7 @@ fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
     let me_id = env
         .doc
         .components
-        .get(env.me as usize)
+        .get(env.me.index())
         .map(|c| c.id.clone())
         .unwrap_or_default();
     let mut dl_source = vec![false; env.doc.components.len()];
@@ -1273,7 +1306,7 @@ fn build(p: &SqsQueue, env: &mut BuildEnv) -> Result<Built, String> {
             && matches!(conn.kind, LinkKind::DeadLetter | LinkKind::OnFailure))
             || conn.dead_letter.as_deref() == Some(me_id.as_str());
         if into_me_as_dlq && let Some(i) = env.component_index(&conn.from) {
-            dl_source[i as usize] = true;
+            dl_source[i] = true;
         }
     }
     let consumers = env
@@ -1297,18 +1330,16 @@ mod tests {
 
     use super::*;
     use crate::model::{ComponentKind, from_ron_str};
-    use crate::sim::aws::testkit::{assemble, link, outputs, producer};
+    use crate::sim::aws::testkit::{Nth, assemble, link, outputs, producer};
     use crate::sim::basic::DeadLetterB;
     use crate::sim::report::Report;
-
-    const DONE: u32 = 1;
 
     /// `slots` batches at once (Busy beyond), each taking `run_ns`; messages created by
     /// component `poison` fail.
     struct Scripted {
         slots: u32,
         run_ns: SimTime,
-        poison: u32,
+        poison: CompId,
         held: Vec<(CallId, Vec<MsgId>)>,
     }
 
@@ -1324,11 +1355,12 @@ mod tests {
                 return;
             }
             self.held.push((call, msgs));
-            ctx.schedule(self.run_ns, DONE, u64::from(call));
+            ctx.schedule(self.run_ns, Nth(call.index()));
         }
 
-        fn on_local(&mut self, _tag: u32, data: u64, ctx: &mut Ctx) {
-            let call = data as CallId;
+        fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+            let Some(Nth(k)) = timer.get() else { return };
+            let call = CallId::at(k);
             let pos = self.held.iter().position(|(c, _)| *c == call).unwrap();
             let (_, msgs) = self.held.remove(pos);
             let (bad, good): (Vec<MsgId>, Vec<MsgId>) = msgs
@@ -1383,12 +1415,12 @@ mod tests {
         let ComponentKind::SqsQueue(p) = &doc.components[2].kind else {
             unreachable!()
         };
-        let c = consumer(p, 2, 3, &doc.components[3].kind).unwrap();
+        let c = consumer(p, LinkId::new(2), CompId::new(3), &doc.components[3].kind).unwrap();
         let (q, qm) = queue(p, vec![c], vec![false; 5], NS_PER_S);
         let scripted = Scripted {
             slots,
             run_ns: run_ms * 1_000_000,
-            poison: 1,
+            poison: CompId::new(1),
             held: Vec::new(),
         };
         let none = ComponentMetrics::new;
@@ -1502,8 +1534,8 @@ mod tests {
         };
         let lambda = ComponentKind::Lambda(crate::model::aws::LambdaFunction::default());
         let station = ComponentKind::Station(crate::model::Station::default());
-        assert!(consumer(&p, 0, 0, &lambda).is_err());
-        assert!(consumer(&p, 0, 0, &station).is_ok());
+        assert!(consumer(&p, LinkId::new(0), CompId::new(0), &lambda).is_err());
+        assert!(consumer(&p, LinkId::new(0), CompId::new(0), &station).is_ok());
     }
 
     #[test]
@@ -1522,7 +1554,11 @@ mod tests {
             }),
             ..fixed.clone()
         };
-        let cap = |k: ComponentKind| consumer(&p, 0, 0, &k).unwrap().cap;
+        let cap = |k: ComponentKind| {
+            consumer(&p, LinkId::new(0), CompId::new(0), &k)
+                .unwrap()
+                .cap
+        };
         assert_eq!(cap(ComponentKind::ContainerService(fixed)), 12);
         assert_eq!(cap(ComponentKind::ContainerService(scaled.clone())), 80);
         assert_eq!(
@@ -1534,6 +1570,11 @@ mod tests {
             ..SqsQueue::default()
         };
         let k = ComponentKind::ContainerService(scaled);
-        assert_eq!(consumer(&set, 0, 0, &k).unwrap().cap, 7);
+        assert_eq!(
+            consumer(&set, LinkId::new(0), CompId::new(0), &k)
+                .unwrap()
+                .cap,
+            7
+        );
     }
 }

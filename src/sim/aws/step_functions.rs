@@ -8,21 +8,58 @@ use rand::Rng;
 use crate::model::aws::{StepFunctions, Workflow};
 use crate::model::{NS_PER_MS, NS_PER_S, Retry};
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::CompId;
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
+use crate::sim::timer::{Fired, Timer, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-const DONE: u32 = 1;
-const RETRY: u32 = 2;
-const EXPIRE: u32 = 3;
-/// A send a service integration retries after a refusal (see [`SdkResender`]).
-const RESEND: u32 = 4;
+/// The state machine's timers (its integrations' resends are the [`SdkResender`]'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tick {
+    /// An attempt of an execution ends: failed, timed out (past the execution's
+    /// limit) or neither.
+    Done {
+        id: MsgId,
+        failed: bool,
+        timed_out: bool,
+    },
+    /// A retry's backoff is over: the next attempt starts.
+    Retry(MsgId),
+    /// The execution reached its time limit while backing off.
+    Expire(MsgId),
+}
 
-const FAILED_BIT: u64 = 1 << 32;
-const TIMEOUT_BIT: u64 = 1 << 33;
+impl Timer for Tick {
+    fn encode(self) -> (u32, u64) {
+        match self {
+            Tick::Done {
+                id,
+                failed,
+                timed_out,
+            } => (0, pack(id, u32::from(failed) | u32::from(timed_out) << 1)),
+            Tick::Retry(id) => (1, u64::from(id)),
+            Tick::Expire(id) => (2, u64::from(id)),
+        }
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        let (id, flags) = unpack(data);
+        match tag {
+            0 => Some(Tick::Done {
+                id,
+                failed: flags & 1 != 0,
+                timed_out: flags & 2 != 0,
+            }),
+            1 => Some(Tick::Retry(id)),
+            2 => Some(Tick::Expire(id)),
+            _ => None,
+        }
+    }
+}
 
 /// Longest Express execution: 5 minutes
 /// (<https://github.com/awsdocs/aws-step-functions-developer-guide/blob/3d6752c179885aa864a2a49eb47a8131b5004aa0/doc_source/limits-overview.md>).
@@ -65,19 +102,25 @@ impl StepFunctionsB {
         let now = ctx.now();
         ctx.msg(id).started = now;
         let mut dur = ctx.sample_ms_as_ns(&self.duration);
-        let mut flags = 0;
-        if self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob {
-            flags |= FAILED_BIT;
-        }
+        let mut failed = self.fail_prob > 0.0 && ctx.rng().random::<f64>() < self.fail_prob;
+        let mut timed_out = false;
         let deadline = ctx.msg(id).arrived.saturating_add(self.max_ns);
         if now.saturating_add(dur) > deadline {
             dur = deadline.saturating_sub(now);
-            flags = TIMEOUT_BIT;
+            failed = false;
+            timed_out = true;
         }
         self.running += 1;
         let running = self.running;
         ctx.metrics().busy.set(now, running);
-        ctx.schedule(dur, DONE, u64::from(id) | flags);
+        ctx.schedule(
+            dur,
+            Tick::Done {
+                id,
+                failed,
+                timed_out,
+            },
+        );
     }
 
     /// The execution is over: bill Express duration, record, send on or give up.
@@ -102,8 +145,7 @@ impl StepFunctionsB {
         }
     }
 
-    fn done(&mut self, data: u64, ctx: &mut Ctx) {
-        let id = (data & 0xffff_ffff) as MsgId;
+    fn done(&mut self, id: MsgId, failed: bool, timed_out: bool, ctx: &mut Ctx) {
         let now = ctx.now();
         self.running -= 1;
         let running = self.running;
@@ -111,14 +153,14 @@ impl StepFunctionsB {
         let m = ctx.metrics();
         m.busy.set(now, running);
         m.service.record(now - started);
-        if data & TIMEOUT_BIT != 0 {
+        if timed_out {
             m.counters.failures += 1;
             m.counters.timeouts += 1;
             m.bucket_error();
             self.finish(id, Some(FailReason::Timeout), ctx);
             return;
         }
-        if data & FAILED_BIT == 0 {
+        if !failed {
             self.finish(id, None, ctx);
             return;
         }
@@ -140,9 +182,9 @@ impl StepFunctionsB {
         }
         self.backing_off += 1;
         if now.saturating_add(delay) >= deadline {
-            ctx.schedule_at(deadline, EXPIRE, u64::from(id));
+            ctx.schedule_at(deadline, Tick::Expire(id));
         } else {
-            ctx.schedule(delay, RETRY, u64::from(id));
+            ctx.schedule(delay, Tick::Retry(id));
         }
     }
 }
@@ -150,9 +192,6 @@ impl StepFunctionsB {
 impl Behaviour for StepFunctionsB {
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         if !self.bucket.try_take(now) {
             ctx.refuse(id, FailReason::Throttled);
             return;
@@ -170,26 +209,27 @@ impl Behaviour for StepFunctionsB {
         self.start_attempt(id, ctx);
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        match tag {
-            DONE => self.done(data, ctx),
-            RETRY => {
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if self.resend.on_local(timer, ctx) {
+            return;
+        }
+        match timer.get() {
+            Some(Tick::Done {
+                id,
+                failed,
+                timed_out,
+            }) => self.done(id, failed, timed_out, ctx),
+            Some(Tick::Retry(id)) => {
                 self.backing_off -= 1;
-                self.start_attempt((data & 0xffff_ffff) as MsgId, ctx);
+                self.start_attempt(id, ctx);
             }
-            EXPIRE => {
+            Some(Tick::Expire(id)) => {
                 self.backing_off -= 1;
                 let m = ctx.metrics();
                 m.counters.timeouts += 1;
-                self.finish(
-                    (data & 0xffff_ffff) as MsgId,
-                    Some(FailReason::Timeout),
-                    ctx,
-                );
+                self.finish(id, Some(FailReason::Timeout), ctx);
             }
-            _ => {
-                self.resend.on_local(tag, data, ctx);
-            }
+            None => {}
         }
     }
 
@@ -199,7 +239,7 @@ impl Behaviour for StepFunctionsB {
         true
     }
 
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: u32, ctx: &mut Ctx) {
+    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
         self.resend.bounced(id, reason, by, ctx);
     }
 
@@ -249,7 +289,7 @@ fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, String> {
             m_gbs,
             running: 0,
             backing_off: 0,
-            resend: SdkResender::new(p.sdk_retry.clone(), RESEND),
+            resend: SdkResender::new(p.sdk_retry.clone()),
         }),
         metrics,
         routing: crate::model::Routing::FanOut,

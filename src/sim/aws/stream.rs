@@ -14,7 +14,9 @@ use crate::model::aws::{
     KinesisStream,
 };
 use crate::sim::build_env::{Build, BuildEnv, Built};
+use crate::sim::timer::Fired;
 use crate::sim::{Behaviour, CallId, ComponentMetrics, Ctx, FailReason, MsgId, SimTime};
+use crate::sim::{CompId, LinkId};
 
 /// Bytes in a PUT payload unit (25 KB, taken as 25 KiB).
 const PUT_UNIT_BYTES: u64 = 25 * 1024;
@@ -127,7 +129,7 @@ fn build(
             throttled: 0,
         })
         .collect();
-    let links: Vec<(u32, u32)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
+    let links: Vec<(LinkId, CompId)> = env.delivery.iter().map(|l| (l.link, l.target)).collect();
     let esm = Esm::new(
         EsmCfg::new(&p.consumer, p.retention_ns),
         p.shards,
@@ -157,9 +159,6 @@ impl Behaviour for StreamB {
 
     fn on_deliver(&mut self, id: MsgId, ctx: &mut Ctx) {
         let now = ctx.now();
-        let m = ctx.metrics();
-        m.counters.arrivals += 1;
-        m.bucket_arrival();
         let (key, size) = {
             let msg = ctx.msg(id);
             (msg.key, msg.size)
@@ -214,15 +213,15 @@ impl Behaviour for StreamB {
         }
     }
 
-    fn on_local(&mut self, tag: u32, data: u64, ctx: &mut Ctx) {
-        self.esm.on_local(tag, data, ctx);
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        self.esm.on_local(timer, ctx);
     }
 
     fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
         self.esm.on_reply(call, ctx);
     }
 
-    fn on_wake(&mut self, from: u32, ctx: &mut Ctx) {
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
         self.esm.on_wake(from, ctx);
     }
 

@@ -7,22 +7,23 @@ use crate::sim::basic::ProducerB;
 use crate::sim::engine::{Behaviour, EventTypeRt, Link, Outputs, Simulation};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::{ArrivalGen, Sampler};
+use crate::sim::{CompId, LinkId};
 
-/// A link to `target` of weight 1, without latency or filter.
+/// A link to component number `target` of weight 1, without latency or filter.
 pub(crate) fn link(target: u32) -> Link {
     Link {
-        target,
+        target: CompId::new(target),
         weight: 1.0,
         latency: None,
         filter: None,
     }
 }
 
-/// A component's delivery and failure links (fan-out).
+/// A component's delivery and failure links, by number (fan-out).
 pub(crate) fn outputs(delivery: Vec<u32>, failure: Vec<u32>) -> Outputs {
     Outputs {
-        delivery,
-        failure,
+        delivery: delivery.into_iter().map(LinkId::new).collect(),
+        failure: failure.into_iter().map(LinkId::new).collect(),
         routing: Routing::FanOut,
     }
 }
@@ -35,7 +36,7 @@ pub(crate) fn producer(rate_per_s: f64, n: u64) -> ProducerB {
         mix: vec![(0, 1.0)],
         remaining: Some(n),
         keys: None,
-        resend: crate::sim::resend::SdkResender::new(Retry::default(), crate::sim::basic::RESEND),
+        resend: crate::sim::resend::SdkResender::new(Retry::default()),
     }
 }
 
@@ -61,4 +62,18 @@ pub(crate) fn assemble(
         attrs: Vec::new(),
     }];
     Simulation::assemble(doc, 1, behaviours, metrics, outs, links, types, pools)
+}
+
+/// The one timer of a scripted test component: step `n` of its script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Nth(pub usize);
+
+impl crate::sim::Timer for Nth {
+    fn encode(self) -> (u32, u64) {
+        (0, self.0 as u64)
+    }
+
+    fn decode(tag: u32, data: u64) -> Option<Self> {
+        (tag == 0).then_some(Nth(usize::try_from(data).unwrap_or(usize::MAX)))
+    }
 }
