@@ -65,6 +65,23 @@ fn station_spec() -> impl Strategy<Value = StationSpec> {
         )
 }
 
+/// A service-time distribution of mean (or median) `mean_ms`; `shape` picks exponential,
+/// constant, log-normal or uniform.
+pub fn dist(shape: u8, mean_ms: f64) -> Dist {
+    match shape % 4 {
+        0 => Dist::Exponential { mean: mean_ms },
+        1 => Dist::Constant(mean_ms),
+        2 => Dist::LogNormal {
+            p50: mean_ms,
+            p99: mean_ms * 4.0,
+        },
+        _ => Dist::Uniform {
+            min: 0.0,
+            max: mean_ms * 2.0,
+        },
+    }
+}
+
 fn build(
     producers: &[(f64, bool)],
     stations: &[StationSpec],
@@ -92,18 +109,7 @@ fn build(
         });
     }
     for (i, s) in stations.iter().enumerate() {
-        let service_ms = match s.dist {
-            0 => Dist::Exponential { mean: s.mean_ms },
-            1 => Dist::Constant(s.mean_ms),
-            2 => Dist::LogNormal {
-                p50: s.mean_ms,
-                p99: s.mean_ms * 4.0,
-            },
-            _ => Dist::Uniform {
-                min: 0.0,
-                max: s.mean_ms * 2.0,
-            },
-        };
+        let service_ms = dist(s.dist, s.mean_ms);
         d.components.push(Component {
             id: format!("s{i}"),
             name: String::new(),
