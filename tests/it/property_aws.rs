@@ -19,7 +19,7 @@ use spillway::model::{
     Filter, KeySpace, LinkKind, NS_PER_S, Producer, Retry, Routing, Severity, Sink, Throttle,
     validate,
 };
-use spillway::sim::Simulation;
+use spillway::sim::{Report, Simulation};
 
 use crate::property::dist;
 
@@ -396,14 +396,50 @@ fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Do
     d
 }
 
+/// Run a design that validates: it must build, run without a panic, and balance its
+/// ledger with no message leaked, mid-run and at the end.
+fn builds_runs_and_balances(d: &Document) -> Result<Report, TestCaseError> {
+    let mut sim = match Simulation::new(d) {
+        Ok(sim) => sim,
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "a valid design does not build: {e}"
+            )));
+        }
+    };
+    sim.run_until(7 * NS_PER_S);
+    let mid = sim.report();
+    prop_assert!(mid.ledger.balanced, "mid-run: {:?}", mid.ledger);
+    prop_assert!(
+        mid.ledger.live_messages_accounted,
+        "mid-run: a behaviour leaks messages"
+    );
+    sim.run();
+    let r = sim.report();
+    prop_assert!(r.ledger.balanced, "{:?}", r.ledger);
+    prop_assert!(
+        r.ledger.live_messages_accounted,
+        "a behaviour leaks messages"
+    );
+    for row in r.ledger.producers.values() {
+        prop_assert_eq!(row.produced + row.copies, row.accounted());
+    }
+    Ok(r)
+}
+
+fn has_errors(d: &Document) -> bool {
+    validate(d).iter().any(|p| p.severity == Severity::Error)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
     #[test]
     fn aws_designs_build_run_and_balance(
         producers in proptest::collection::vec((1.0f64..60.0, any::<bool>(), any::<bool>()), 1..3),
         genes in proptest::collection::vec(gene(), 1..9),
         extra in proptest::collection::vec((0usize..9, 0usize..9, any::<u8>()), 0..8),
+        wild in (0usize..16, 0usize..16, 0u8..3),
         seed in any::<u64>(),
     ) {
         let mut d = design(&producers, &genes, &extra);
@@ -413,22 +449,18 @@ proptest! {
             .filter(|p| p.severity == Severity::Error)
             .collect();
         prop_assert!(errors.is_empty(), "generated an invalid design: {errors:?}");
-        // validates, so it builds
-        let mut sim = match Simulation::new(&d) {
-            Ok(sim) => sim,
-            Err(e) => return Err(TestCaseError::fail(format!("a valid design does not build: {e}"))),
-        };
-        sim.run_until(7 * NS_PER_S);
-        let mid = sim.report();
-        prop_assert!(mid.ledger.balanced, "mid-run: {:?}", mid.ledger);
-        prop_assert!(mid.ledger.live_messages_accounted, "mid-run: a behaviour leaks messages");
-        sim.run();
-        let r = sim.report();
-        prop_assert!(r.ledger.balanced, "{:?}", r.ledger);
-        prop_assert!(r.ledger.live_messages_accounted, "a behaviour leaks messages");
-        for row in r.ledger.producers.values() {
-            prop_assert_eq!(row.produced + row.copies, row.accounted());
+        let r = builds_runs_and_balances(&d)?;
+        prop_assert!(r.components["n0"].counters.arrivals > 0, "nothing reached the first component");
+
+        // one more link of any kind between any two components, backwards (a cycle)
+        // or into a kind that cannot take it: what the validator lets through must
+        // still build and balance
+        let n = d.components.len();
+        let mut link = Connection::new(&d.components[wild.0 % n].id, &d.components[wild.1 % n].id);
+        link.kind = [LinkKind::Delivery, LinkKind::DeadLetter, LinkKind::OnFailure][usize::from(wild.2)];
+        d.connections.push(link);
+        if !has_errors(&d) {
+            builds_runs_and_balances(&d)?;
         }
-        prop_assert!(r.ledger.producers.values().any(|row| row.produced > 0), "nothing was produced");
     }
 }
