@@ -53,7 +53,7 @@ fn until_simulated(h: &mut Harness<'static, SpillwayApp>) {
 #[test]
 fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
     let d = TempDir::new("gui-export-replace");
-    let (mut h, design) = harness_on(&d.path(), SMALL);
+    let (mut h, design) = harness_on(d.path(), SMALL);
     let doc = model::load(&design).unwrap();
 
     // Ctrl+E opens the dialog, with a path beside the design
@@ -103,7 +103,7 @@ fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
 #[test]
 fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
     let d = TempDir::new("gui-export-results");
-    let (mut h, design) = harness_on(&d.path(), SMALL);
+    let (mut h, design) = harness_on(d.path(), SMALL);
     let doc = model::load(&design).unwrap();
     let (report, halted) = export::simulate(&doc, &PriceBook::builtin().unwrap(), None).unwrap();
     assert_eq!(halted, None);
@@ -154,7 +154,7 @@ fn a_long_simulation_can_be_cancelled_and_writes_nothing() {
     let d = TempDir::new("gui-export-cancel");
     let long = SMALL.replace("duration: \"2m\"", "duration: \"2000h\"");
     assert_ne!(long, SMALL);
-    let (mut h, _) = harness_on(&d.path(), &long);
+    let (mut h, _) = harness_on(d.path(), &long);
     h.state_mut().request(Action::Export(Some(Format::Json)));
     h.run_steps(3);
     click(&mut h, "Simulate and export");
@@ -170,7 +170,7 @@ fn a_long_simulation_can_be_cancelled_and_writes_nothing() {
 #[test]
 fn bad_paths_are_named_and_nothing_is_written() {
     let d = TempDir::new("gui-export-paths");
-    let (mut h, _) = harness_on(&d.path(), SMALL);
+    let (mut h, _) = harness_on(d.path(), SMALL);
     h.state_mut().request(Action::Export(Some(Format::Svg)));
     h.run_steps(3);
     let missing = d.path().join("no-such-folder").join("x.svg");

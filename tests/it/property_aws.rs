@@ -309,7 +309,7 @@ fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Do
                 } else {
                     Arrivals::Constant { rate_per_s }
                 },
-                keys: keyed.then(|| KeySpace {
+                keys: keyed.then_some(KeySpace {
                     cardinality: 20,
                     hot_share: 0.3,
                 }),
