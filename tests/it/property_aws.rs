@@ -127,13 +127,93 @@ fn retry(attempts: u32, backoff_ms: f64) -> Retry {
     }
 }
 
+/// `bits` of gene `g` as a switch.
+fn on(g: &Gene, bit: u8) -> bool {
+    g.bits & bit != 0
+}
+
+/// Split or fan-out routing, by bit 32 of the gene.
+fn routing(g: &Gene) -> Routing {
+    if on(g, 32) {
+        Routing::Split
+    } else {
+        Routing::FanOut
+    }
+}
+
+fn lambda_function(g: &Gene) -> ComponentKind {
+    let (a, b, c) = g.n;
+    ComponentKind::Lambda(LambdaFunction {
+        memory_mb: 128 + (a % 16) * 128,
+        duration_ms: dist(g.shape, g.mean_ms),
+        fail_prob: g.p * 0.5,
+        poison_prob: if on(g, 2) { 0.01 } else { 0.0 },
+        timeout: Duration::from_ms(200 + u64::from(b % 5000)),
+        reserved_concurrency: on(g, 4).then_some(1 + c % 20),
+        async_retries: a % 3,
+        routing: routing(g),
+        ..LambdaFunction::default()
+    })
+}
+
+/// A container service; with autoscaling on `queue`'s depth (its own when the design has
+/// no queue) or on utilisation.
+fn containers(g: &Gene, id: &str, queue: Option<&str>) -> ComponentKind {
+    let (a, b, c) = g.n;
+    let max_replicas = 1 + a % 5;
+    ComponentKind::ContainerService(ContainerService {
+        replicas: 1 + a % 4,
+        concurrency_per_replica: 1 + b % 4,
+        service_ms: dist(g.shape, g.mean_ms),
+        fail_prob: g.p * 0.5,
+        retry: retry(1 + c % 3, 10.0),
+        queue_capacity: on(g, 2).then_some(u64::from(c % 20)),
+        autoscale: on(g, 4).then(|| Autoscale {
+            metric: if on(g, 8) {
+                ScaleMetric::QueueDepth {
+                    queue: queue.unwrap_or(id).to_owned(),
+                }
+            } else {
+                ScaleMetric::Utilisation { target: 0.7 }
+            },
+            min_replicas: 1,
+            max_replicas,
+            polling_interval: Duration::from_secs(5),
+            scale_down_delay: Duration::from_secs(10),
+            provisioning_delay: Duration::from_secs(2),
+            ..Autoscale::default()
+        }),
+        routing: routing(g),
+        ..ContainerService::default()
+    })
+}
+
+fn step_functions(g: &Gene) -> ComponentKind {
+    let (a, b, c) = g.n;
+    ComponentKind::StepFunctions(StepFunctions {
+        workflow: if on(g, 2) {
+            Workflow::Express
+        } else {
+            Workflow::Standard
+        },
+        duration_ms: dist(g.shape, g.mean_ms),
+        transitions: 1 + a % 10,
+        fail_prob: g.p * 0.5,
+        retry: retry(1 + b % 3, 20.0),
+        start_throttle: on(g, 4).then(|| Throttle {
+            rate_per_s: f64::from(5 + c % 50),
+            burst: f64::from(1 + c % 10),
+        }),
+        ..StepFunctions::default()
+    })
+}
+
 /// The parameters of gene `g`; `lambda` and `queue` name a Lambda function and an SQS
 /// queue of the design, if it has any (a Firehose transform and a queue-depth scaler
 /// refer to them).
 fn kind_of(g: &Gene, id: &str, lambda: Option<&str>, queue: Option<&str>) -> ComponentKind {
     let (a, b, c) = g.n;
-    let on = |bit: u8| g.bits & bit != 0;
-    let service = dist(g.shape, g.mean_ms);
+    let on = |bit: u8| on(g, bit);
     let sink = |g: &Gene| ServiceSink {
         latency_ms: dist(g.shape, g.mean_ms / 5.0),
         fail_prob: g.p * 0.3,
@@ -172,71 +252,11 @@ fn kind_of(g: &Gene, id: &str, lambda: Option<&str>, queue: Option<&str>) -> Com
             max_receive_count: None,
             ..SqsQueue::default()
         }),
-        Kind::Lambda => ComponentKind::Lambda(LambdaFunction {
-            memory_mb: 128 + (a % 16) * 128,
-            duration_ms: service,
-            fail_prob: g.p * 0.5,
-            poison_prob: if on(2) { 0.01 } else { 0.0 },
-            timeout: Duration::from_ms(200 + u64::from(b % 5000)),
-            reserved_concurrency: on(4).then_some(1 + c % 20),
-            async_retries: a % 3,
-            routing: if on(32) {
-                Routing::Split
-            } else {
-                Routing::FanOut
-            },
-            ..LambdaFunction::default()
-        }),
+        Kind::Lambda => lambda_function(g),
         Kind::Kinesis => stream(false, g),
         Kind::Kafka => stream(true, g),
-        Kind::Containers => {
-            let max_replicas = 1 + a % 5;
-            ComponentKind::ContainerService(ContainerService {
-                replicas: 1 + a % 4,
-                concurrency_per_replica: 1 + b % 4,
-                service_ms: service,
-                fail_prob: g.p * 0.5,
-                retry: retry(1 + c % 3, 10.0),
-                queue_capacity: on(2).then_some(u64::from(c % 20)),
-                autoscale: on(4).then(|| Autoscale {
-                    metric: if on(8) {
-                        ScaleMetric::QueueDepth {
-                            queue: queue.unwrap_or(id).to_owned(),
-                        }
-                    } else {
-                        ScaleMetric::Utilisation { target: 0.7 }
-                    },
-                    min_replicas: 1,
-                    max_replicas,
-                    polling_interval: Duration::from_secs(5),
-                    scale_down_delay: Duration::from_secs(10),
-                    provisioning_delay: Duration::from_secs(2),
-                    ..Autoscale::default()
-                }),
-                routing: if on(32) {
-                    Routing::Split
-                } else {
-                    Routing::FanOut
-                },
-                ..ContainerService::default()
-            })
-        }
-        Kind::StepFunctions => ComponentKind::StepFunctions(StepFunctions {
-            workflow: if on(2) {
-                Workflow::Express
-            } else {
-                Workflow::Standard
-            },
-            duration_ms: service,
-            transitions: 1 + a % 10,
-            fail_prob: g.p * 0.5,
-            retry: retry(1 + b % 3, 20.0),
-            start_throttle: on(4).then(|| Throttle {
-                rate_per_s: f64::from(5 + c % 50),
-                burst: f64::from(1 + c % 10),
-            }),
-            ..StepFunctions::default()
-        }),
+        Kind::Containers => containers(g, id, queue),
+        Kind::StepFunctions => step_functions(g),
         Kind::Table => ComponentKind::DynamoDbTable(DynamoDbTable {
             mode: if on(2) {
                 CapacityMode::Provisioned {
@@ -270,37 +290,31 @@ fn kind_of(g: &Gene, id: &str, lambda: Option<&str>, queue: Option<&str>) -> Com
 /// from a bus or a topic, a per-target retry policy and dead-letter queue.
 type Edge = (usize, usize, u8);
 
-/// A design of `producers` (rate, Poisson or constant, with partition keys or not) all
-/// feeding the first component, each later component fed by an earlier one that sends
-/// on (or by the first producer), plus `extra` forward links.
-fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Document {
-    let id = |i: usize| format!("n{i}");
-    let lambda = genes.iter().position(|g| g.kind == Kind::Lambda).map(id);
-    let queue = genes.iter().position(|g| g.kind == Kind::Queue).map(id);
+/// A component with no display name.
+fn component(id: String, kind: ComponentKind) -> Component {
+    Component {
+        id,
+        name: String::new(),
+        kind,
+    }
+}
+
+/// A 20 s scenario with two event types and `producers` (rate, Poisson or constant,
+/// with partition keys or not), each feeding component `n0`.
+fn with_producers(producers: &[(f64, bool, bool)]) -> Document {
     let mut d = Document {
         name: "random-aws".into(),
         ..Document::default()
     };
     d.scenario.duration = Duration::from_secs(20);
-    d.event_types = vec![
-        EventType {
-            name: "A".into(),
-            weight: 0.7,
+    for (name, weight) in [("A", 0.7), ("B", 0.3)] {
+        d.event_types.push(EventType {
+            name: name.into(),
+            weight,
             ..EventType::default()
-        },
-        EventType {
-            name: "B".into(),
-            weight: 0.3,
-            ..EventType::default()
-        },
-    ];
-    let component = |id: String, kind: ComponentKind| Component {
-        id,
-        name: String::new(),
-        kind,
-    };
-    for (j, &(rate, poisson, keyed)) in producers.iter().enumerate() {
-        let rate_per_s = rate;
+        });
+    }
+    for (j, &(rate_per_s, poisson, keyed)) in producers.iter().enumerate() {
         d.components.push(component(
             format!("p{j}"),
             ComponentKind::Producer(Producer {
@@ -318,6 +332,40 @@ fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Do
         ));
         d.connections.push(Connection::new(&format!("p{j}"), "n0"));
     }
+    d
+}
+
+/// A delivery link from `from` (of kind `kind`) to `to`; `bits` choose a filter and,
+/// from a bus or a topic, a per-target retry policy and dead-letter queue.
+fn delivery(from: &str, kind: &ComponentKind, to: &str, bits: u8) -> Connection {
+    let mut c = Connection::new(from, to);
+    if bits & 64 != 0 {
+        c.filter = Some(Filter {
+            event_types: vec!["A".into()],
+            ..Filter::default()
+        });
+    }
+    if bits & 128 != 0
+        && matches!(
+            kind,
+            ComponentKind::EventBus(_) | ComponentKind::SnsTopic(_)
+        )
+    {
+        c.retry = Some(retry(1 + u32::from(bits % 3), 50.0));
+        c.max_event_age = Some(Duration::from_secs(60));
+        c.dead_letter = Some("dlq".into());
+    }
+    c
+}
+
+/// A design of `producers` (see [`with_producers`]) and one component per gene, each
+/// later component fed by an earlier one that sends on (or by the first producer), plus
+/// `extra` forward links and dead-letter links.
+fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Document {
+    let id = |i: usize| format!("n{i}");
+    let lambda = genes.iter().position(|g| g.kind == Kind::Lambda).map(id);
+    let queue = genes.iter().position(|g| g.kind == Kind::Queue).map(id);
+    let mut d = with_producers(producers);
     let kinds: Vec<ComponentKind> = genes
         .iter()
         .enumerate()
@@ -349,36 +397,20 @@ fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Do
         }
     }
     for (a, b, bits) in links {
-        let mut c = Connection::new(&id(a), &id(b));
-        if bits & 64 != 0 {
-            c.filter = Some(Filter {
-                event_types: vec!["A".into()],
-                ..Filter::default()
-            });
-        }
-        if bits & 128 != 0
-            && matches!(
-                kinds[a],
-                ComponentKind::EventBus(_) | ComponentKind::SnsTopic(_)
-            )
-        {
-            c.retry = Some(retry(1 + u32::from(bits % 3), 50.0));
-            c.max_event_age = Some(Duration::from_secs(60));
-            c.dead_letter = Some("dlq".into());
-        }
-        d.connections.push(c);
+        d.connections
+            .push(delivery(&id(a), &kinds[a], &id(b), bits));
     }
 
     // dead letters: to the dead-letter queue or to an SQS queue
     for (i, (g, kind)) in genes.iter().zip(&kinds).enumerate() {
-        if kind.can_dead_letter() && g.bits & 1 != 0 {
-            let to = if g.bits & 8 != 0 { "dlq-q" } else { "dlq" };
+        if kind.can_dead_letter() && on(g, 1) {
+            let to = if on(g, 8) { "dlq-q" } else { "dlq" };
             d.connections.push(Connection {
                 kind: LinkKind::DeadLetter,
                 ..Connection::new(&id(i), to)
             });
         }
-        if matches!(kind, ComponentKind::Lambda(_)) && g.bits & 8 != 0 {
+        if matches!(kind, ComponentKind::Lambda(_)) && on(g, 8) {
             d.connections.push(Connection {
                 kind: LinkKind::OnFailure,
                 ..Connection::new(&id(i), "dlq")
@@ -387,7 +419,7 @@ fn design(producers: &[(f64, bool, bool)], genes: &[Gene], extra: &[Edge]) -> Do
     }
     for (i, (g, mut kind)) in genes.iter().zip(kinds).enumerate() {
         if let ComponentKind::SqsQueue(q) = &mut kind
-            && g.bits & 1 != 0
+            && on(g, 1)
         {
             q.max_receive_count = Some(1 + g.n.2 % 5);
         }
