@@ -4,7 +4,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use spillway::model::{Document, Duration, from_ron_str};
+use spillway::model::{Document, Duration, Problem, Severity, from_ron_str};
 use spillway::sim::{ComponentReport, Report, Simulation};
 
 /// Load an example from the repository.
@@ -41,6 +41,15 @@ pub fn run_ok(doc: &Document) -> Report {
 /// Set the duration so that about `arrivals` events arrive at `rate_per_s`.
 pub fn lengthen(doc: &mut Document, arrivals: f64, rate_per_s: f64) {
     doc.scenario.duration = Duration::from_secs_f64(arrivals / rate_per_s).unwrap();
+}
+
+/// The errors among `problems` (warnings left out), as printed.
+pub fn errors_of(problems: &[Problem]) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// A component's metrics by name.

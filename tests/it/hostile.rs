@@ -31,7 +31,7 @@ use spillway::model::{
 };
 use spillway::sim::Simulation;
 
-use crate::common::TempDir;
+use crate::common::{TempDir, errors_of};
 
 /// Most events a library run may process before it must have finished or halted.
 pub const MAX_STEPS: u64 = 5_000_000;
@@ -556,18 +556,11 @@ pub fn check_doc(doc: &Document, case: &Case, findings: &mut Findings) -> Outcom
             lib_export(doc, f, None, label, findings);
         }
     }
-    let errors: Vec<String> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(ToString::to_string)
-        .collect();
+    let errors = errors_of(&problems);
     if let Some(needles) = &case.expect.refuse_naming {
         if errors.is_empty() {
             findings.add("validation accepts what must be refused", label);
-        } else if !errors
-            .iter()
-            .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
-        {
+        } else if !one_names_all(&errors, needles) {
             findings.add(
                 format!("refused, but no error names all of {needles:?}"),
                 &format!("{label}: {}", errors.join(" | ")),
@@ -801,6 +794,13 @@ pub fn cli_isolated(dir: &Path, cases: &[Case], findings: &mut Findings) {
 /// Whether a command's output says its run halted (ended itself early).
 fn halted(r: &Ran) -> bool {
     r.out.contains("the run was")
+}
+
+/// Whether one of the error messages `errors` contains every one of `needles`.
+fn one_names_all(errors: &[String], needles: &[String]) -> bool {
+    errors
+        .iter()
+        .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
 }
 
 /// Every `step`-th of `cases` through the command line ([`cli_case`]), each in a folder
@@ -1820,11 +1820,7 @@ fn huge_counts_are_refused_and_many_components_run() {
         let problems = model::from_ron_str(&text).map(|d| model::validate(&d));
         match problems {
             Ok(problems) => {
-                let errors: Vec<String> = problems
-                    .iter()
-                    .filter(|p| p.severity == Severity::Error)
-                    .map(ToString::to_string)
-                    .collect();
+                let errors = errors_of(&problems);
                 let needles = case.expect.refuse_naming.as_ref().unwrap();
                 if NOT_MEMORY.contains(&field) {
                     // extreme but harmless: refused, or it runs (the command line below)
@@ -1833,10 +1829,7 @@ fn huge_counts_are_refused_and_many_components_run() {
                         "a memory-sizing count of u32::MAX passes validation",
                         &label,
                     );
-                } else if !errors
-                    .iter()
-                    .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
-                {
+                } else if !one_names_all(&errors, needles) {
                     findings.add(
                         format!("refused, but no error names all of {needles:?}"),
                         &format!("{label}: {}", errors.join(" | ")),
@@ -2105,11 +2098,7 @@ fn the_corpus_starts_from_valid_designs() {
     docs.push(("chain".into(), chain_doc(10)));
     for (what, doc) in docs {
         let again = model::from_ron_str(&text_of(&doc)).unwrap();
-        let errors: Vec<String> = model::validate(&again)
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .map(ToString::to_string)
-            .collect();
+        let errors = errors_of(&model::validate(&again));
         assert!(errors.is_empty(), "{what}: {errors:?}");
         assert!(!needs_isolation(&again), "{what} runs in this process");
     }

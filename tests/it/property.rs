@@ -3,9 +3,11 @@
 use proptest::prelude::*;
 use spillway::model::{
     Arrivals, Component, ComponentKind, Connection, DeadLetterQueue, Dist, Document, Duration,
-    Jitter, LinkKind, Producer, Retry, Routing, Severity, Sink, Station, Throttle, validate,
+    Jitter, LinkKind, Producer, Retry, Routing, Sink, Station, Throttle, validate,
 };
 use spillway::sim::Simulation;
+
+use crate::common::errors_of;
 
 #[derive(Debug, Clone)]
 struct StationSpec {
@@ -189,7 +191,7 @@ proptest! {
     ) {
         let mut d = build(&producers, &stations, &edges, sinks);
         d.scenario.seed = seed;
-        let errors: Vec<_> = validate(&d).into_iter().filter(|p| p.severity == Severity::Error).collect();
+        let errors = errors_of(&validate(&d));
         prop_assert!(errors.is_empty(), "generated an invalid design: {errors:?}");
         let mut sim = Simulation::new(&d).unwrap();
         sim.run_until(10 * spillway::model::NS_PER_S);

@@ -16,11 +16,11 @@ use spillway::model::aws::{
 };
 use spillway::model::{
     Arrivals, Component, ComponentKind, Connection, DeadLetterQueue, Document, Duration, EventType,
-    Filter, KeySpace, LinkKind, NS_PER_S, Producer, Retry, Routing, Severity, Sink, Throttle,
-    validate,
+    Filter, KeySpace, LinkKind, NS_PER_S, Producer, Retry, Routing, Sink, Throttle, validate,
 };
 use spillway::sim::{Report, Simulation};
 
+use crate::common::errors_of;
 use crate::property::dist;
 
 /// The kinds a generated design is made of (besides producers and the two dead-letter
@@ -459,10 +459,6 @@ fn builds_runs_and_balances(d: &Document) -> Result<Report, TestCaseError> {
     Ok(r)
 }
 
-fn has_errors(d: &Document) -> bool {
-    validate(d).iter().any(|p| p.severity == Severity::Error)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
@@ -476,10 +472,7 @@ proptest! {
     ) {
         let mut d = design(&producers, &genes, &extra);
         d.scenario.seed = seed;
-        let errors: Vec<_> = validate(&d)
-            .into_iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = errors_of(&validate(&d));
         prop_assert!(errors.is_empty(), "generated an invalid design: {errors:?}");
         let r = builds_runs_and_balances(&d)?;
         prop_assert!(r.components["n0"].counters.arrivals > 0, "nothing reached the first component");
@@ -491,7 +484,7 @@ proptest! {
         let mut link = Connection::new(&d.components[wild.0 % n].id, &d.components[wild.1 % n].id);
         link.kind = [LinkKind::Delivery, LinkKind::DeadLetter, LinkKind::OnFailure][usize::from(wild.2)];
         d.connections.push(link);
-        if !has_errors(&d) {
+        if errors_of(&validate(&d)).is_empty() {
             builds_runs_and_balances(&d)?;
         }
     }
