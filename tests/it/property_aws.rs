@@ -103,19 +103,19 @@ fn gene() -> impl Strategy<Value = Gene> {
 /// The one place Kafka topics and Kinesis streams are made.
 fn stream(kafka: bool, g: &Gene) -> ComponentKind {
     let (a, b, c) = g.n;
-    let p = Stream {
+    let params = Stream {
         shards: 1 + a % 4,
         batch_size: 1 + b % 50,
         parallelization_factor: 1 + c % 3,
-        max_retry_attempts: (g.bits & 2 != 0).then_some(c % 4),
-        bisect_on_error: g.bits & 4 != 0,
-        report_batch_item_failures: g.bits & 16 != 0,
+        max_retry_attempts: on(g, 2).then_some(c % 4),
+        bisect_on_error: on(g, 4),
+        report_batch_item_failures: on(g, 16),
         ..Stream::default()
     };
     if kafka {
-        ComponentKind::KafkaTopic(p)
+        ComponentKind::KafkaTopic(params)
     } else {
-        ComponentKind::KinesisStream(p)
+        ComponentKind::KinesisStream(params)
     }
 }
 
