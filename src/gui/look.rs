@@ -138,9 +138,14 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_of_the_palette_has_a_long_name() {
+    fn no_two_kinds_share_a_long_name() {
+        let mut kind_of_label = std::collections::HashMap::new();
         for e in super::super::palette::ENTRIES {
-            assert!(!kind_label(&(e.make)()).is_empty(), "{}", e.label);
+            let kind = (e.make)();
+            let name = kind.kind_name();
+            if let Some(other) = kind_of_label.insert(kind_label(&kind), name) {
+                assert_eq!(other, name, "`{}` names two kinds", kind_label(&kind));
+            }
         }
     }
 }

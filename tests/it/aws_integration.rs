@@ -2,7 +2,7 @@
 //! real callers and real callees (each component's own tests use stand-ins), and the
 //! cost of a small design checked by hand.
 
-use super::common::{comp, doc, extra, run};
+use super::common::{comp, doc, extra, extra_or_0, run};
 use spillway::cost::{PriceBook, estimate};
 
 #[test]
@@ -74,7 +74,7 @@ fn lambda_throttles_count_sqs_receives_and_can_dead_letter_healthy_messages() {
         "no healthy message was dead-lettered"
     );
     assert_eq!(
-        dlq.extra.get("reason_throttled").copied().unwrap_or(0.0),
+        extra_or_0(dlq, "reason_throttled"),
         dlq.counters.arrivals as f64
     );
     let row = &r.ledger.producers["p"];

@@ -1,17 +1,6 @@
 //! The command line: outputs, errors and exit codes (0 ok, 1 invalid input, 2 usage).
 
-use crate::common::{spillway, stderr_of, temp_file};
-
-/// Run with `args`, assert success, return the output.
-fn succeed(args: &[&str]) -> std::process::Output {
-    let out = spillway().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::common::{TempDir, spillway, stderr_of, succeed, temp_file};
 
 #[test]
 fn check_accepts_the_examples() {
@@ -84,10 +73,10 @@ fn run_json_follows_the_schema_and_set_changes_the_design() {
 
 #[test]
 fn run_csv_writes_files() {
-    let dir = std::env::temp_dir().join(format!("spillway-csv-{}", std::process::id()));
+    let dir = TempDir::new("csv");
     let out = spillway()
         .args(["run", "examples/mm1.ron", "--duration", "2h", "--csv"])
-        .arg(&dir)
+        .arg(dir.path())
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -213,7 +202,7 @@ fn run_prices_aws_designs_in_the_table_json_and_csv() {
     let f: serde_json::Value = serde_json::from_slice(&succeed(&free).stdout).unwrap();
     assert!(f["cost"]["per_month_usd"].as_f64() < cost["per_month_usd"].as_f64());
 
-    let dir = std::env::temp_dir().join(format!("spillway-cost-csv-{}", std::process::id()));
+    let dir = TempDir::new("cost-csv");
     let mut csv = args.to_vec();
     let d = dir.to_string_lossy().to_string();
     csv.extend(["--csv", &d]);

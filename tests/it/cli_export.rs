@@ -1,14 +1,7 @@
 //! `spillway export`: standard output, files written atomically, refusal to overwrite,
 //! bad formats and paths, results.
 
-use crate::common::spillway;
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spillway-export-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::common::{TempDir, spillway, succeed};
 
 pub const SMALL: &str = r#"(
     name: "Small queue",
@@ -64,15 +57,10 @@ fn text_formats_go_to_stdout() {
 
 #[test]
 fn writes_atomically_and_refuses_to_overwrite() {
-    let dir = temp_dir("force");
+    let dir = TempDir::new("export-force");
     let path = dir.join("d.svg");
     let p = path.to_str().unwrap();
-    let out = run(&["export", "examples/order-fanout.ron", "-f", "svg", "-o", p]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(&["export", "examples/order-fanout.ron", "-f", "svg", "-o", p]);
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
     std::fs::write(&path, "mine").unwrap();
     let out = run(&["export", "examples/order-fanout.ron", "-f", "svg", "-o", p]);
@@ -100,7 +88,6 @@ fn writes_atomically_and_refuses_to_overwrite() {
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg"));
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(files.len(), 1, "no temporary file is left behind");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -126,9 +113,9 @@ fn bad_formats_and_paths_are_errors() {
 
 #[test]
 fn asyncapi_writes_one_file_per_application() {
-    let dir = temp_dir("asyncapi");
+    let dir = TempDir::new("export-asyncapi");
     let out_dir = dir.join("api");
-    let out = run(&[
+    succeed(&[
         "export",
         "examples/order-fanout.ron",
         "-f",
@@ -137,11 +124,6 @@ fn asyncapi_writes_one_file_per_application() {
         out_dir.to_str().unwrap(),
         "-q",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -159,21 +141,15 @@ fn asyncapi_writes_one_file_per_application() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("shop.asyncapi.json")).unwrap())
             .unwrap();
     assert_eq!(v["asyncapi"], "3.0.0");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn results_formats_simulate() {
-    let dir = temp_dir("results");
+    let dir = TempDir::new("export-results");
     let design = dir.join("small.ron");
     std::fs::write(&design, SMALL).unwrap();
     let d = design.to_str().unwrap();
-    let out = run(&["export", d, "-f", "csv"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(&["export", d, "-f", "csv"]);
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(csv.starts_with("component,bucket_start_s,"), "{csv}");
     assert!(
@@ -188,7 +164,7 @@ fn results_formats_simulate() {
     assert_eq!(run(&["export", d, "-f", "json"]).stdout, out.stdout);
 
     let spec = dir.join("spec.md");
-    let out = run(&[
+    succeed(&[
         "export",
         d,
         "-f",
@@ -198,11 +174,6 @@ fn results_formats_simulate() {
         spec.to_str().unwrap(),
         "-q",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let md = std::fs::read_to_string(&spec).unwrap();
     for needle in [
         "![Diagram of Small queue](spec.svg)",
@@ -238,16 +209,15 @@ fn results_formats_simulate() {
             .unwrap()
             > 10.0
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn png_is_the_svg_rasterised_at_the_chosen_scale() {
-    let dir = temp_dir("png");
+    let dir = TempDir::new("export-png");
     let one = dir.join("one.png");
     let two = dir.join("two.png");
     for (path, scale) in [(&one, "1"), (&two, "2")] {
-        let out = run(&[
+        succeed(&[
             "export",
             "examples/insurance-quotes.ron",
             "-f",
@@ -257,11 +227,6 @@ fn png_is_the_svg_rasterised_at_the_chosen_scale() {
             "-o",
             path.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
     let a = png_size(&std::fs::read(&one).unwrap());
     let b = png_size(&std::fs::read(&two).unwrap());
@@ -291,7 +256,6 @@ fn png_is_the_svg_rasterised_at_the_chosen_scale() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("from 0.25 to 8"));
     assert!(!dir.join("big.png").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -322,7 +286,7 @@ fn tree(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn hostile_ids_are_refused_and_nothing_is_written() {
-    let dir = temp_dir("hostile-ids");
+    let dir = TempDir::new("export-hostile-ids");
     let abs = dir.join("abs-target");
     for id in ["../../escaped", abs.to_str().unwrap(), "..", "a/b"] {
         let design = dir.join("hostile.ron");
@@ -365,12 +329,11 @@ fn hostile_ids_are_refused_and_nothing_is_written() {
             );
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn asyncapi_file_names_of_device_names_are_safe() {
-    let dir = temp_dir("device-ids");
+    let dir = TempDir::new("export-device-ids");
     let design = dir.join("dev.ron");
     std::fs::write(
         &design,
@@ -382,7 +345,7 @@ fn asyncapi_file_names_of_device_names_are_safe() {
     )
     .unwrap();
     let out_dir = dir.join("api");
-    let out = run(&[
+    succeed(&[
         "export",
         design.to_str().unwrap(),
         "-f",
@@ -391,24 +354,18 @@ fn asyncapi_file_names_of_device_names_are_safe() {
         out_dir.to_str().unwrap(),
         "-q",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let names = tree(&out_dir);
     assert_eq!(names.len(), 2, "{names:?}");
     for n in &names {
         assert!(n.starts_with("_CON~") || n.starts_with("_nul~"), "{n}");
         assert!(n.ends_with(".asyncapi.json"), "{n}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn hostile_names_never_reach_the_terminal_or_a_file_raw() {
     use crate::exports::{assert_clean, hostile_design};
-    let dir = temp_dir("hostile-names");
+    let dir = TempDir::new("export-hostile-names");
     let design = dir.join("hostile.ron");
     std::fs::write(&design, hostile_design(true).0).unwrap();
     let d = design.to_str().unwrap();
@@ -462,5 +419,4 @@ fn hostile_names_never_reach_the_terminal_or_a_file_raw() {
             assert_clean(&f.display().to_string(), &std::fs::read(f).unwrap());
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

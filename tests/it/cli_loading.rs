@@ -1,7 +1,7 @@
 //! Loading through the command line: encodings, sizes and parse errors give exit code 1
 //! and a message naming the file and the place in the user's terms.
 
-use crate::common::{spillway, stderr_of, temp_file};
+use crate::common::{stderr_of, succeed, temp_file};
 
 const MM1: &str = include_str!("../../examples/mm1.ron");
 
@@ -31,15 +31,7 @@ fn encodings_are_named() {
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(MM1.as_bytes());
     let f = temp_file("loading", "bom.ron", &bom);
-    let out = spillway()
-        .args(["check", f.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(&["check", f.to_str().unwrap()]);
 }
 
 #[test]

@@ -2,20 +2,9 @@
 //! counters (warm-up), SQS pollers for container fleets, SDK retries of refused sends
 //! by Lambda functions, container services and Step Functions.
 
-use spillway::sim::{ComponentReport, Report};
+use spillway::sim::Report;
 
-use crate::common::{comp, doc, run};
-
-fn extra(c: &ComponentReport, k: &str) -> f64 {
-    c.extra
-        .get(k)
-        .copied()
-        .unwrap_or_else(|| panic!("no extra {k}: {:?}", c.extra))
-}
-
-fn extra_or_0(c: &ComponentReport, k: &str) -> f64 {
-    c.extra.get(k).copied().unwrap_or(0.0)
-}
+use crate::common::{comp, doc, extra, extra_or_0, run};
 
 // ------------------------------------------------------------- extras and warm-up
 

@@ -12,6 +12,8 @@ use spillway::gui::files::{self, ConfigDir};
 use spillway::gui::{Action, AppOptions, SpillwayApp};
 use spillway::model::{self, ComponentKind, Duration};
 
+use crate::common::TempDir;
+
 fn app_in(dir: &Path, file: Option<std::path::PathBuf>) -> SpillwayApp {
     SpillwayApp::new(AppOptions {
         file,
@@ -65,7 +67,7 @@ fn add_queue(h: &mut Harness<'static, SpillwayApp>) {
 
 #[test]
 fn first_start_opens_an_example_and_offers_the_start_screen() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let h = harness(app_in(dir.path(), None));
     assert_eq!(
         h.state().editor.doc(),
@@ -78,7 +80,7 @@ fn first_start_opens_an_example_and_offers_the_start_screen() {
 
 #[test]
 fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     let app = h.state();
@@ -116,7 +118,7 @@ fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo(
 
 #[test]
 fn an_invalid_duration_is_shown_and_not_applied() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     retype_visibility_timeout(&mut h, "soon");
@@ -129,7 +131,7 @@ fn an_invalid_duration_is_shown_and_not_applied() {
 
 #[test]
 fn problems_panel_lists_a_dangling_component_and_selects_it_on_click() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     h.state_mut().selection = Default::default();
@@ -142,7 +144,7 @@ fn problems_panel_lists_a_dangling_component_and_selects_it_on_click() {
 
 #[test]
 fn save_and_reopen_give_the_identical_document_and_remember_the_file() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let file = dir.path().join("my design.ron");
     let mut h = empty(dir.path());
     add_queue(&mut h);
@@ -167,7 +169,7 @@ fn save_and_reopen_give_the_identical_document_and_remember_the_file() {
 
 #[test]
 fn a_broken_file_shows_its_error_and_keeps_the_current_design() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let bad = dir.path().join("bad.ron");
     std::fs::write(
         &bad,
@@ -188,7 +190,7 @@ fn a_broken_file_shows_its_error_and_keeps_the_current_design() {
 
 #[test]
 fn copy_and_paste_insert_the_components_with_fresh_ids() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = harness(app_in(dir.path(), None));
     h.state_mut().show_start = false;
     let n = h.state().editor.doc().components.len();
@@ -220,7 +222,7 @@ fn copy_and_paste_insert_the_components_with_fresh_ids() {
 
 #[test]
 fn unsaved_work_is_not_discarded_without_asking() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     h.key_press_modifiers(Modifiers::COMMAND, Key::N);
@@ -239,7 +241,7 @@ fn unsaved_work_is_not_discarded_without_asking() {
 
 #[test]
 fn autosaved_work_is_offered_at_the_next_start() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     h.state_mut().autosave(1000.0);
@@ -262,7 +264,7 @@ fn autosaved_work_is_offered_at_the_next_start() {
 
 #[test]
 fn templates_and_nudges_are_one_undo_step_each() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     h.state_mut().request(Action::Template(1));
     h.run_steps(3);
@@ -282,7 +284,7 @@ fn templates_and_nudges_are_one_undo_step_each() {
 
 #[test]
 fn every_example_round_trips_through_save_and_load() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     for (name, _) in files::EXAMPLES {
         let doc = files::example(name).unwrap();
         let p = dir.path().join(name);
@@ -291,36 +293,9 @@ fn every_example_round_trips_through_save_and_load() {
     }
 }
 
-/// A temporary directory removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempfile_dir() -> TempDir {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let p = std::env::temp_dir().join(format!(
-        "spillway-gui-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&p).unwrap();
-    TempDir(p)
-}
-
 #[test]
 fn every_palette_kind_is_added_and_inspected_without_error() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     let entries = spillway::gui::palette::ENTRIES;
     for e in entries {
@@ -363,7 +338,7 @@ fn every_palette_kind_is_added_and_inspected_without_error() {
 
 #[test]
 fn a_selected_connection_shows_its_fields_and_edits_them() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = harness(app_in(dir.path(), None));
     h.state_mut().show_start = false;
     // orders -> billing-q carries a filter policy in the example
@@ -393,7 +368,7 @@ fn a_selected_connection_shows_its_fields_and_edits_them() {
 
 #[test]
 fn a_half_typed_value_is_applied_when_another_component_is_clicked() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
     add_queue(&mut h);
@@ -462,7 +437,7 @@ fn close_window(h: &mut Harness<'static, SpillwayApp>) -> Vec<egui::ViewportComm
 
 #[test]
 fn closing_the_window_with_unsaved_work_asks_first() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     // nothing to lose: the window closes
     assert!(!close_window(&mut h).contains(&egui::ViewportCommand::CancelClose));

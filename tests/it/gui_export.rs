@@ -16,21 +16,7 @@ use spillway::gui::{Action, AppOptions, SpillwayApp};
 use spillway::model;
 
 use super::cli_export::SMALL;
-
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn dir(name: &str) -> Dir {
-    let p = std::env::temp_dir().join(format!("spillway-gui-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    Dir(p)
-}
+use crate::common::TempDir;
 
 /// The editor on `text` saved as `small.ron` in `dir`.
 fn harness_on(dir: &Path, text: &str) -> (Harness<'static, SpillwayApp>, PathBuf) {
@@ -66,8 +52,8 @@ fn until_simulated(h: &mut Harness<'static, SpillwayApp>) {
 
 #[test]
 fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
-    let d = dir("replace");
-    let (mut h, design) = harness_on(&d.0, SMALL);
+    let d = TempDir::new("gui-export-replace");
+    let (mut h, design) = harness_on(d.path(), SMALL);
     let doc = model::load(&design).unwrap();
 
     // Ctrl+E opens the dialog, with a path beside the design
@@ -76,7 +62,7 @@ fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
     assert!(h.state().export.open);
     h.state_mut().export.set_format(Format::Svg);
     h.run_steps(2);
-    let svg = d.0.join("small.svg");
+    let svg = d.path().join("small.svg");
     assert_eq!(h.state().export.path, svg.display().to_string());
     click(&mut h, "Export");
     let want = export::outputs(&doc, Format::Svg, Some(&svg), None, &Options::default())
@@ -94,7 +80,7 @@ fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
     // the menu's format entries choose the format; the name follows it
     h.state_mut().request(Action::Export(Some(Format::Dot)));
     h.run_steps(3);
-    let dot = d.0.join("small.dot");
+    let dot = d.path().join("small.dot");
     assert_eq!(h.state().export.path, dot.display().to_string());
     std::fs::write(&dot, "keep me").unwrap();
     click(&mut h, "Export");
@@ -116,8 +102,8 @@ fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
 
 #[test]
 fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
-    let d = dir("results");
-    let (mut h, design) = harness_on(&d.0, SMALL);
+    let d = TempDir::new("gui-export-results");
+    let (mut h, design) = harness_on(d.path(), SMALL);
     let doc = model::load(&design).unwrap();
     let report = export::simulate(&doc, &PriceBook::builtin().unwrap(), None).unwrap();
     assert_eq!(report.halted, None);
@@ -131,7 +117,7 @@ fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
     assert!(h.state().export.with_results);
     click(&mut h, "Simulate and export");
     until_simulated(&mut h);
-    let spec = d.0.join("small.md");
+    let spec = d.path().join("small.md");
     let want = export::outputs(
         &doc,
         Format::Markdown,
@@ -156,7 +142,7 @@ fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
     h.run_steps(3);
     click(&mut h, "Simulate and export");
     until_simulated(&mut h);
-    let csv = d.0.join("small.csv");
+    let csv = d.path().join("small.csv");
     assert_eq!(
         std::fs::read_to_string(&csv).unwrap(),
         export::csv::tables(&report).series
@@ -165,10 +151,10 @@ fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
 
 #[test]
 fn a_long_simulation_can_be_cancelled_and_writes_nothing() {
-    let d = dir("cancel");
+    let d = TempDir::new("gui-export-cancel");
     let long = SMALL.replace("duration: \"2m\"", "duration: \"2000h\"");
     assert_ne!(long, SMALL);
-    let (mut h, _) = harness_on(&d.0, &long);
+    let (mut h, _) = harness_on(d.path(), &long);
     h.state_mut().request(Action::Export(Some(Format::Json)));
     h.run_steps(3);
     click(&mut h, "Simulate and export");
@@ -178,16 +164,16 @@ fn a_long_simulation_can_be_cancelled_and_writes_nothing() {
     click(&mut h, "Cancel");
     until_simulated(&mut h);
     assert_eq!(h.state().status, "Export cancelled");
-    assert!(!d.0.join("small.json").exists());
+    assert!(!d.path().join("small.json").exists());
 }
 
 #[test]
 fn bad_paths_are_named_and_nothing_is_written() {
-    let d = dir("paths");
-    let (mut h, _) = harness_on(&d.0, SMALL);
+    let d = TempDir::new("gui-export-paths");
+    let (mut h, _) = harness_on(d.path(), SMALL);
     h.state_mut().request(Action::Export(Some(Format::Svg)));
     h.run_steps(3);
-    let missing = d.0.join("no-such-folder").join("x.svg");
+    let missing = d.path().join("no-such-folder").join("x.svg");
     h.state_mut().export.path = missing.display().to_string();
     click(&mut h, "Export");
     h.get_by_label_contains("does not exist");
@@ -196,14 +182,14 @@ fn bad_paths_are_named_and_nothing_is_written() {
 
     // AsyncAPI writes a folder: a file in the way is an error
     h.state_mut().export.set_format(Format::AsyncApi);
-    let file = d.0.join("small.ron");
+    let file = d.path().join("small.ron");
     h.state_mut().export.path = file.display().to_string();
     h.run_steps(2);
     click(&mut h, "Export");
     h.get_by_label_contains("is a file");
 
     // a folder of its own, made when missing, with one document per application
-    let folder = d.0.join("small-asyncapi");
+    let folder = d.path().join("small-asyncapi");
     h.state_mut().export.path = folder.display().to_string();
     h.run_steps(2);
     click(&mut h, "Export");

@@ -59,17 +59,7 @@ fn now_s(app: &SpillwayApp) -> f64 {
 
 /// The CLI's component rows for a design, split into whitespace-separated words.
 fn cli_lines(args: &[&str]) -> Vec<Vec<String>> {
-    let out = assert_cmd::Command::cargo_bin("spillway")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::common::succeed(args);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()

@@ -31,6 +31,8 @@ use spillway::model::{
 };
 use spillway::sim::Simulation;
 
+use crate::common::{TempDir, errors_of};
+
 /// Most events a library run may process before it must have finished or halted.
 pub const MAX_STEPS: u64 = 5_000_000;
 /// Simulated time of a library run (longer scenarios are shortened to it).
@@ -554,18 +556,11 @@ pub fn check_doc(doc: &Document, case: &Case, findings: &mut Findings) -> Outcom
             lib_export(doc, f, None, label, findings);
         }
     }
-    let errors: Vec<String> = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(ToString::to_string)
-        .collect();
+    let errors = errors_of(&problems);
     if let Some(needles) = &case.expect.refuse_naming {
         if errors.is_empty() {
             findings.add("validation accepts what must be refused", label);
-        } else if !errors
-            .iter()
-            .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
-        {
+        } else if !one_names_all(&errors, needles) {
             findings.add(
                 format!("refused, but no error names all of {needles:?}"),
                 &format!("{label}: {}", errors.join(" | ")),
@@ -702,8 +697,9 @@ fn outcome_name(o: Outcome) -> &'static str {
 /// instead of taking the machine's memory.
 const MEMORY_CAP_KB: u64 = 4 << 20;
 
-/// `spillway` under a memory cap and the hang timeout, started in `dir`.
-fn spillway(dir: &Path) -> Command {
+/// `spillway` under a memory cap and the hang timeout, started in `dir` (the other
+/// tests run it plainly with `common::spillway`).
+fn spillway_capped(dir: &Path) -> Command {
     let bin = assert_cmd::cargo::cargo_bin("spillway");
     let mut c = Command::new("sh");
     c.arg("-c")
@@ -712,14 +708,6 @@ fn spillway(dir: &Path) -> Command {
         .current_dir(dir)
         .timeout(CLI_TIMEOUT);
     c
-}
-
-/// A fresh, empty scratch directory for one test.
-pub fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("spillway-hostile-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// What one command did.
@@ -733,7 +721,7 @@ struct Ran {
 fn command(dir: &Path, args: &[&str], what: &str, case: &str, findings: &mut Findings) -> Ran {
     use std::os::unix::process::ExitStatusExt;
     let started = Instant::now();
-    let out = spillway(dir).args(args).output().unwrap();
+    let out = spillway_capped(dir).args(args).output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -807,6 +795,34 @@ pub fn cli_isolated(dir: &Path, cases: &[Case], findings: &mut Findings) {
 /// Whether a command's output says its run halted (ended itself early).
 fn halted(r: &Ran) -> bool {
     r.out.contains("the run was")
+}
+
+/// Whether one of the error messages `errors` contains every one of `needles`.
+fn one_names_all(errors: &[String], needles: &[String]) -> bool {
+    errors
+        .iter()
+        .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
+}
+
+/// Every `step`-th of `cases` through the command line ([`cli_case`]), each in a folder
+/// of its own under `dir`; with `export_first`, the first also through every export.
+fn cli_sample(
+    dir: &Path,
+    cases: &[Case],
+    step: usize,
+    export_first: bool,
+    findings: &mut Findings,
+) {
+    for (i, c) in cases.iter().enumerate().step_by(step) {
+        cli_case(
+            &dir.join(i.to_string()),
+            c.text.as_bytes(),
+            &c.label,
+            export_first && i == 0,
+            &[],
+            findings,
+        );
+    }
 }
 
 /// Run a design file through `check` and `run --duration 2s -q` and, with `exports`,
@@ -1138,6 +1154,19 @@ pub struct Field {
     pub value: std::ops::Range<usize>,
 }
 
+/// Inside a RON string literal, at byte `i`: whether the literal goes on after it (a
+/// backslash escapes the next byte, which `i` is moved onto).
+fn string_goes_on(b: &[u8], i: &mut usize) -> bool {
+    match b[*i] {
+        b'\\' => {
+            *i += 1;
+            true
+        }
+        b'"' => false,
+        _ => true,
+    }
+}
+
 /// Where the value starting at `start` ends (exclusive, trailing spaces trimmed).
 pub fn value_end(text: &str, start: usize) -> usize {
     let b = text.as_bytes();
@@ -1147,11 +1176,7 @@ pub fn value_end(text: &str, start: usize) -> usize {
     while i < b.len() {
         let c = b[i];
         if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
+            in_str = string_goes_on(b, &mut i);
         } else {
             match c {
                 b'"' => in_str = true,
@@ -1191,11 +1216,7 @@ pub fn fields(text: &str) -> Vec<Field> {
     while i < b.len() {
         let c = b[i];
         if in_str {
-            if c == b'\\' {
-                i += 1;
-            } else if c == b'"' {
-                in_str = false;
-            }
+            in_str = string_goes_on(b, &mut i);
             i += 1;
             continue;
         }
@@ -1583,9 +1604,8 @@ fn every_field_of_every_kind_with_wrong_types_and_extremes() {
     let cases = field_corpus();
     let total = cases.len();
     let (mut findings, isolated, counts) = sweep(cases);
-    let dir = scratch("fields");
+    let dir = TempDir::new("hostile-fields");
     cli_isolated(&dir, &isolated, &mut findings);
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("field corpus: {total} cases, {counts:?}");
     findings.assert_none("wrong types and extreme values");
 }
@@ -1603,7 +1623,7 @@ fn hostile_ids_and_names_stay_inside_and_never_reach_the_terminal_raw() {
         // left by an earlier run of this test, which reported it
         let _ = std::fs::remove_file(stray);
     }
-    let dir = scratch("ids");
+    let dir = TempDir::new("hostile-ids");
     let abs = dir.join("abs-escape");
     let abs = abs.to_str().unwrap();
     let mut cases = Vec::new();
@@ -1646,7 +1666,6 @@ fn hostile_ids_and_names_stay_inside_and_never_reach_the_terminal_raw() {
             let _ = std::fs::remove_file(stray);
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     findings.assert_none("hostile ids and names");
 }
 
@@ -1703,7 +1722,7 @@ fn self_loops_and_cycles_of_every_kind_end() {
     let (mut findings, isolated, counts) = sweep(cases.clone());
     eprintln!("loops: {counts:?}");
     // a sample through the command line: the issue's hangs
-    let dir = scratch("loops");
+    let dir = TempDir::new("hostile-loops");
     cli_isolated(&dir, &isolated, &mut findings);
     for (i, label) in [
         "SqsQueue -> itself only (Delivery)",
@@ -1724,7 +1743,6 @@ fn self_loops_and_cycles_of_every_kind_end() {
             &mut findings,
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
     findings.assert_none("self-loops and cycles");
 }
 
@@ -1777,19 +1795,9 @@ fn dangling_edges_and_duplicate_ids_are_refused_by_name() {
     cases.push(c);
     let (mut findings, isolated, _) = sweep(cases.clone());
     findings.merge(early);
-    let dir = scratch("edges");
+    let dir = TempDir::new("hostile-edges");
     cli_isolated(&dir, &isolated, &mut findings);
-    for (i, c) in cases.iter().enumerate().filter(|(i, _)| i % 19 == 0) {
-        cli_case(
-            &dir.join(i.to_string()),
-            c.text.as_bytes(),
-            &c.label,
-            i == 0,
-            &[],
-            &mut findings,
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    cli_sample(&dir, &cases, 19, true, &mut findings);
     findings.assert_none("dangling edges and duplicate ids");
 }
 
@@ -1801,7 +1809,7 @@ fn huge_counts_are_refused_and_many_components_run() {
     let _timer = Timer::new("huge_counts_are_refused_and_many_components_run");
     quiet_panic_hook();
     let mut findings = Findings::default();
-    let dir = scratch("counts");
+    let dir = TempDir::new("hostile-counts");
     for (i, (label, doc, comp, field)) in huge_count_docs().into_iter().enumerate() {
         let text = text_of(&doc);
         let mut needles = vec![field.to_owned()];
@@ -1820,11 +1828,7 @@ fn huge_counts_are_refused_and_many_components_run() {
         let problems = model::from_ron_str(&text).map(|d| model::validate(&d));
         match problems {
             Ok(problems) => {
-                let errors: Vec<String> = problems
-                    .iter()
-                    .filter(|p| p.severity == Severity::Error)
-                    .map(ToString::to_string)
-                    .collect();
+                let errors = errors_of(&problems);
                 let needles = case.expect.refuse_naming.as_ref().unwrap();
                 if NOT_MEMORY.contains(&field) {
                     // extreme but harmless: refused, or it runs (the command line below)
@@ -1833,10 +1837,7 @@ fn huge_counts_are_refused_and_many_components_run() {
                         "a memory-sizing count of u32::MAX passes validation",
                         &label,
                     );
-                } else if !errors
-                    .iter()
-                    .any(|e| needles.iter().all(|n| e.contains(n.as_str())))
-                {
+                } else if !one_names_all(&errors, needles) {
                     findings.add(
                         format!("refused, but no error names all of {needles:?}"),
                         &format!("{label}: {}", errors.join(" | ")),
@@ -1871,7 +1872,6 @@ fn huge_counts_are_refused_and_many_components_run() {
     if r.code != Some(0) {
         findings.add("check refuses 20,000 valid components", label);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     findings.assert_none("huge counts");
 }
 
@@ -1924,7 +1924,7 @@ fn bytes_encodings_and_depth_give_positions() {
     files.sort();
     assert!(files.len() >= 20, "the byte corpus is in tests/hostile/");
     let mut findings = Findings::default();
-    let dir = scratch("bytes");
+    let dir = TempDir::new("hostile-bytes");
     for (i, path) in files.iter().enumerate() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let label = format!("tests/hostile/{name}");
@@ -1983,7 +1983,6 @@ fn bytes_encodings_and_depth_give_positions() {
         &[],
         &mut findings,
     );
-    let _ = std::fs::remove_dir_all(&dir);
     findings.assert_none("bytes, encodings and depth");
 }
 
@@ -2023,18 +2022,8 @@ fn truncated_examples_name_the_place() {
     }
     let (mut findings, isolated, _) = sweep(cases.clone());
     assert!(isolated.is_empty(), "truncated examples do not load");
-    let dir = scratch("truncated");
-    for (i, c) in cases.iter().enumerate().filter(|(i, _)| i % 11 == 0) {
-        cli_case(
-            &dir.join(i.to_string()),
-            c.text.as_bytes(),
-            &c.label,
-            false,
-            &[],
-            &mut findings,
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("hostile-truncated");
+    cli_sample(&dir, &cases, 11, false, &mut findings);
     findings.assert_none("truncated examples");
 }
 
@@ -2072,7 +2061,7 @@ fn wrong_types_are_explained_in_user_terms() {
             "1e308s",
         );
     }
-    let dir = scratch("terms");
+    let dir = TempDir::new("hostile-terms");
     std::fs::write(dir.join("d.ron"), &base).unwrap();
     let r = command(
         &dir,
@@ -2100,7 +2089,6 @@ fn wrong_types_are_explained_in_user_terms() {
             "--set subject.servers=99999999999999999999999",
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
     findings.assert_none("user terms");
 }
 
@@ -2118,11 +2106,7 @@ fn the_corpus_starts_from_valid_designs() {
     docs.push(("chain".into(), chain_doc(10)));
     for (what, doc) in docs {
         let again = model::from_ron_str(&text_of(&doc)).unwrap();
-        let errors: Vec<String> = model::validate(&again)
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .map(ToString::to_string)
-            .collect();
+        let errors = errors_of(&model::validate(&again));
         assert!(errors.is_empty(), "{what}: {errors:?}");
         assert!(!needs_isolation(&again), "{what} runs in this process");
     }

@@ -30,6 +30,7 @@ mod layering;
 mod live;
 mod mutation;
 mod property;
+mod property_aws;
 mod queueing;
 mod runaway;
 mod validate_builds;

@@ -17,7 +17,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use spillway::model::{self, Connection, Document};
 
-use crate::hostile::{Case, cli_isolated, scratch, sweep, text_of};
+use crate::common::TempDir;
+use crate::hostile::{Case, cli_isolated, sweep, text_of};
 
 /// Mutants checked per run.
 const CASES: u32 = 200;
@@ -239,9 +240,8 @@ fn mutated_examples_never_panic_and_every_run_ends() {
     let cases = cases.into_inner().unwrap();
     assert_eq!(cases.len(), CASES as usize);
     let (mut findings, isolated, counts) = sweep(cases);
-    let dir = scratch("mutation");
+    let dir = TempDir::new("mutation");
     cli_isolated(&dir, &isolated, &mut findings);
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("mutants: {counts:?}");
     // the mutants must reach every stage, or the property tests little
     assert!(counts.get("ran").copied().unwrap_or(0) >= 10, "{counts:?}");

@@ -3,9 +3,11 @@
 use proptest::prelude::*;
 use spillway::model::{
     Arrivals, Component, ComponentKind, Connection, DeadLetterQueue, Dist, Document, Duration,
-    Jitter, LinkKind, Producer, Retry, Routing, Severity, Sink, Station, Throttle, validate,
+    Jitter, LinkKind, Producer, Retry, Routing, Sink, Station, Throttle, validate,
 };
 use spillway::sim::Simulation;
+
+use crate::common::errors_of;
 
 #[derive(Debug, Clone)]
 struct StationSpec {
@@ -65,6 +67,23 @@ fn station_spec() -> impl Strategy<Value = StationSpec> {
         )
 }
 
+/// A service-time distribution of mean (or median) `mean_ms`; `shape` picks exponential,
+/// constant, log-normal or uniform.
+pub fn dist(shape: u8, mean_ms: f64) -> Dist {
+    match shape % 4 {
+        0 => Dist::Exponential { mean: mean_ms },
+        1 => Dist::Constant(mean_ms),
+        2 => Dist::LogNormal {
+            p50: mean_ms,
+            p99: mean_ms * 4.0,
+        },
+        _ => Dist::Uniform {
+            min: 0.0,
+            max: mean_ms * 2.0,
+        },
+    }
+}
+
 fn build(
     producers: &[(f64, bool)],
     stations: &[StationSpec],
@@ -92,18 +111,7 @@ fn build(
         });
     }
     for (i, s) in stations.iter().enumerate() {
-        let service_ms = match s.dist {
-            0 => Dist::Exponential { mean: s.mean_ms },
-            1 => Dist::Constant(s.mean_ms),
-            2 => Dist::LogNormal {
-                p50: s.mean_ms,
-                p99: s.mean_ms * 4.0,
-            },
-            _ => Dist::Uniform {
-                min: 0.0,
-                max: s.mean_ms * 2.0,
-            },
-        };
+        let service_ms = dist(s.dist, s.mean_ms);
         d.components.push(Component {
             id: format!("s{i}"),
             name: String::new(),
@@ -183,7 +191,7 @@ proptest! {
     ) {
         let mut d = build(&producers, &stations, &edges, sinks);
         d.scenario.seed = seed;
-        let errors: Vec<_> = validate(&d).into_iter().filter(|p| p.severity == Severity::Error).collect();
+        let errors = errors_of(&validate(&d));
         prop_assert!(errors.is_empty(), "generated an invalid design: {errors:?}");
         let mut sim = Simulation::new(&d).unwrap();
         sim.run_until(10 * spillway::model::NS_PER_S);
