@@ -16,9 +16,9 @@
 mod aws;
 mod basic;
 pub(crate) mod build;
-pub mod combine;
 mod build_env;
 mod calendar;
+pub mod combine;
 mod ctx;
 mod engine;
 mod ids;

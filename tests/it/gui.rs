@@ -483,7 +483,7 @@ fn on_example(dir: &Path) -> Harness<'static, SpillwayApp> {
 
 #[test]
 fn every_listed_shortcut_triggers_its_action() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     for s in SHORTCUTS {
         for k in s.keys {
             // a fresh window each time: some actions open a dialog
@@ -517,7 +517,7 @@ fn every_listed_shortcut_triggers_its_action() {
 
 #[test]
 fn keys_not_in_the_table_trigger_nothing() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = on_example(dir.path());
     let listed: Vec<_> = SHORTCUTS
         .iter()
@@ -581,7 +581,7 @@ fn keys_not_in_the_table_trigger_nothing() {
 
 #[test]
 fn help_lists_every_shortcut_with_its_keys() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = on_example(dir.path());
     h.get_by_label("Help").click();
     h.run_steps(2);
@@ -600,7 +600,7 @@ fn help_lists_every_shortcut_with_its_keys() {
 
 #[test]
 fn the_status_line_counts_problems_while_another_tab_is_shown() {
-    let dir = tempfile_dir();
+    let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     let before = model::validate(h.state().editor.doc());
     // as after a run: the bottom panel shows the charts, not the problems

@@ -11,8 +11,8 @@
 use proptest::prelude::*;
 use spillway::model::aws::{
     ApiGateway, ApiType, Autoscale, CapacityMode, ContainerService, DynamoDbTable, EventBus,
-    Firehose, LambdaFunction, ScaleMetric, ServiceSink, SnsTopic, SqsQueue, StepFunctions, Stream,
-    Workflow,
+    Firehose, KafkaTopic, KinesisStream, LambdaFunction, ScaleMetric, ServiceSink, SnsTopic,
+    SqsQueue, StepFunctions, Workflow,
 };
 use spillway::model::{
     Arrivals, Component, ComponentKind, Connection, DeadLetterQueue, Document, Duration, EventType,
@@ -103,19 +103,24 @@ fn gene() -> impl Strategy<Value = Gene> {
 /// The one place Kafka topics and Kinesis streams are made.
 fn stream(kafka: bool, g: &Gene) -> ComponentKind {
     let (a, b, c) = g.n;
-    let params = Stream {
-        shards: 1 + a % 4,
-        batch_size: 1 + b % 50,
-        parallelization_factor: 1 + c % 3,
-        max_retry_attempts: on(g, 2).then_some(c % 4),
-        bisect_on_error: on(g, 4),
-        report_batch_item_failures: on(g, 16),
-        ..Stream::default()
-    };
+    // the two kinds have their own structs with the same event-source-mapping fields
+    macro_rules! params {
+        ($t:ident) => {
+            $t {
+                shards: 1 + a % 4,
+                batch_size: 1 + b % 50,
+                parallelization_factor: 1 + c % 3,
+                max_retry_attempts: on(g, 2).then_some(c % 4),
+                bisect_on_error: on(g, 4),
+                report_batch_item_failures: on(g, 16),
+                ..$t::default()
+            }
+        };
+    }
     if kafka {
-        ComponentKind::KafkaTopic(params)
+        ComponentKind::KafkaTopic(params!(KafkaTopic))
     } else {
-        ComponentKind::KinesisStream(params)
+        ComponentKind::KinesisStream(params!(KinesisStream))
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-
 use super::Snapshot;
 use crate::model::Document;
 

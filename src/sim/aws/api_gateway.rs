@@ -4,8 +4,8 @@
 //! timeout or answers later than the integration timeout.
 
 use crate::model::aws::{ApiGateway, ApiType};
-use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::CompId;
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::sample::Sampler;

@@ -8,8 +8,8 @@ use rand::Rng;
 
 use crate::model::aws::{ContainerService, ScaleMetric};
 use crate::model::{Cap, Retry};
-use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::CompId;
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;

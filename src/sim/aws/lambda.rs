@@ -26,8 +26,8 @@ use rand::Rng;
 
 use crate::model::aws::{Architecture, LambdaFunction};
 use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::CompId;
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;

@@ -7,8 +7,8 @@ use rand::Rng;
 
 use crate::model::aws::{StepFunctions, Workflow};
 use crate::model::{NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::CompId;
+use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
 use crate::sim::resend::SdkResender;
