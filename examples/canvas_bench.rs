@@ -3,6 +3,7 @@
 //! again), drag frames (links routed again each frame) and tessellation, headless.
 //!
 //! `cargo run --release --example canvas_bench`
+#![allow(clippy::expect_used, reason = "a benchmark stops on a setup error")]
 
 use std::time::Instant;
 

@@ -7,6 +7,7 @@
 //! wall time.
 //!
 //! `cargo run --release --example live_bench`
+#![allow(clippy::expect_used, reason = "a benchmark stops on a setup error")]
 
 use std::time::{Duration, Instant};
 

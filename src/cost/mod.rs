@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CostSettings, Kind};
+use crate::model::{Cap, CostSettings, Kind};
 use crate::sim::combine::numbers;
 use crate::sim::{Count, Report, Tally};
 
@@ -269,10 +269,10 @@ pub struct CostLine {
 }
 
 /// The cost of one component.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComponentCost {
-    /// Kind name.
-    pub kind: String,
+    /// Its kind (written as the kind's name).
+    pub kind: Kind,
     /// Cost in the measured window.
     pub usd: f64,
     /// Projected per month.
@@ -385,7 +385,7 @@ pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> C
     // usage per key over all components: the tiers and the free tier are per account
     let mut per_key: BTreeMap<String, f64> = BTreeMap::new();
     for c in report.components.values() {
-        let Some(service) = Kind::from_name(&c.kind).and_then(Kind::service) else {
+        let Some(service) = c.kind.service() else {
             continue;
         };
         for (meter, u) in &c.usage {
@@ -416,12 +416,15 @@ pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> C
     let mut components = BTreeMap::new();
     let mut unpriced = Vec::new();
     for (name, c) in &report.components {
-        let Some(service) = Kind::from_name(&c.kind).and_then(Kind::service) else {
+        let Some(service) = c.kind.service() else {
             continue;
         };
         let mut cc = ComponentCost {
-            kind: c.kind.clone(),
-            ..ComponentCost::default()
+            kind: c.kind,
+            usd: 0.0,
+            per_month_usd: 0.0,
+            retry_usd: 0.0,
+            lines: Vec::new(),
         };
         for (meter, u) in &c.usage {
             let key = format!("{service}.{meter}");
@@ -465,7 +468,7 @@ pub fn estimate(report: &Report, settings: &CostSettings, book: &PriceBook) -> C
     let events: u64 = report
         .components
         .values()
-        .filter(|c| c.kind == "Producer")
+        .filter(|c| c.kind.can(Cap::Source))
         .map(|c| c.counters.arrivals)
         .sum();
     CostReport {

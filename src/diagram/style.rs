@@ -538,7 +538,6 @@ pub fn connection_label(c: &Connection) -> String {
             format!("{}: {text}", c.rule)
         };
     }
-    #[allow(clippy::float_cmp)]
     if c.weight != 1.0 && c.kind == LinkKind::Delivery {
         let w = format!("weight {}", num(c.weight));
         text = if text.is_empty() {

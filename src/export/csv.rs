@@ -96,7 +96,7 @@ pub fn tables(r: &RunResult) -> CsvTexts {
     let report = &r.mean.report;
     let bucket = report.bucket_s;
     for (name, c) in &report.components {
-        let mut row = vec![field(name), field(&c.kind)];
+        let mut row = vec![field(name), field(c.kind.name())];
         row.extend(counters.iter().map(|(_, k)| raw(k(c).0)));
         row.extend(figures.iter().map(|(_, f)| opt(f(c))));
         for (_, l) in lats {

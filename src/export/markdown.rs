@@ -147,6 +147,10 @@ fn finite(x: f64) -> f64 {
 
 /// The specification as Markdown, with the results of a run when given.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the spec is written in the order it is read"
+)]
 pub fn render(doc: &Document, report: Option<&RunResult>, files: &Attachments) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", inline(&doc.name));
@@ -352,6 +356,10 @@ pub fn render(doc: &Document, report: Option<&RunResult>, files: &Attachments) -
     super::scrubbed(out)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the results chapter is written in the order it is read"
+)]
 fn results(out: &mut String, doc: &Document, r: &RunResult, files: &Attachments) {
     let reps = r.replications;
     let m = &r.mean.report;

@@ -126,6 +126,10 @@ fn dash_attr(st: &diagram::LinkStyle) -> String {
 
 /// Draw a diagram already laid out.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the SVG is written in paint order, back to front"
+)]
 pub fn render_diagram(dg: &Diagram, opts: &SvgOptions) -> String {
     let groups: BTreeSet<Group> = dg.nodes.iter().map(|n| n.style.group).collect();
     let links: BTreeSet<u8> = dg

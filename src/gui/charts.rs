@@ -19,6 +19,7 @@ use egui_plot::{
 use super::commands::Selection;
 use super::look::utilisation_color;
 use super::run::{ChartStore, ComponentSeries, Run, Runner};
+use crate::model::{Cap, Kind};
 use crate::units::{clock, figure, usd};
 
 /// Series colours, by component index.
@@ -251,12 +252,12 @@ impl ChartsPanel {
             .report
             .components
             .iter()
-            .filter(|(_, c)| c.kind != "Producer")
+            .filter(|(_, c)| !c.kind.can(Cap::Source))
             .map(|(n, c)| {
                 let depth = c.queue_depth.mean;
                 (
                     n,
-                    c.kind != "DeadLetterQueue" && !dead_ends.contains(n.as_str()),
+                    c.kind != Kind::DeadLetterQueue && !dead_ends.contains(n.as_str()),
                     c.utilisation.unwrap_or(0.0) * 100.0 + depth + c.throughput_per_s.min(1.0),
                 )
             })
@@ -316,7 +317,10 @@ impl ChartsPanel {
         });
     }
 
-    #[allow(clippy::too_many_lines)]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the charts are laid out in the order they appear"
+    )]
     fn charts_ui(
         &self,
         ui: &mut Ui,
@@ -554,7 +558,10 @@ fn cdf_plot(id: &str, width: f32, legend: bool) -> Plot<'_> {
 }
 
 /// The selected component's live figures and charts, for the inspector.
-#[allow(clippy::too_many_lines)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the figures are laid out in the order they appear"
+)]
 pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
     let Some(run) = &runner.current else {
         return;

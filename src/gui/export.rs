@@ -446,7 +446,6 @@ impl ExportDialog {
                         return;
                     };
                     let done = job.progress.done_ns.load(Ordering::Relaxed);
-                    #[allow(clippy::cast_precision_loss)]
                     let frac = (done as f64 / job.total_ns.max(1) as f64).clamp(0.0, 1.0);
                     ui.label(format!(
                         "Simulating \"{}\" for its results ({} replication{} of {})...",
@@ -459,7 +458,6 @@ impl ExportDialog {
                         },
                         job.doc.scenario.duration
                     ));
-                    #[allow(clippy::cast_possible_truncation)]
                     ui.add(egui::ProgressBar::new(frac as f32).show_percentage());
                     if ui.button("Cancel").clicked() {
                         job.progress.cancel.store(true, Ordering::Relaxed);
@@ -582,7 +580,6 @@ impl ExportDialog {
                                 .suffix(" px per unit"),
                         );
                         let size = self.diagram_size(doc, revision);
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                         let (w, h) = (
                             (size[0] * self.scale).ceil() as u32,
                             (size[1] * self.scale).ceil() as u32,
@@ -623,10 +620,7 @@ impl ExportDialog {
             return s;
         }
         let svg = export::svg::render(doc, &export::svg::SvgOptions::default());
-        let s = png::size(&svg, 1.0).map_or([0.0, 0.0], |(w, h)| {
-            #[allow(clippy::cast_precision_loss)]
-            [w as f32, h as f32]
-        });
+        let s = png::size(&svg, 1.0).map_or([0.0, 0.0], |(w, h)| [w as f32, h as f32]);
         self.diagram_size = Some((revision, s));
         s
     }

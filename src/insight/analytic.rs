@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{ComponentKind, Dist, Document};
+use crate::model::{ComponentKind, Dist, Document, Kind};
 use crate::sim::Report;
 
 /// Erlang C: the probability that an arrival has to wait in an M/M/c queue with `c`
@@ -71,8 +71,8 @@ pub fn mmc(servers: u32, lambda_per_s: f64, service_ms: f64) -> Option<MmcPredic
 pub struct PoolAnalysis {
     /// Display name.
     pub name: String,
-    /// Kind name.
-    pub kind: String,
+    /// Its kind.
+    pub kind: Kind,
     /// Servers, slots or concurrency utilisation is measured against.
     pub capacity: u64,
     /// Attempts per second (arrivals plus retries) over the measured window.
@@ -164,7 +164,7 @@ pub fn pools(
         let mmc = mmc_like(&comp.kind).and_then(|(c, s)| mmc(c, attempts_per_s, s));
         out.push(PoolAnalysis {
             name: name.to_owned(),
-            kind: r.kind.clone(),
+            kind: r.kind,
             capacity,
             attempts_per_s,
             service_ms,

@@ -88,7 +88,10 @@ fn limit_words(kind: &ComponentKind) -> (&'static str, &'static str) {
 
 /// Explain the run. `capacities` by display name, as for [`super::analytic::pools`].
 #[must_use]
-#[allow(clippy::too_many_lines)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the findings are written in the order they are read"
+)]
 pub fn explain(
     doc: &Document,
     report: &Report,

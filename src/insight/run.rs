@@ -98,7 +98,7 @@ impl<'a> Runnable<'a> {
     }
 
     fn combine(
-        &self,
+        self,
         book: &PriceBook,
         mut combiner: Combiner<crate::cost::Priced<crate::sim::Count>>,
         halted: Option<String>,

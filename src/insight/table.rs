@@ -58,7 +58,7 @@ pub fn component_rows(r: &RunResult) -> Vec<Vec<String>> {
         let lost = k.dropped.0 + k.expired.0 + k.failed.0;
         rows.push(vec![
             name.clone(),
-            c.kind.clone(),
+            c.kind.to_string(),
             count(k.arrivals.0),
             with_ci(p.get(|c| c.throughput_per_s)),
             c.utilisation.map_or("-".to_owned(), |_| {

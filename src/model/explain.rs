@@ -778,7 +778,6 @@ fn about_struct(
 // --------------------------------------------------------------------------- the cases
 
 /// The message, and the offset to report it at (none: keep the parser's position).
-#[allow(clippy::too_many_lines)]
 fn describe(text: &str, code: &RonError, place: &Place, parse: Parse) -> (String, Option<usize>) {
     let (subject, subject_frame) = place.subject();
     let path = place.path(subject_frame);

@@ -119,7 +119,10 @@ impl Kind {
 
     /// This kind's row of the table.
     #[must_use]
-    #[allow(clippy::too_many_lines)] // one row per kind, on purpose in one place
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one row per kind, on purpose in one place"
+    )]
     pub const fn info(self) -> KindInfo {
         const fn row(
             name: &'static str,

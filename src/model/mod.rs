@@ -256,7 +256,10 @@ impl Default for Connection {
     }
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref, clippy::float_cmp)]
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
 fn is_one(v: &f64) -> bool {
     *v == 1.0
 }

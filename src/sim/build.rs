@@ -104,7 +104,6 @@ impl Simulation {
     ///
     /// # Errors
     /// As [`Simulation::new`].
-    #[allow(clippy::too_many_lines)]
     pub fn with_seed(doc: &Document, seed: u64) -> Result<Self, BuildError> {
         let errors: Vec<Problem> = validate(doc)
             .into_iter()

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
+use crate::model::Kind;
+
 /// A count in a report: an integer for a single run, a mean count (possibly fractional)
 /// over replications. It is written to JSON as an integer whenever it is one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
@@ -91,7 +93,7 @@ macro_rules! same_tally {
         }
     )*};
 }
-same_tally!(f64, bool, u32);
+same_tally!(f64, bool, u32, Kind);
 
 impl Tally for String {
     type Real = String;
@@ -161,7 +163,7 @@ macro_rules! kept {
         }
     )*};
 }
-kept!(String, u32);
+kept!(String, u32, Kind);
 
 impl<T: Walk> Walk for Option<T> {
     fn zip(&mut self, other: &Self, z: &mut dyn Zipper) {

@@ -16,7 +16,7 @@ use super::combine::{Combiner, Walk, numbers};
 
 use super::engine::{LedgerRow, Simulation};
 use super::metrics::{Counters, LatencySummary, Series};
-use crate::model::Document;
+use crate::model::{Document, Kind};
 
 /// Name and version of the JSON report format.
 pub const SCHEMA: &str = "spillway.report/1";
@@ -33,8 +33,8 @@ pub struct Level<C = u64> {
 /// Everything measured at one component.
 #[derive(Clone, Debug, Serialize)]
 pub struct ComponentReport<C = u64> {
-    /// Kind name, e.g. `Station`.
-    pub kind: String,
+    /// Its kind (written as the kind's name, e.g. `Station`).
+    pub kind: Kind,
     /// Event counts.
     #[serde(flatten)]
     pub counters: Counters<C>,
@@ -199,7 +199,7 @@ impl Simulation {
             components.insert(
                 self.names[i].clone(),
                 ComponentReport {
-                    kind: self.kinds[i].name().to_owned(),
+                    kind: self.kinds[i],
                     counters: m.counters.clone(),
                     arrival_rate_per_s: rate(m.counters.arrivals),
                     throughput_per_s: rate(m.counters.completions),

@@ -57,7 +57,10 @@ impl Canvas {
     /// badges are laid out first, so that each link's label (its own, such as a filter
     /// or "dead-letter", with the rate beside it) can slide along the link to a place
     /// clear of the badges and nodes; the badges are drawn last.
-    #[allow(clippy::too_many_lines)]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "badges and link rates are painted in one pass over the overlay"
+    )]
     pub(super) fn live_ui(&self, ui: &Ui, rect: Rect, x: Xform, time: f64) {
         let Some(live) = &self.live else {
             return;

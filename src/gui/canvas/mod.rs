@@ -269,6 +269,10 @@ impl Canvas {
 
     /// Draw `doc` (at `revision`), update `selection`, and return the commands the
     /// user's gestures produced this frame.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the canvas pipeline of one frame: hover, drag, navigation, click, draw"
+    )]
     pub fn ui(
         &mut self,
         ui: &mut Ui,

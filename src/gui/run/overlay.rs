@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Snapshot;
-use crate::model::Document;
+use crate::model::{Document, Kind};
 
 /// The canvas overlay of a snapshot: a badge per component and a rate per connection.
 #[must_use]
@@ -33,7 +33,7 @@ pub fn overlay(snap: &Snapshot, doc: &Document, dots: bool) -> crate::gui::canva
                 oldest_age_s: s.gauges.get("oldest_age_s").and_then(|v| v.last().copied()),
                 errors: c.failures + c.rejected + c.dropped + c.expired + c.failed,
                 dead_letters: c.dead_lettered,
-                dlq_held: (r.kind == "DeadLetterQueue"
+                dlq_held: (r.kind == Kind::DeadLetterQueue
                     || doc
                         .connections
                         .iter()

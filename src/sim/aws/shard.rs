@@ -531,7 +531,6 @@ impl Esm {
     /// Do whatever is due in lane `l`: expire unread records past the retention, retry
     /// or give up a waiting batch, start the next batch when the poller would, and arm
     /// the lane's timer for the next thing due.
-    #[allow(clippy::too_many_lines)]
     fn service(&mut self, l: usize, ctx: &mut Ctx) {
         let now = ctx.now();
         let retention = self.cfg.retention;
