@@ -340,11 +340,7 @@ mod tests {
     use crate::model::{Component, ComponentKind, Connection, Producer, Sink, Station};
 
     fn comp(id: &str, kind: ComponentKind) -> Component {
-        Component {
-            id: id.to_owned(),
-            name: String::new(),
-            kind,
-        }
+        Component::new(id, kind)
     }
 
     fn station(id: &str) -> Component {

@@ -31,6 +31,16 @@ pub struct Component {
 }
 
 impl Component {
+    /// A component with this id, no display name, and these parameters.
+    #[must_use]
+    pub fn new(id: &str, kind: ComponentKind) -> Self {
+        Component {
+            id: id.to_owned(),
+            name: String::new(),
+            kind,
+        }
+    }
+
     /// The name shown to users: `name`, or the id when no name is set.
     #[must_use]
     pub fn display_name(&self) -> &str {

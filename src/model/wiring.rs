@@ -100,11 +100,7 @@ mod tests {
     use crate::model::{Connection, DeadLetterQueue, Producer, Sink, Station};
 
     fn comp(id: &str, kind: ComponentKind) -> Component {
-        Component {
-            id: id.to_owned(),
-            name: String::new(),
-            kind,
-        }
+        Component::new(id, kind)
     }
 
     fn doc() -> Document {

@@ -713,11 +713,7 @@ mod tests {
     use crate::model::{ComponentKind, Sink, Station};
 
     fn comp(id: &str, kind: ComponentKind) -> Component {
-        Component {
-            id: id.to_owned(),
-            name: String::new(),
-            kind,
-        }
+        Component::new(id, kind)
     }
 
     #[test]
