@@ -12,13 +12,13 @@ use crate::sim::CompId;
 use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
 use crate::sim::metrics::ComponentMetrics;
-use crate::sim::resend::SdkResender;
+use crate::sim::resend::WithSdk;
 use crate::sim::sample::Sampler;
 use crate::sim::station::backoff_ns;
 use crate::sim::timer::{Fired, Timer, low, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// The service's timers (its SDK's resends are the [`SdkResender`]'s).
+/// The service's timers (its SDK's resends are the [`WithSdk`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tick {
     /// A pushed message finished, failed or not.
@@ -238,8 +238,6 @@ pub struct ContainerB {
     replicas_max: u32,
     busy_replies: u64,
     replicas_area: Area,
-    /// The service's SDK resending what a downstream service refused.
-    resend: SdkResender,
 }
 
 impl ContainerB {
@@ -620,9 +618,6 @@ impl Behaviour for ContainerB {
     }
 
     fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
-        if self.resend.on_local(timer, ctx) {
-            return;
-        }
         match timer.get() {
             Some(Tick::Done { id, failed }) => self.pushed_done(id, failed, ctx),
             Some(Tick::BatchDone(slot)) => self.batch_done(slot, ctx),
@@ -636,21 +631,11 @@ impl Behaviour for ContainerB {
         }
     }
 
-    /// What the service sends on is sent by its SDK, which retries refusals.
-    fn wants_bounces(&self) -> bool {
-        true
-    }
-
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
-        self.resend.bounced(id, reason, by, ctx);
-    }
-
     fn held(&self) -> u64 {
         self.buffer.len() as u64
             + self.pushed_in_service
             + self.backing_off
             + self.batch_msgs
-            + self.resend.held()
     }
 
     /// The scaling counts and busy replies restart; `replicas_max` and the mean restart
@@ -692,8 +677,9 @@ fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
         _ => None,
     };
     let (behaviour, metrics) = compile(p, queue)?;
+    // what the service sends on is sent by its SDK, which retries refusals
     Ok(Built {
-        behaviour: Box::new(behaviour),
+        behaviour: Box::new(WithSdk::new(behaviour, p.sdk_retry.clone())),
         metrics,
         routing: p.routing,
     })
@@ -770,7 +756,6 @@ fn compile(
         replicas_max: initial,
         busy_replies: 0,
         replicas_area: Area::default(),
-        resend: SdkResender::new(p.sdk_retry.clone()),
     };
     Ok((b, m))
 }
@@ -901,7 +886,7 @@ mod tests {
         let mut sim = Simulation::assemble(
             &doc,
             7,
-            vec![Box::new(caller), Box::new(b)],
+            vec![Box::new(caller), Box::new(WithSdk::new(b, svc.sdk_retry.clone()))],
             vec![ComponentMetrics::new(0), m],
             outputs,
             links,
