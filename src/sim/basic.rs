@@ -3,7 +3,7 @@
 use rand::Rng;
 
 use super::engine::{Behaviour, Ctx, FailReason, Outcome};
-use super::resend::SdkResender;
+use super::resend::WithSdk;
 use super::sample::ArrivalGen;
 use super::timer::{Fired, Timer};
 use super::{CompId, MsgId, SimTime};
@@ -36,16 +36,14 @@ impl Timer for Tick {
 /// How often a dead-letter queue refreshes its `oldest_age_s` gauge.
 const AGE_TICK: SimTime = 1_000_000_000;
 
-/// Creates events at the instants its arrival process gives and forwards them; resends
-/// refused events per its retry policy.
+/// Creates events at the instants its arrival process gives and forwards them; built
+/// inside a [`WithSdk`] that resends refused events per the producer's retry policy.
 pub struct ProducerB {
     pub(crate) arrivals: ArrivalGen,
     /// Cumulative weights over event type indices.
     pub(crate) mix: Vec<(u16, f64)>,
     pub(crate) remaining: Option<u64>,
     pub(crate) keys: Option<KeySpace>,
-    /// Resends refused events per the producer's retry policy.
-    pub(crate) resend: SdkResender,
 }
 
 /// Draw a key: the hot key 0 with probability `hot_share`, otherwise uniform over the
@@ -85,20 +83,8 @@ impl Behaviour for ProducerB {
         ctx.end_message(msg, Outcome::Failed);
     }
 
-    fn wants_bounces(&self) -> bool {
-        true
-    }
-
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
-        self.resend.bounced(id, reason, by, ctx);
-    }
-
-    fn held(&self) -> u64 {
-        self.resend.held()
-    }
-
     fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
-        if self.resend.on_local(timer, ctx) || timer.get() != Some(Tick::Arrive) {
+        if timer.get() != Some(Tick::Arrive) {
             return;
         }
         let id = ctx.create(&self.mix);
@@ -248,13 +234,15 @@ impl super::build_env::Build for crate::model::Producer {
             return Err("emits no event type with a positive weight".to_owned());
         }
         Ok(super::build_env::Built {
-            behaviour: Box::new(ProducerB {
-                arrivals,
-                mix,
-                remaining: p.max_events,
-                keys: p.keys.clone(),
-                resend: SdkResender::new(p.retry.clone()),
-            }),
+            behaviour: Box::new(WithSdk::new(
+                ProducerB {
+                    arrivals,
+                    mix,
+                    remaining: p.max_events,
+                    keys: p.keys.clone(),
+                },
+                p.retry.clone(),
+            )),
             metrics: super::ComponentMetrics::new(0),
             routing: p.routing,
         })

@@ -8,8 +8,13 @@
 //! link's latency), counting `retries`. When the attempts run out the message ends as
 //! rejected (counted `failed` at the sender). The attempts of one hop are counted in
 //! the message's `sends`, which `forward` resets.
+//!
+//! A kind that sends with an SDK does not handle any of this itself: its builder wraps
+//! its behaviour in [`WithSdk`], which takes the bounces and the resend timers and
+//! hands everything else to the kind.
 
-use super::engine::{Ctx, FailReason, Outcome};
+use super::SimTime;
+use super::engine::{Behaviour, CallId, Ctx, FailReason, Outcome};
 use super::station::backoff_ns;
 use super::timer::{Fired, RESEND_TAG, Timer, pack, unpack};
 use super::{CompId, MsgId};
@@ -87,5 +92,75 @@ impl SdkResender {
             None => ctx.send_to(by, id),
         }
         true
+    }
+}
+
+/// A behaviour whose sends go through an SDK: refusals of what it sends come back to the
+/// [`SdkResender`], whose timers fire there first; every other event, and what the
+/// component holds, is the wrapped behaviour's.
+pub(crate) struct WithSdk<B> {
+    inner: B,
+    resend: SdkResender,
+}
+
+impl<B: Behaviour> WithSdk<B> {
+    /// `inner`, its refused sends resent per `retry`.
+    pub(crate) fn new(inner: B, retry: Retry) -> Self {
+        WithSdk {
+            inner,
+            resend: SdkResender::new(retry),
+        }
+    }
+}
+
+impl<B: Behaviour> Behaviour for WithSdk<B> {
+    fn start(&mut self, ctx: &mut Ctx) {
+        self.inner.start(ctx);
+    }
+
+    fn on_deliver(&mut self, msg: MsgId, ctx: &mut Ctx) {
+        self.inner.on_deliver(msg, ctx);
+    }
+
+    fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
+        if !self.resend.on_local(timer, ctx) {
+            self.inner.on_local(timer, ctx);
+        }
+    }
+
+    fn wants_bounces(&self) -> bool {
+        true
+    }
+
+    fn on_bounce(&mut self, msg: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
+        self.resend.bounced(msg, reason, by, ctx);
+    }
+
+    fn on_invoke(&mut self, call: CallId, ctx: &mut Ctx) {
+        self.inner.on_invoke(call, ctx);
+    }
+
+    fn on_reply(&mut self, call: CallId, ctx: &mut Ctx) {
+        self.inner.on_reply(call, ctx);
+    }
+
+    fn on_wake(&mut self, from: CompId, ctx: &mut Ctx) {
+        self.inner.on_wake(from, ctx);
+    }
+
+    fn held(&self) -> u64 {
+        self.inner.held() + self.resend.held()
+    }
+
+    fn sources(&self) -> Vec<(CompId, u64)> {
+        self.inner.sources()
+    }
+
+    fn extra(&self, now: SimTime) -> Vec<(String, f64)> {
+        self.inner.extra(now)
+    }
+
+    fn warm_up_ended(&mut self, now: SimTime) {
+        self.inner.warm_up_ended(now);
     }
 }

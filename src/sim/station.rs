@@ -106,21 +106,148 @@ pub fn backoff_ns<R: Rng + ?Sized>(policy: &Retry, retry: u32, rng: &mut R) -> S
     (ms * NS_PER_MS as f64).round() as SimTime
 }
 
+/// A FIFO buffer in front of a pool of servers, shared by the station and the container
+/// service: a message that finds a free server and nobody waiting starts at once, one
+/// that finds the buffer at `capacity` is dropped, and with a `max_age` a message older
+/// than it expires instead of being served (a timer of the owner's, armed for the head,
+/// expires old heads as they age). The owner decides when a server is free and starts
+/// what the buffer hands it.
+pub(crate) struct Buffer {
+    queue: VecDeque<MsgId>,
+    capacity: Option<u64>,
+    max_age: Option<SimTime>,
+    expiry_armed: bool,
+}
+
+/// What [`Buffer::admit`] did with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Admit {
+    /// A server is free and nobody waits: the owner starts it now.
+    Start,
+    /// It waits in the buffer.
+    Queued,
+    /// The buffer was full: it ended as dropped.
+    Dropped,
+}
+
+impl Buffer {
+    /// An empty buffer.
+    pub(crate) fn new(capacity: Option<u64>, max_age: Option<SimTime>) -> Self {
+        Buffer {
+            queue: VecDeque::new(),
+            capacity,
+            max_age,
+            expiry_armed: false,
+        }
+    }
+
+    /// Messages waiting.
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Message `id` arrives now; `free` is whether a server is free.
+    pub(crate) fn admit(&mut self, id: MsgId, free: bool, ctx: &mut Ctx) -> Admit {
+        let now = ctx.now();
+        ctx.msg(id).enqueued = now;
+        if free && self.queue.is_empty() {
+            return Admit::Start;
+        }
+        if self.capacity.is_some_and(|c| self.queue.len() as u64 >= c) {
+            let m = ctx.metrics();
+            m.counters.dropped += 1;
+            m.bucket_error();
+            ctx.end_message(id, Outcome::Dropped);
+            return Admit::Dropped;
+        }
+        self.queue.push_back(id);
+        self.record_depth(ctx);
+        Admit::Queued
+    }
+
+    /// The next message to serve, ending those at the head that have grown too old.
+    /// Record the depth with [`Buffer::record_depth_since`] when done taking.
+    pub(crate) fn take(&mut self, ctx: &mut Ctx) -> Option<MsgId> {
+        while let Some(id) = self.queue.pop_front() {
+            if !self.is_expired(id, ctx) {
+                return Some(id);
+            }
+            Self::expire(id, ctx);
+        }
+        None
+    }
+
+    /// Record the depth if it differs from `before` (taken before a round of
+    /// [`Buffer::take`]).
+    pub(crate) fn record_depth_since(&self, before: usize, ctx: &mut Ctx) {
+        if self.queue.len() != before {
+            self.record_depth(ctx);
+        }
+    }
+
+    fn record_depth(&self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let depth = self.queue.len() as u64;
+        ctx.metrics().depth.set(now, depth);
+    }
+
+    /// With a maximum age, schedule `timer` for when the head grows too old, unless it
+    /// is already set.
+    pub(crate) fn arm_expiry<T: Timer>(&mut self, timer: T, ctx: &mut Ctx) {
+        let (Some(age), Some(&head)) = (self.max_age, self.queue.front()) else {
+            return;
+        };
+        if !self.expiry_armed {
+            self.expiry_armed = true;
+            let at = ctx.msg(head).arrived.saturating_add(age);
+            ctx.schedule_at(at, timer);
+        }
+    }
+
+    /// The timer set by [`Buffer::arm_expiry`] fired: expire the heads that are too old
+    /// and set it again for the new head.
+    pub(crate) fn on_expiry<T: Timer>(&mut self, timer: T, ctx: &mut Ctx) {
+        self.expiry_armed = false;
+        let before = self.queue.len();
+        while let Some(&head) = self.queue.front() {
+            if !self.is_expired(head, ctx) {
+                break;
+            }
+            self.queue.pop_front();
+            Self::expire(head, ctx);
+        }
+        self.record_depth_since(before, ctx);
+        self.arm_expiry(timer, ctx);
+    }
+
+    /// Whether message `id` is older than the maximum age.
+    pub(crate) fn is_expired(&self, id: MsgId, ctx: &mut Ctx) -> bool {
+        let now = ctx.now();
+        self.max_age
+            .is_some_and(|age| now >= ctx.msg(id).arrived.saturating_add(age))
+    }
+
+    /// End message `id` as expired.
+    pub(crate) fn expire(id: MsgId, ctx: &mut Ctx) {
+        let m = ctx.metrics();
+        m.counters.expired += 1;
+        m.bucket_error();
+        ctx.end_message(id, Outcome::Expired);
+    }
+}
+
 /// Compiled station parameters.
 pub struct StationB {
     pub(crate) servers: u64,
     pub(crate) service: Sampler,
-    pub(crate) capacity: Option<u64>,
-    pub(crate) max_age: Option<SimTime>,
     pub(crate) throttle: Option<TokenBucket>,
     pub(crate) fail_prob: f64,
     pub(crate) timeout: Option<SimTime>,
     pub(crate) retry: Retry,
     // state
-    pub(crate) queue: VecDeque<MsgId>,
+    pub(crate) buffer: Buffer,
     pub(crate) busy: u64,
     pub(crate) backing_off: u64,
-    pub(crate) expiry_armed: bool,
 }
 
 impl StationB {
@@ -140,62 +267,23 @@ impl StationB {
         StationB {
             servers,
             service,
-            capacity,
-            max_age,
             throttle,
             fail_prob,
             timeout,
             retry,
-            queue: VecDeque::new(),
+            buffer: Buffer::new(capacity, max_age),
             busy: 0,
             backing_off: 0,
-            expiry_armed: false,
         }
     }
 
     /// Put a message in the buffer (or straight into service when a server is free).
     fn enqueue(&mut self, id: MsgId, ctx: &mut Ctx) {
-        let now = ctx.now();
-        ctx.msg(id).enqueued = now;
-        if self.busy < self.servers && self.queue.is_empty() {
-            self.start_service(id, ctx);
-            return;
+        match self.buffer.admit(id, self.busy < self.servers, ctx) {
+            Admit::Start => self.start_service(id, ctx),
+            Admit::Queued => self.buffer.arm_expiry(Tick::Expire, ctx),
+            Admit::Dropped => {}
         }
-        if self.capacity.is_some_and(|c| self.queue.len() as u64 >= c) {
-            let m = ctx.metrics();
-            m.counters.dropped += 1;
-            m.bucket_error();
-            ctx.end_message(id, Outcome::Dropped);
-            return;
-        }
-        self.queue.push_back(id);
-        let depth = self.queue.len() as u64;
-        ctx.metrics().depth.set(now, depth);
-        self.arm_expiry(ctx);
-    }
-
-    fn arm_expiry(&mut self, ctx: &mut Ctx) {
-        let (Some(age), Some(&head)) = (self.max_age, self.queue.front()) else {
-            return;
-        };
-        if !self.expiry_armed {
-            self.expiry_armed = true;
-            let at = ctx.msg(head).arrived.saturating_add(age);
-            ctx.schedule_at(at, Tick::Expire);
-        }
-    }
-
-    fn is_expired(&self, id: MsgId, ctx: &mut Ctx) -> bool {
-        let now = ctx.now();
-        self.max_age
-            .is_some_and(|age| now >= ctx.msg(id).arrived.saturating_add(age))
-    }
-
-    fn expire(&mut self, id: MsgId, ctx: &mut Ctx) {
-        let m = ctx.metrics();
-        m.counters.expired += 1;
-        m.bucket_error();
-        ctx.end_message(id, Outcome::Expired);
     }
 
     fn start_service(&mut self, id: MsgId, ctx: &mut Ctx) {
@@ -229,23 +317,14 @@ impl StationB {
 
     /// Fill free servers from the buffer, skipping expired messages.
     fn pull(&mut self, ctx: &mut Ctx) {
-        let mut changed = false;
+        let before = self.buffer.len();
         while self.busy < self.servers {
-            let Some(id) = self.queue.pop_front() else {
+            let Some(id) = self.buffer.take(ctx) else {
                 break;
             };
-            changed = true;
-            if self.is_expired(id, ctx) {
-                self.expire(id, ctx);
-                continue;
-            }
             self.start_service(id, ctx);
         }
-        if changed {
-            let now = ctx.now();
-            let depth = self.queue.len() as u64;
-            ctx.metrics().depth.set(now, depth);
-        }
+        self.buffer.record_depth_since(before, ctx);
     }
 
     fn done(&mut self, id: MsgId, failed: bool, timed_out: bool, ctx: &mut Ctx) {
@@ -324,36 +403,19 @@ impl Behaviour for StationB {
             }) => self.done(id, failed, timed_out, ctx),
             Some(Tick::Retry(id)) => {
                 self.backing_off -= 1;
-                if self.is_expired(id, ctx) {
-                    self.expire(id, ctx);
+                if self.buffer.is_expired(id, ctx) {
+                    Buffer::expire(id, ctx);
                 } else {
                     self.enqueue(id, ctx);
                 }
             }
-            Some(Tick::Expire) => {
-                self.expiry_armed = false;
-                let mut changed = false;
-                while let Some(&head) = self.queue.front() {
-                    if !self.is_expired(head, ctx) {
-                        break;
-                    }
-                    self.queue.pop_front();
-                    self.expire(head, ctx);
-                    changed = true;
-                }
-                if changed {
-                    let now = ctx.now();
-                    let depth = self.queue.len() as u64;
-                    ctx.metrics().depth.set(now, depth);
-                }
-                self.arm_expiry(ctx);
-            }
+            Some(Tick::Expire) => self.buffer.on_expiry(Tick::Expire, ctx),
             None => {}
         }
     }
 
     fn held(&self) -> u64 {
-        self.queue.len() as u64 + self.busy + self.backing_off
+        self.buffer.len() as u64 + self.busy + self.backing_off
     }
 }
 

@@ -10,15 +10,15 @@ use crate::model::aws::{ContainerService, ScaleMetric};
 use crate::model::{Cap, Retry};
 use crate::sim::CompId;
 use crate::sim::build_env::{Build, BuildEnv, Built};
-use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Outcome};
+use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
-use crate::sim::resend::SdkResender;
+use crate::sim::resend::WithSdk;
 use crate::sim::sample::Sampler;
-use crate::sim::station::backoff_ns;
+use crate::sim::station::{Admit, Buffer, backoff_ns};
 use crate::sim::timer::{Fired, Timer, low, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// The service's timers (its SDK's resends are the [`SdkResender`]'s).
+/// The service's timers (its SDK's resends are the [`WithSdk`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tick {
     /// A pushed message finished, failed or not.
@@ -210,7 +210,6 @@ pub struct ContainerB {
     service: Sampler,
     fail_prob: f64,
     retry: Retry,
-    capacity: Option<u64>,
     vcpu: f64,
     memory_gb: f64,
     scaler: Option<Scaler>,
@@ -221,7 +220,7 @@ pub struct ContainerB {
     provisioning_total: u32,
     billed: u32,
     // work
-    buffer: VecDeque<MsgId>,
+    buffer: Buffer,
     busy: u64,
     pushed_in_service: u64,
     backing_off: u64,
@@ -238,8 +237,6 @@ pub struct ContainerB {
     replicas_max: u32,
     busy_replies: u64,
     replicas_area: Area,
-    /// The service's SDK resending what a downstream service refused.
-    resend: SdkResender,
 }
 
 impl ContainerB {
@@ -290,29 +287,11 @@ impl ContainerB {
         self.update_billing(ctx);
     }
 
-    fn set_depth(&self, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let depth = self.buffer.len() as u64;
-        ctx.metrics().depth.set(now, depth);
-    }
-
     /// Put a pushed message in the buffer, or straight into a free slot.
     fn enqueue(&mut self, id: MsgId, ctx: &mut Ctx) {
-        let now = ctx.now();
-        ctx.msg(id).enqueued = now;
-        if self.busy < self.slots() && self.buffer.is_empty() {
+        if self.buffer.admit(id, self.busy < self.slots(), ctx) == Admit::Start {
             self.start_pushed(id, ctx);
-            return;
         }
-        if self.capacity.is_some_and(|c| self.buffer.len() as u64 >= c) {
-            let m = ctx.metrics();
-            m.counters.dropped += 1;
-            m.bucket_error();
-            ctx.end_message(id, Outcome::Dropped);
-            return;
-        }
-        self.buffer.push_back(id);
-        self.set_depth(ctx);
     }
 
     fn start_pushed(&mut self, id: MsgId, ctx: &mut Ctx) {
@@ -329,17 +308,14 @@ impl ContainerB {
 
     /// Fill free slots from the buffer; if a slot is still free, wake waiting pollers.
     fn pull(&mut self, ctx: &mut Ctx) {
-        let mut changed = false;
+        let before = self.buffer.len();
         while self.busy < self.slots() {
-            let Some(id) = self.buffer.pop_front() else {
+            let Some(id) = self.buffer.take(ctx) else {
                 break;
             };
-            changed = true;
             self.start_pushed(id, ctx);
         }
-        if changed {
-            self.set_depth(ctx);
-        }
+        self.buffer.record_depth_since(before, ctx);
         if self.busy < self.slots() {
             ctx.wake_waiters();
         }
@@ -620,9 +596,6 @@ impl Behaviour for ContainerB {
     }
 
     fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
-        if self.resend.on_local(timer, ctx) {
-            return;
-        }
         match timer.get() {
             Some(Tick::Done { id, failed }) => self.pushed_done(id, failed, ctx),
             Some(Tick::BatchDone(slot)) => self.batch_done(slot, ctx),
@@ -636,21 +609,8 @@ impl Behaviour for ContainerB {
         }
     }
 
-    /// What the service sends on is sent by its SDK, which retries refusals.
-    fn wants_bounces(&self) -> bool {
-        true
-    }
-
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
-        self.resend.bounced(id, reason, by, ctx);
-    }
-
     fn held(&self) -> u64 {
-        self.buffer.len() as u64
-            + self.pushed_in_service
-            + self.backing_off
-            + self.batch_msgs
-            + self.resend.held()
+        self.buffer.len() as u64 + self.pushed_in_service + self.backing_off + self.batch_msgs
     }
 
     /// The scaling counts and busy replies restart; `replicas_max` and the mean restart
@@ -692,8 +652,9 @@ fn build(p: &ContainerService, env: &mut BuildEnv) -> Result<Built, String> {
         _ => None,
     };
     let (behaviour, metrics) = compile(p, queue)?;
+    // what the service sends on is sent by its SDK, which retries refusals
     Ok(Built {
-        behaviour: Box::new(behaviour),
+        behaviour: Box::new(WithSdk::new(behaviour, p.sdk_retry.clone())),
         metrics,
         routing: p.routing,
     })
@@ -746,7 +707,6 @@ fn compile(
         service,
         fail_prob: p.fail_prob,
         retry: p.retry.clone(),
-        capacity: p.queue_capacity,
         vcpu: p.vcpu,
         memory_gb: p.memory_gb,
         scaler,
@@ -754,7 +714,7 @@ fn compile(
         provisioning: VecDeque::new(),
         provisioning_total: 0,
         billed: 0,
-        buffer: VecDeque::new(),
+        buffer: Buffer::new(p.queue_capacity, None),
         busy: 0,
         pushed_in_service: 0,
         backing_off: 0,
@@ -770,7 +730,6 @@ fn compile(
         replicas_max: initial,
         busy_replies: 0,
         replicas_area: Area::default(),
-        resend: SdkResender::new(p.sdk_retry.clone()),
     };
     Ok((b, m))
 }
@@ -785,7 +744,7 @@ mod tests {
 
     use super::*;
     use crate::model::{Component, ComponentKind, Document, Kind, Producer};
-    use crate::sim::engine::{EventTypeRt, Link, Outputs, Simulation};
+    use crate::sim::engine::{EventTypeRt, Link, Outcome, Outputs, Simulation};
     use crate::sim::{CompId, LinkId};
 
     /// What the test caller saw.
@@ -901,7 +860,10 @@ mod tests {
         let mut sim = Simulation::assemble(
             &doc,
             7,
-            vec![Box::new(caller), Box::new(b)],
+            vec![
+                Box::new(caller),
+                Box::new(WithSdk::new(b, svc.sdk_retry.clone())),
+            ],
             vec![ComponentMetrics::new(0), m],
             outputs,
             links,

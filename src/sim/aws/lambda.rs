@@ -26,17 +26,16 @@ use rand::Rng;
 
 use crate::model::aws::{Architecture, LambdaFunction};
 use crate::model::{ComponentKind, Jitter, NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::CompId;
 use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, CallId, CallMode, CallStatus, Ctx, FailReason, Message};
 use crate::sim::metrics::ComponentMetrics;
-use crate::sim::resend::SdkResender;
+use crate::sim::resend::WithSdk;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
 use crate::sim::timer::{Fired, Timer, low, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// The function's timers (its handler's SDK resends are the [`SdkResender`]'s).
+/// The function's timers (its handler's SDK resends are the [`WithSdk`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tick {
     /// An invocation ends (its invocation slot).
@@ -145,8 +144,6 @@ pub(crate) struct LambdaB {
     cold_starts: u64,
     warm_starts: u64,
     throttles: u64,
-    /// The handler's SDK resending what a downstream service refused.
-    resend: SdkResender,
 }
 
 /// Pool limits as the design sets them: (this function's pool name, its limit).
@@ -183,8 +180,10 @@ fn build(p: &LambdaFunction, env: &mut BuildEnv) -> Result<Built, String> {
     let (name, limit) = pool_for(p, env);
     let pool = env.pool(&name, limit);
     let (behaviour, metrics) = LambdaB::new(p, pool, limit)?;
+    // what the function sends on (downstream calls, destinations) is sent by the
+    // handler's SDK, which retries refusals
     Ok(Built {
-        behaviour: Box::new(behaviour),
+        behaviour: Box::new(WithSdk::new(behaviour, p.sdk_retry.clone())),
         metrics,
         routing: p.routing,
     })
@@ -239,7 +238,6 @@ impl LambdaB {
             cold_starts: 0,
             warm_starts: 0,
             throttles: 0,
-            resend: SdkResender::new(p.sdk_retry.clone()),
         };
         Ok((b, m))
     }
@@ -649,9 +647,6 @@ impl Behaviour for LambdaB {
     }
 
     fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
-        if self.resend.on_local(timer, ctx) {
-            return;
-        }
         match timer.get() {
             Some(Tick::Done(slot)) => self.done(slot, ctx),
             Some(Tick::Dispatch { id, throttled }) => self.dispatch(id, throttled, ctx),
@@ -664,18 +659,8 @@ impl Behaviour for LambdaB {
         }
     }
 
-    /// What the function sends on (downstream calls, destinations) is sent by the
-    /// handler's SDK, which retries refusals.
-    fn wants_bounces(&self) -> bool {
-        true
-    }
-
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
-        self.resend.bounced(id, reason, by, ctx);
-    }
-
     fn held(&self) -> u64 {
-        self.waiting + self.in_service + self.resend.held()
+        self.waiting + self.in_service
     }
 
     /// Starts and throttles count from the end of the warm-up, like the counters.
@@ -785,7 +770,11 @@ mod tests {
                     ComponentMetrics::new(0),
                     outputs(vec![0], vec![]),
                 ),
-                (Box::new(b), m, outputs(vec![1], vec![])),
+                (
+                    Box::new(WithSdk::new(b, f.sdk_retry.clone())),
+                    m,
+                    outputs(vec![1], vec![]),
+                ),
                 (
                     Box::new(SinkB),
                     ComponentMetrics::new(0),

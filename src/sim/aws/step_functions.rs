@@ -7,17 +7,16 @@ use rand::Rng;
 
 use crate::model::aws::{StepFunctions, Workflow};
 use crate::model::{NS_PER_MS, NS_PER_S, Retry};
-use crate::sim::CompId;
 use crate::sim::build_env::{Build, BuildEnv, Built};
 use crate::sim::engine::{Behaviour, Ctx, FailReason};
 use crate::sim::metrics::ComponentMetrics;
-use crate::sim::resend::SdkResender;
+use crate::sim::resend::WithSdk;
 use crate::sim::sample::Sampler;
 use crate::sim::station::{TokenBucket, backoff_ns};
 use crate::sim::timer::{Fired, Timer, pack, unpack};
 use crate::sim::{MsgId, SimTime};
 
-/// The state machine's timers (its integrations' resends are the [`SdkResender`]'s).
+/// The state machine's timers (its integrations' resends are the [`WithSdk`]'s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tick {
     /// An attempt of an execution ends: failed, timed out (past the execution's
@@ -93,8 +92,6 @@ struct StepFunctionsB {
     m_gbs: usize,
     running: u64,
     backing_off: u64,
-    /// Resending what a downstream service refused.
-    resend: SdkResender,
 }
 
 impl StepFunctionsB {
@@ -210,9 +207,6 @@ impl Behaviour for StepFunctionsB {
     }
 
     fn on_local(&mut self, timer: Fired, ctx: &mut Ctx) {
-        if self.resend.on_local(timer, ctx) {
-            return;
-        }
         match timer.get() {
             Some(Tick::Done {
                 id,
@@ -233,18 +227,8 @@ impl Behaviour for StepFunctionsB {
         }
     }
 
-    /// What an execution sends on is sent by a service integration, which retries
-    /// refusals like the SDK.
-    fn wants_bounces(&self) -> bool {
-        true
-    }
-
-    fn on_bounce(&mut self, id: MsgId, reason: FailReason, by: CompId, ctx: &mut Ctx) {
-        self.resend.bounced(id, reason, by, ctx);
-    }
-
     fn held(&self) -> u64 {
-        self.running + self.backing_off + self.resend.held()
+        self.running + self.backing_off
     }
 }
 
@@ -271,26 +255,30 @@ fn build(p: &StepFunctions, env: &mut BuildEnv) -> Result<Built, String> {
         (i, i)
     };
     metrics.sojourn_is_residence = true;
+    // what an execution sends on is sent by a service integration, which retries
+    // refusals like the SDK
     Ok(Built {
-        behaviour: Box::new(StepFunctionsB {
-            bucket: TokenBucket::new(t.rate_per_s, t.burst),
-            duration,
-            transitions: f64::from(p.transitions),
-            fail_prob: p.fail_prob,
-            retry: p.retry.clone(),
-            express,
-            memory_mb: p.memory_mb,
-            max_ns: if express {
-                EXPRESS_MAX_NS
-            } else {
-                STANDARD_MAX_NS
+        behaviour: Box::new(WithSdk::new(
+            StepFunctionsB {
+                bucket: TokenBucket::new(t.rate_per_s, t.burst),
+                duration,
+                transitions: f64::from(p.transitions),
+                fail_prob: p.fail_prob,
+                retry: p.retry.clone(),
+                express,
+                memory_mb: p.memory_mb,
+                max_ns: if express {
+                    EXPRESS_MAX_NS
+                } else {
+                    STANDARD_MAX_NS
+                },
+                m_main,
+                m_gbs,
+                running: 0,
+                backing_off: 0,
             },
-            m_main,
-            m_gbs,
-            running: 0,
-            backing_off: 0,
-            resend: SdkResender::new(p.sdk_retry.clone()),
-        }),
+            p.sdk_retry.clone(),
+        )),
         metrics,
         routing: crate::model::Routing::FanOut,
     })

@@ -6,6 +6,7 @@ use crate::model::{Arrivals, Document, Retry, Routing};
 use crate::sim::basic::ProducerB;
 use crate::sim::engine::{Behaviour, EventTypeRt, Link, Outputs, Simulation};
 use crate::sim::metrics::ComponentMetrics;
+use crate::sim::resend::WithSdk;
 use crate::sim::sample::{ArrivalGen, Sampler};
 use crate::sim::{CompId, LinkId};
 
@@ -30,14 +31,16 @@ pub(crate) fn outputs(delivery: Vec<u32>, failure: Vec<u32>) -> Outputs {
 
 /// A producer of `n` events at a constant `rate_per_s`, of event type 0, that does not
 /// retry beyond the default policy.
-pub(crate) fn producer(rate_per_s: f64, n: u64) -> ProducerB {
-    ProducerB {
-        arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s }).unwrap(),
-        mix: vec![(0, 1.0)],
-        remaining: Some(n),
-        keys: None,
-        resend: crate::sim::resend::SdkResender::new(Retry::default()),
-    }
+pub(crate) fn producer(rate_per_s: f64, n: u64) -> WithSdk<ProducerB> {
+    WithSdk::new(
+        ProducerB {
+            arrivals: ArrivalGen::new(&Arrivals::Constant { rate_per_s }).unwrap(),
+            mix: vec![(0, 1.0)],
+            remaining: Some(n),
+            keys: None,
+        },
+        Retry::default(),
+    )
 }
 
 /// The simulation of `doc` (seed 1) with these behaviours and wiring, one event type of
