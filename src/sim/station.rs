@@ -142,11 +142,13 @@ impl Buffer {
     }
 
     /// Messages waiting.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.queue.len()
     }
 
     /// Message `id` arrives now; `free` is whether a server is free.
+    #[inline]
     pub(crate) fn admit(&mut self, id: MsgId, free: bool, ctx: &mut Ctx) -> Admit {
         let now = ctx.now();
         ctx.msg(id).enqueued = now;
@@ -167,6 +169,7 @@ impl Buffer {
 
     /// The next message to serve, ending those at the head that have grown too old.
     /// Record the depth with [`Buffer::record_depth_since`] when done taking.
+    #[inline]
     pub(crate) fn take(&mut self, ctx: &mut Ctx) -> Option<MsgId> {
         while let Some(id) = self.queue.pop_front() {
             if !self.is_expired(id, ctx) {
@@ -179,12 +182,14 @@ impl Buffer {
 
     /// Record the depth if it differs from `before` (taken before a round of
     /// [`Buffer::take`]).
+    #[inline]
     pub(crate) fn record_depth_since(&self, before: usize, ctx: &mut Ctx) {
         if self.queue.len() != before {
             self.record_depth(ctx);
         }
     }
 
+    #[inline]
     fn record_depth(&self, ctx: &mut Ctx) {
         let now = ctx.now();
         let depth = self.queue.len() as u64;
@@ -193,6 +198,7 @@ impl Buffer {
 
     /// With a maximum age, schedule `timer` for when the head grows too old, unless it
     /// is already set.
+    #[inline]
     pub(crate) fn arm_expiry<T: Timer>(&mut self, timer: T, ctx: &mut Ctx) {
         let (Some(age), Some(&head)) = (self.max_age, self.queue.front()) else {
             return;
@@ -221,6 +227,7 @@ impl Buffer {
     }
 
     /// Whether message `id` is older than the maximum age.
+    #[inline]
     pub(crate) fn is_expired(&self, id: MsgId, ctx: &mut Ctx) -> bool {
         let now = ctx.now();
         self.max_age
