@@ -287,9 +287,12 @@ pub const KINESIS_SHARD_RECORDS_PER_S: f64 = 1_000.0;
 pub const KINESIS_SHARD_BYTES_PER_S: f64 = 1_048_576.0;
 
 /// What is wrong with the parameters both logs share: shards, write limits, retention
-/// and the consumers' mapping.
+/// and the consumers' mapping. `quota` is the account's default shard quota, if the
+/// service has one (Kinesis does; a Kafka topic's partitions are limited by its
+/// brokers instead).
 fn log_problems(
     shards: u32,
+    quota: Option<u32>,
     rates: [(&str, Option<f64>); 2],
     retention: Duration,
     consumer: &EventSourceMapping,
@@ -302,12 +305,12 @@ fn log_problems(
             Severity::Error,
             format!("{shards} shards is more than the supported {MAX_SHARDS}"),
         ));
-    } else if shards > KINESIS_SHARD_QUOTA {
+    } else if let Some(quota) = quota
+        && shards > quota
+    {
         out.push((
             Severity::Warning,
-            format!(
-                "{shards} shards is above the default account quota of {KINESIS_SHARD_QUOTA} (adjustable)"
-            ),
+            format!("{shards} shards is above the default account quota of {quota} (adjustable)"),
         ));
     }
     for (name, v) in rates {
@@ -341,6 +344,7 @@ impl KinesisStream {
     pub fn problems(&self) -> Vec<(Severity, String)> {
         let mut out = log_problems(
             self.shards,
+            Some(KINESIS_SHARD_QUOTA),
             [
                 ("shard_records_per_s", self.shard_records_per_s),
                 ("shard_bytes_per_s", self.shard_bytes_per_s),
@@ -366,6 +370,7 @@ impl KafkaTopic {
     pub fn problems(&self) -> Vec<(Severity, String)> {
         let mut out = log_problems(
             self.shards,
+            None,
             [
                 ("shard_records_per_s", self.shard_records_per_s),
                 ("shard_bytes_per_s", self.shard_bytes_per_s),
@@ -403,6 +408,18 @@ mod tests {
             .filter(|(s, _)| *s == Severity::Warning)
             .map(|(_, m)| m)
             .collect()
+    }
+
+    #[test]
+    fn only_kinesis_has_an_account_shard_quota() {
+        let w = warnings("KinesisStream(shards: 20001)");
+        assert_eq!(
+            w,
+            ["20001 shards is above the default account quota of 20000 (adjustable)"]
+        );
+        assert!(warnings("KinesisStream(shards: 20000)").is_empty());
+        // a topic's partitions are bounded by its brokers, not by a Kinesis quota
+        assert!(warnings("KafkaTopic(shards: 20001)").is_empty());
     }
 
     #[test]
