@@ -98,7 +98,13 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
         transparent: args.transparent,
         scale: args.scale,
     };
-    let outputs = export::outputs(&doc, format, args.output.as_deref(), report.as_ref(), &opts)?;
+    let outputs = export::outputs(
+        runnable,
+        format,
+        args.output.as_deref(),
+        report.as_ref(),
+        &opts,
+    )?;
     for p in export::write_outputs(format, &outputs, args.force)? {
         if !args.quiet {
             eprintln!("wrote {}", printable(&p.display().to_string()));

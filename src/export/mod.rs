@@ -246,14 +246,14 @@ pub enum ExportError {
 }
 
 /// Refuse a design that has validation errors: every export validates first, whatever
-/// its format, so nothing is made from a design `spillway check` refuses.
+/// its format, so nothing is made from a design `spillway check` refuses. The
+/// [`Runnable`] it returns is what [`outputs`] takes, so a design is validated once.
 ///
 /// # Errors
 /// [`ExportError::Invalid`] naming the first error of [`crate::model::validate`] (with
 /// its text made printable) and how many more there are.
-pub fn check_valid(doc: &Document) -> Result<(), ExportError> {
-    Runnable::check(doc)?;
-    Ok(())
+pub fn check_valid(doc: &Document) -> Result<Runnable<'_>, ExportError> {
+    Ok(Runnable::check(doc)?)
 }
 
 /// Longest file name part [`file_stem_for`] keeps from an id, in characters (the rest is
@@ -472,21 +472,23 @@ fn json_text(v: &Value) -> Result<Vec<u8>, ExportError> {
 /// main one.
 ///
 /// # Errors
-/// [`ExportError::Invalid`] when the design has validation errors (every format checks),
+/// `design` has passed validation ([`check_valid`], or [`Runnable::check`] when it was
+/// also run), so nothing is made from a design with errors.
+///
+/// # Errors
 /// [`ExportError::NeedsResults`], [`ExportError::NotADirectory`] for an AsyncAPI target
 /// that is a file, [`ExportError::Png`] for a PNG that cannot be made,
 /// [`ExportError::Outside`] or [`ExportError::Clash`] when a file would land outside the
 /// target's directory or twice on one file (file names come from [`file_stem_for`], so
 /// neither should happen).
 pub fn outputs(
-    doc: &Document,
+    design: Runnable<'_>,
     format: Format,
     out: Option<&Path>,
     report: Option<&RunResult>,
     opts: &Options,
 ) -> Result<Vec<Output>, ExportError> {
-    check_valid(doc)?;
-    make_outputs(doc, format, out, report, opts)
+    make_outputs(design.doc(), format, out, report, opts)
 }
 
 /// [`outputs`] without the validation (so tests can feed it what validation refuses);
@@ -727,7 +729,9 @@ mod tests {
             assert_eq!(p.parent(), Some(dir), "{}", p.display());
         }
         // and the checked entry point refuses the design outright
-        match outputs(&doc, Format::AsyncApi, Some(dir), None, &Options::default()) {
+        match check_valid(&doc)
+            .and_then(|d| outputs(d, Format::AsyncApi, Some(dir), None, &Options::default()))
+        {
             Err(ExportError::Invalid(msg)) => {
                 assert!(msg.contains("more)"), "{msg}");
                 assert!(!crate::model::has_unsafe_chars(&msg), "{msg:?}");

@@ -12,6 +12,7 @@ use egui::{Color32, RichText, Ui};
 
 use crate::cost::PriceBook;
 use crate::export::{self, ExportError, Format, Output, png};
+use crate::insight::run::Runnable;
 use crate::model::Document;
 use crate::sim::Progress;
 
@@ -257,13 +258,17 @@ impl ExportDialog {
                 return None;
             }
         };
-        // every export validates first (outputs() checks again; this saves a run)
-        if let Err(e) = export::check_valid(doc) {
-            self.error = Some(e.to_string());
-            return None;
-        }
+        // every export validates first, once
+        let design = match export::check_valid(doc) {
+            Ok(design) => design,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return None;
+            }
+        };
         if !self.simulates() {
-            return match export::outputs(doc, self.format, Some(&target), None, &self.options()) {
+            return match export::outputs(design, self.format, Some(&target), None, &self.options())
+            {
                 Ok(outputs) => self.check_and_write(outputs, None),
                 Err(e) => {
                     self.error = Some(e.to_string());
@@ -288,7 +293,10 @@ impl ExportDialog {
         let (worker_doc, worker_progress) = (doc.clone(), Arc::clone(&progress));
         let spawned = std::thread::Builder::new()
             .name("spillway-export".to_owned())
-            .spawn(move || export::simulate(&worker_doc, &book, Some(&worker_progress)));
+            .spawn(move || {
+                // a copy of the design checked above
+                Ok(Runnable::checked_by_caller(&worker_doc).run(&book, Some(&worker_progress))?)
+            });
         match spawned {
             Ok(handle) => {
                 self.stage = Stage::Simulating(Box::new(Job {
@@ -375,8 +383,9 @@ impl ExportDialog {
                     .halted
                     .clone()
                     .map(|why| format!("the run was {why}"));
+                // job.doc is the design checked when the export started
                 match export::outputs(
-                    &job.doc,
+                    Runnable::checked_by_caller(&job.doc),
                     self.format,
                     Some(&job.target),
                     Some(&report),

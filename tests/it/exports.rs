@@ -269,7 +269,14 @@ fn png_decodes_with_the_expected_size_and_background() {
                 transparent,
                 ..export::Options::default()
             };
-            let out = export::outputs(&doc, Format::Png, None, None, &opts).unwrap();
+            let out = export::outputs(
+                export::check_valid(&doc).unwrap(),
+                Format::Png,
+                None,
+                None,
+                &opts,
+            )
+            .unwrap();
             assert_eq!(out.len(), 1);
             let bytes = &out[0].bytes;
             let pic = resvg::tiny_skia::Pixmap::decode_png(bytes).unwrap();
@@ -291,7 +298,15 @@ fn png_decodes_with_the_expected_size_and_background() {
                 .count();
             assert!(dark > 2_000, "{n}: {dark} dark pixels");
             assert_eq!(
-                &export::outputs(&doc, Format::Png, None, None, &opts).unwrap()[0].bytes,
+                &export::outputs(
+                    export::check_valid(&doc).unwrap(),
+                    Format::Png,
+                    None,
+                    None,
+                    &opts
+                )
+                .unwrap()[0]
+                    .bytes,
                 bytes,
                 "{n}: PNG not deterministic"
             );
@@ -488,7 +503,9 @@ fn hostile_text_never_reaches_an_export_raw() {
     // and through outputs(), when validation lets the design through at all
     for format in Format::ALL {
         let r = format.shows_results().then_some(&report);
-        if let Ok(outs) = export::outputs(&doc, format, None, r, &export::Options::default()) {
+        if let Ok(outs) = export::check_valid(&doc)
+            .and_then(|d| export::outputs(d, format, None, r, &export::Options::default()))
+        {
             for o in outs.iter().filter(|_| format != Format::Png) {
                 assert_clean(format.name(), &o.bytes);
             }

@@ -65,10 +65,16 @@ fn the_dialog_writes_the_bytes_of_the_library_and_asks_before_replacing() {
     let svg = d.path().join("small.svg");
     assert_eq!(h.state().export.path, svg.display().to_string());
     click(&mut h, "Export");
-    let want = export::outputs(&doc, Format::Svg, Some(&svg), None, &Options::default())
-        .unwrap()
-        .remove(0)
-        .bytes;
+    let want = export::outputs(
+        export::check_valid(&doc).unwrap(),
+        Format::Svg,
+        Some(&svg),
+        None,
+        &Options::default(),
+    )
+    .unwrap()
+    .remove(0)
+    .bytes;
     assert_eq!(std::fs::read(&svg).unwrap(), want);
     assert!(!h.state().export.open);
     assert!(
@@ -119,7 +125,7 @@ fn results_are_simulated_off_the_ui_thread_and_match_the_library() {
     until_simulated(&mut h);
     let spec = d.path().join("small.md");
     let want = export::outputs(
-        &doc,
+        export::check_valid(&doc).unwrap(),
         Format::Markdown,
         Some(&spec),
         Some(&report),

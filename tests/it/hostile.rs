@@ -463,7 +463,8 @@ fn lib_export(
     let target = Path::new("/nonexistent-spillway-target/out/x");
     let opts = export::Options::default();
     let Some(result) = guarded(&format!("export {format}"), case, findings, || {
-        export::outputs(doc, format, Some(target), report, &opts)
+        export::check_valid(doc)
+            .and_then(|d| export::outputs(d, format, Some(target), report, &opts))
     }) else {
         return;
     };
