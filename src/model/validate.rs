@@ -432,41 +432,84 @@ fn strongly_connected(succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Check a document and return every problem, errors first, in a stable order.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one pass listing problems in file order; to be split by concern"
-)]
+/// What every part of the validation reads: the document and indexes over it.
+struct Cx<'a> {
+    doc: &'a Document,
+    /// Display name by id.
+    names: BTreeMap<&'a str, &'a str>,
+    links: Links<'a>,
+    type_names: HashSet<&'a str>,
+    /// Event types with a positive weight.
+    weighted_types: HashSet<&'a str>,
+    attr_names: HashSet<&'a str>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(doc: &'a Document) -> Self {
+        Cx {
+            doc,
+            names: doc
+                .components
+                .iter()
+                .map(|c| (c.id.as_str(), c.display_name()))
+                .collect(),
+            links: Links::new(doc),
+            type_names: doc.event_types.iter().map(|e| e.name.as_str()).collect(),
+            weighted_types: doc
+                .event_types
+                .iter()
+                .filter(|e| e.weight > 0.0)
+                .map(|e| e.name.as_str())
+                .collect(),
+            attr_names: doc
+                .event_types
+                .iter()
+                .flat_map(|e| e.attributes.keys().map(String::as_str))
+                .collect(),
+        }
+    }
+
+    /// The subject naming the component with this id (by its display name).
+    fn comp(&self, id: &str) -> Subject {
+        Subject::Component(self.names.get(id).copied().unwrap_or(id).to_owned())
+    }
+}
+
+/// Check a document and return every problem, errors first, in a stable order: the
+/// scenario, the event types, the account and cost settings, each component, each
+/// connection, the shape of the graph, and (when there is no error) the work a run
+/// would be.
 pub fn validate(doc: &Document) -> Vec<Problem> {
+    let cx = Cx::new(doc);
     let mut out = Vec::new();
-    let mut push = |severity, subject: Subject, message: String| {
+    scenario(&cx, &mut out);
+    event_types(&cx, &mut out);
+    account_and_cost(&cx, &mut out);
+    components(&cx, &mut out);
+    connections(&cx, &mut out);
+    graph_shape(&cx, &mut out);
+
+    // --- how much work a run is: refused or warned about before it starts, with an
+    // estimate, instead of leaving a huge run to look like a hang. Only for designs that
+    // are otherwise sound, since the estimate follows the links.
+    if !out.iter().any(|p| p.severity == Severity::Error) {
+        out.extend(super::work::problems(doc));
+    }
+
+    out.sort_by_key(|p| p.severity);
+    out
+}
+
+/// The scenario: duration, warm-up, replications, buckets.
+fn scenario(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let mut push = |severity: Severity, subject: Subject, message: String| {
         out.push(Problem {
             severity,
             subject,
             message,
         });
     };
-    let names: BTreeMap<&str, &str> = doc
-        .components
-        .iter()
-        .map(|c| (c.id.as_str(), c.display_name()))
-        .collect();
-    let comp = |id: &str| Subject::Component(names.get(id).copied().unwrap_or(id).to_owned());
-    let links = Links::new(doc);
-    let type_names: HashSet<&str> = doc.event_types.iter().map(|e| e.name.as_str()).collect();
-    let weighted_types: HashSet<&str> = doc
-        .event_types
-        .iter()
-        .filter(|e| e.weight > 0.0)
-        .map(|e| e.name.as_str())
-        .collect();
-    let attr_names: HashSet<&str> = doc
-        .event_types
-        .iter()
-        .flat_map(|e| e.attributes.keys().map(String::as_str))
-        .collect();
-
-    // --- scenario
     let sc = &doc.scenario;
     if sc.duration.ns == 0 {
         push(
@@ -517,8 +560,18 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             ),
         );
     }
+}
 
-    // --- event types
+/// The event types: names, weights, attributes and their values.
+fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let mut push = |severity: Severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
     if doc.event_types.len() > MAX_EVENT_TYPES {
         push(
             Severity::Error,
@@ -607,8 +660,18 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             "all event types have weight zero".into(),
         );
     }
+}
 
-    // --- account and cost settings
+/// The account settings and the cost settings.
+fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let mut push = |severity: Severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
     if doc.account.lambda_concurrency == 0 {
         push(
             Severity::Error,
@@ -661,8 +724,27 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             );
         }
     }
+}
 
-    // --- components
+/// Each component: id, name, parameters and its kind's own checks.
+#[expect(
+    clippy::too_many_lines,
+    reason = "every check of one component, in the order of its fields"
+)]
+fn components(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let links = &cx.links;
+    let type_names = &cx.type_names;
+    let weighted_types = &cx.weighted_types;
+    let sc = &doc.scenario;
+    let comp = |id: &str| cx.comp(id);
+    let mut push = |severity: Severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
     let mut ids = BTreeSet::new();
     let mut display = BTreeSet::new();
     for c in &doc.components {
@@ -826,7 +908,7 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         }
         match &c.kind {
             ComponentKind::EventBus(_) => {
-                let (on_bus, on_links) = rule_problems(doc, &links, links.out_of(&c.id));
+                let (on_bus, on_links) = rule_problems(doc, links, links.out_of(&c.id));
                 for m in on_bus {
                     push(Severity::Error, s(), m);
                 }
@@ -898,8 +980,25 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             }
         }
     }
+}
 
-    // --- connections
+/// Each connection: its ends, its kind, its filter, and the wiring rules.
+#[expect(
+    clippy::too_many_lines,
+    reason = "every check of one connection, in the order of its fields"
+)]
+fn connections(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let links = &cx.links;
+    let type_names = &cx.type_names;
+    let attr_names = &cx.attr_names;
+    let mut push = |severity: Severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
     let kind_of = |id: &str| links.index(id).map(|i| &doc.components[i].kind);
     for (i, conn) in doc.connections.iter().enumerate() {
         let s = || Subject::Connection(i, conn.label());
@@ -1057,8 +1156,24 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             }
         }
     }
+}
 
-    // --- graph shape
+/// The shape of the graph: self-delivery loops and cycles without an exit.
+#[expect(
+    clippy::too_many_lines,
+    reason = "self-delivery loops, then each cycle with the ways out of it"
+)]
+fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
+    let doc = cx.doc;
+    let links = &cx.links;
+    let comp = |id: &str| cx.comp(id);
+    let mut push = |severity: Severity, subject: Subject, message: String| {
+        out.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    };
     let mut self_looped: HashSet<usize> = HashSet::new();
     // successors of each component, each once, in the order the links first appear
     let mut succ: Vec<Vec<usize>> = vec![Vec::new(); doc.components.len()];
@@ -1253,16 +1368,6 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             );
         }
     }
-
-    // --- how much work a run is: refused or warned about before it starts, with an
-    // estimate, instead of leaving a huge run to look like a hang. Only for designs that
-    // are otherwise sound, since the estimate follows the links.
-    if !out.iter().any(|p| p.severity == Severity::Error) {
-        out.extend(super::work::problems(doc));
-    }
-
-    out.sort_by_key(|p| p.severity);
-    out
 }
 
 #[cfg(test)]
