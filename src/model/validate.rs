@@ -432,6 +432,20 @@ fn strongly_connected(succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
     out
 }
 
+/// The problems found so far, in the order they are found.
+#[derive(Default)]
+struct Found(Vec<Problem>);
+
+impl Found {
+    fn push(&mut self, severity: Severity, subject: Subject, message: String) {
+        self.0.push(Problem {
+            severity,
+            subject,
+            message,
+        });
+    }
+}
+
 /// What every part of the validation reads: the document and indexes over it.
 struct Cx<'a> {
     doc: &'a Document,
@@ -481,13 +495,14 @@ impl<'a> Cx<'a> {
 /// would be.
 pub fn validate(doc: &Document) -> Vec<Problem> {
     let cx = Cx::new(doc);
-    let mut out = Vec::new();
-    scenario(&cx, &mut out);
-    event_types(&cx, &mut out);
-    account_and_cost(&cx, &mut out);
-    components(&cx, &mut out);
-    connections(&cx, &mut out);
-    graph_shape(&cx, &mut out);
+    let mut found = Found::default();
+    scenario(&cx, &mut found);
+    event_types(&cx, &mut found);
+    account_and_cost(&cx, &mut found);
+    components(&cx, &mut found);
+    connections(&cx, &mut found);
+    graph_shape(&cx, &mut found);
+    let mut out = found.0;
 
     // --- how much work a run is: refused or warned about before it starts, with an
     // estimate, instead of leaving a huge run to look like a hang. Only for designs that
@@ -501,32 +516,25 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 }
 
 /// The scenario: duration, warm-up, replications, buckets.
-fn scenario(cx: &Cx, out: &mut Vec<Problem>) {
+fn scenario(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     let sc = &doc.scenario;
     if sc.duration.ns == 0 {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             "duration must be longer than zero".into(),
         );
     }
     if sc.duration.ns > MAX_DURATION_NS {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             "duration is longer than 100 years".into(),
         );
     }
     if sc.warmup >= sc.duration && sc.duration.ns > 0 {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             format!(
@@ -536,13 +544,13 @@ fn scenario(cx: &Cx, out: &mut Vec<Problem>) {
         );
     }
     if sc.replications == 0 {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             "replications must be at least 1".into(),
         );
     } else if sc.replications > MAX_REPLICATIONS {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             format!(
@@ -552,7 +560,7 @@ fn scenario(cx: &Cx, out: &mut Vec<Problem>) {
         );
     }
     if sc.duration.ns > 0 && sc.duration.ns / sc.bucket_width().ns > MAX_BUCKETS {
-        push(
+        out.push(
             Severity::Error,
             Subject::Scenario,
             format!(
@@ -563,17 +571,10 @@ fn scenario(cx: &Cx, out: &mut Vec<Problem>) {
 }
 
 /// The event types: names, weights, attributes and their values.
-fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
+fn event_types(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     if doc.event_types.len() > MAX_EVENT_TYPES {
-        push(
+        out.push(
             Severity::Error,
             Subject::Document,
             format!(
@@ -586,18 +587,18 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
     for et in &doc.event_types {
         let s = || Subject::EventType(et.name.clone());
         if et.name.is_empty() {
-            push(Severity::Error, s(), "event type has no name".into());
+            out.push(Severity::Error, s(), "event type has no name".into());
         }
         if has_unsafe_chars(&et.name) {
-            push(Severity::Error, s(), unsafe_text("name", &et.name));
+            out.push(Severity::Error, s(), unsafe_text("name", &et.name));
         }
         for (attr, values) in &et.attributes {
             if has_unsafe_chars(attr) {
-                push(Severity::Error, s(), unsafe_text("attribute name", attr));
+                out.push(Severity::Error, s(), unsafe_text("attribute name", attr));
             }
             for (v, _) in values {
                 if has_unsafe_chars(v) {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         unsafe_text(&format!("value of attribute `{}`", printable(attr)), v),
@@ -606,20 +607,20 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
             }
         }
         if !seen_types.insert(et.name.as_str()) {
-            push(Severity::Error, s(), "event type name is used twice".into());
+            out.push(Severity::Error, s(), "event type name is used twice".into());
         }
         if !et.weight.is_finite() || et.weight < 0.0 {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!("weight must be finite and >= 0, got {}", et.weight),
             );
         }
         for p in et.payload_bytes.problems() {
-            push(Severity::Error, s(), format!("payload_bytes: {p}"));
+            out.push(Severity::Error, s(), format!("payload_bytes: {p}"));
         }
         if et.attributes.len() > MAX_ATTRIBUTES {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!(
@@ -630,7 +631,7 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
         }
         for (attr, values) in &et.attributes {
             if values.is_empty() || values.len() > MAX_ATTRIBUTE_VALUES {
-                push(
+                out.push(
                     Severity::Error,
                     s(),
                     format!(
@@ -642,7 +643,7 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
             if values.iter().any(|(_, w)| !w.is_finite() || *w < 0.0)
                 || values.iter().all(|(_, w)| *w <= 0.0)
             {
-                push(
+                out.push(
                     Severity::Error,
                     s(),
                     format!(
@@ -654,7 +655,7 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
         }
     }
     if !doc.event_types.is_empty() && doc.event_types.iter().all(|e| e.weight <= 0.0) {
-        push(
+        out.push(
             Severity::Error,
             Subject::Document,
             "all event types have weight zero".into(),
@@ -663,23 +664,16 @@ fn event_types(cx: &Cx, out: &mut Vec<Problem>) {
 }
 
 /// The account settings and the cost settings.
-fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
+fn account_and_cost(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     if doc.account.lambda_concurrency == 0 {
-        push(
+        out.push(
             Severity::Error,
             Subject::Document,
             "account.lambda_concurrency must be at least 1".into(),
         );
     } else if doc.account.lambda_concurrency > LAMBDA_MAX_CONCURRENCY {
-        push(
+        out.push(
             Severity::Error,
             Subject::Document,
             format!(
@@ -689,7 +683,7 @@ fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
         );
     }
     if has_unsafe_chars(&doc.name) {
-        push(
+        out.push(
             Severity::Error,
             Subject::Document,
             unsafe_text("the design's name", &doc.name),
@@ -697,14 +691,14 @@ fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
     }
     for (key, v) in &doc.cost.prices {
         if has_unsafe_chars(key) {
-            push(
+            out.push(
                 Severity::Error,
                 Subject::Document,
                 unsafe_text("cost.prices key", key),
             );
         }
         if !v.is_finite() || *v < 0.0 {
-            push(
+            out.push(
                 Severity::Error,
                 Subject::Document,
                 format!(
@@ -714,7 +708,7 @@ fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
             );
         }
         if key.split('.').count() != 2 {
-            push(
+            out.push(
                 Severity::Error,
                 Subject::Document,
                 format!(
@@ -731,26 +725,19 @@ fn account_and_cost(cx: &Cx, out: &mut Vec<Problem>) {
     clippy::too_many_lines,
     reason = "every check of one component, in the order of its fields"
 )]
-fn components(cx: &Cx, out: &mut Vec<Problem>) {
+fn components(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
     let links = &cx.links;
     let type_names = &cx.type_names;
     let weighted_types = &cx.weighted_types;
     let sc = &doc.scenario;
     let comp = |id: &str| cx.comp(id);
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     let mut ids = BTreeSet::new();
     let mut display = BTreeSet::new();
     for c in &doc.components {
         let s = || comp(&c.id);
         if c.id.is_empty() {
-            push(
+            out.push(
                 Severity::Error,
                 Subject::Component(c.display_name().to_owned()),
                 "component has an empty id".into(),
@@ -760,7 +747,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
             .chars()
             .all(|ch| ch.is_alphanumeric() || ch == '-' || ch == '_')
         {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!(
@@ -770,11 +757,11 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
             );
         }
         if has_unsafe_chars(&c.name) {
-            push(Severity::Error, s(), unsafe_text("name", &c.name));
+            out.push(Severity::Error, s(), unsafe_text("name", &c.name));
         }
         let id_used_twice = !ids.insert(c.id.as_str());
         if id_used_twice {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!(
@@ -786,7 +773,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
         // a component without a name goes by its id: a repeated id is one mistake, said once
         let new_name = display.insert(c.display_name());
         if !new_name && (!id_used_twice || !c.name.is_empty()) {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 "name is used by more than one component".into(),
@@ -795,11 +782,11 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
         match &c.kind {
             ComponentKind::Producer(p) => {
                 for e in p.arrivals.problems() {
-                    push(Severity::Error, s(), format!("arrivals: {e}"));
+                    out.push(Severity::Error, s(), format!("arrivals: {e}"));
                 }
                 for t in &p.event_types {
                     if !type_names.contains(t.as_str()) {
-                        push(
+                        out.push(
                             Severity::Error,
                             s(),
                             format!("emits unknown event type `{}`", printable(t)),
@@ -818,7 +805,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                         .iter()
                         .any(|t| weighted_types.contains(t.as_str()))
                 {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         "emits only event types of weight zero, so it has nothing to send".into(),
@@ -828,7 +815,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                     let expected = p.arrivals.peak_rate_per_s() * sc.duration.as_secs_f64();
                     let expected = p.max_events.map_or(expected, |m| expected.min(m as f64));
                     if expected > MAX_EXPECTED_ARRIVALS {
-                        push(
+                        out.push(
                             Severity::Error,
                             s(),
                             format!(
@@ -841,9 +828,9 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
             }
             ComponentKind::Station(st) => {
                 if st.servers == 0 {
-                    push(Severity::Error, s(), "servers must be at least 1".into());
+                    out.push(Severity::Error, s(), "servers must be at least 1".into());
                 } else if st.servers > MAX_STATION_SERVERS {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         format!(
@@ -853,21 +840,21 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                     );
                 }
                 for e in st.service_ms.problems() {
-                    push(Severity::Error, s(), format!("service_ms: {e}"));
+                    out.push(Severity::Error, s(), format!("service_ms: {e}"));
                 }
                 if !st.fail_prob.is_finite() || !(0.0..=1.0).contains(&st.fail_prob) {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         format!("fail_prob must be between 0 and 1, got {}", st.fail_prob),
                     );
                 }
                 for e in retry_problems("retry", &st.retry) {
-                    push(Severity::Error, s(), e);
+                    out.push(Severity::Error, s(), e);
                 }
                 if let Some(t) = &st.throttle {
                     if !t.rate_per_s.is_finite() || t.rate_per_s < 0.0 {
-                        push(
+                        out.push(
                             Severity::Error,
                             s(),
                             format!(
@@ -877,7 +864,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                         );
                     }
                     if !t.burst.is_finite() || t.burst < 1.0 {
-                        push(
+                        out.push(
                             Severity::Error,
                             s(),
                             format!("throttle.burst must be at least 1, got {}", t.burst),
@@ -885,14 +872,14 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                     }
                 }
                 if st.timeout.is_some_and(|t| t.ns == 0) {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         "timeout must be longer than zero".into(),
                     );
                 }
                 if st.max_age.is_some_and(|t| t.ns == 0) {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         "max_age must be longer than zero".into(),
@@ -902,7 +889,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
             ComponentKind::Sink(_) | ComponentKind::DeadLetterQueue(_) => {}
             other => {
                 for (sev, e) in cloud_problems(other) {
-                    push(sev, s(), e);
+                    out.push(sev, s(), e);
                 }
             }
         }
@@ -910,10 +897,10 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
             ComponentKind::EventBus(_) => {
                 let (on_bus, on_links) = rule_problems(doc, links, links.out_of(&c.id));
                 for m in on_bus {
-                    push(Severity::Error, s(), m);
+                    out.push(Severity::Error, s(), m);
                 }
                 for (k, m) in on_links {
-                    push(
+                    out.push(
                         Severity::Error,
                         Subject::Connection(k, doc.connections[k].label()),
                         m,
@@ -932,7 +919,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                 });
                 let m = q.max_concurrency.unwrap_or(SQS_ESM_MIN_CONCURRENCY);
                 if !lambda_consumer && m > SQS_MAX_POLLERS {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         format!(
@@ -944,7 +931,7 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
                     && m != 0 // reported above
                     && !(SQS_ESM_MIN_CONCURRENCY..=SQS_ESM_MAX_CONCURRENCY).contains(&m)
                 {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         format!(
@@ -957,18 +944,18 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
         }
         if let ComponentKind::Producer(p) = &c.kind {
             for e in retry_problems("retry", &p.retry) {
-                push(Severity::Error, s(), e);
+                out.push(Severity::Error, s(), e);
             }
             if let Some(k) = &p.keys {
                 if k.cardinality == 0 {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         "keys.cardinality must be at least 1".into(),
                     );
                 }
                 if !k.hot_share.is_finite() || !(0.0..=1.0).contains(&k.hot_share) {
-                    push(
+                    out.push(
                         Severity::Error,
                         s(),
                         format!(
@@ -987,18 +974,11 @@ fn components(cx: &Cx, out: &mut Vec<Problem>) {
     clippy::too_many_lines,
     reason = "every check of one connection, in the order of its fields"
 )]
-fn connections(cx: &Cx, out: &mut Vec<Problem>) {
+fn connections(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
     let links = &cx.links;
     let type_names = &cx.type_names;
     let attr_names = &cx.attr_names;
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     let kind_of = |id: &str| links.index(id).map(|i| &doc.components[i].kind);
     for (i, conn) in doc.connections.iter().enumerate() {
         let s = || Subject::Connection(i, conn.label());
@@ -1014,7 +994,7 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
             ),
         ] {
             if has_unsafe_chars(text) {
-                push(Severity::Error, s(), unsafe_text(field, text));
+                out.push(Severity::Error, s(), unsafe_text(field, text));
             }
         }
         if let Some(f) = &conn.filter {
@@ -1030,38 +1010,38 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
                 }
             }
             if let Some(t) = texts.into_iter().find(|t| has_unsafe_chars(t)) {
-                push(Severity::Error, s(), unsafe_text("filter", t));
+                out.push(Severity::Error, s(), unsafe_text("filter", t));
             }
         }
         if from.is_none() {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!("starts at unknown component `{}`", printable(&conn.from)),
             );
         }
         if to.is_none() {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!("ends at unknown component `{}`", printable(&conn.to)),
             );
         }
         for e in link_problems(from, to, conn.kind) {
-            push(Severity::Error, s(), e);
+            out.push(Severity::Error, s(), e);
         }
         if from.is_some()
             && matches!(conn.kind, LinkKind::DeadLetter | LinkKind::OnFailure)
             && conn.filter.is_some()
         {
-            push(
+            out.push(
                 Severity::Warning,
                 s(),
                 "filters on dead-letter links are ignored".into(),
             );
         }
         if !conn.weight.is_finite() || conn.weight < 0.0 {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 format!("weight must be finite and >= 0, got {}", conn.weight),
@@ -1069,17 +1049,17 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
         }
         if let Some(lat) = &conn.latency_ms {
             for e in lat.problems() {
-                push(Severity::Error, s(), format!("latency_ms: {e}"));
+                out.push(Severity::Error, s(), format!("latency_ms: {e}"));
             }
         }
         if let Some(d) = &conn.dead_letter {
             match kind_of(d) {
-                None => push(
+                None => out.push(
                     Severity::Error,
                     s(),
                     format!("dead_letter names unknown component `{}`", printable(d)),
                 ),
-                Some(k) if !k.holds_dead_letters() => push(
+                Some(k) if !k.holds_dead_letters() => out.push(
                     Severity::Error,
                     s(),
                     format!(
@@ -1101,7 +1081,7 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
                 Some(ComponentKind::EventBus(_) | ComponentKind::SnsTopic(_))
             )
         {
-            push(
+            out.push(
                 Severity::Warning,
                 s(),
                 "rule, retry, max_event_age and dead_letter apply only to links from an EventBus or SnsTopic; ignored here".into(),
@@ -1109,11 +1089,11 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
         }
         if let Some(r) = &conn.retry {
             for e in retry_problems("retry", r) {
-                push(Severity::Error, s(), e);
+                out.push(Severity::Error, s(), e);
             }
         }
         if conn.max_event_age.is_some_and(|a| a.ns == 0) {
-            push(
+            out.push(
                 Severity::Error,
                 s(),
                 "max_event_age must be longer than zero".into(),
@@ -1126,13 +1106,13 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
                 &retry,
                 conn.max_event_age.unwrap_or(super::Duration::ZERO),
             ) {
-                push(Severity::Error, s(), e);
+                out.push(Severity::Error, s(), e);
             }
         }
         if let Some(f) = &conn.filter {
             for t in &f.event_types {
                 if !type_names.contains(t.as_str()) {
-                    push(
+                    out.push(
                         Severity::Warning,
                         s(),
                         format!(
@@ -1144,7 +1124,7 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
             }
             for a in f.attributes.keys() {
                 if !attr_names.contains(a.as_str()) {
-                    push(
+                    out.push(
                         Severity::Warning,
                         s(),
                         format!(
@@ -1163,17 +1143,10 @@ fn connections(cx: &Cx, out: &mut Vec<Problem>) {
     clippy::too_many_lines,
     reason = "self-delivery loops, then each cycle with the ways out of it"
 )]
-fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
+fn graph_shape(cx: &Cx, out: &mut Found) {
     let doc = cx.doc;
     let links = &cx.links;
     let comp = |id: &str| cx.comp(id);
-    let mut push = |severity: Severity, subject: Subject, message: String| {
-        out.push(Problem {
-            severity,
-            subject,
-            message,
-        });
-    };
     let mut self_looped: HashSet<usize> = HashSet::new();
     // successors of each component, each once, in the order the links first appear
     let mut succ: Vec<Vec<usize>> = vec![Vec::new(); doc.components.len()];
@@ -1215,7 +1188,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             let consumers = delivery().filter(|k| links.index(&k.to).is_some()).count() as u64;
             let n = u64::from(shards) * u64::from(pf) * consumers;
             if n > MAX_STREAM_LANES {
-                push(
+                out.push(
                     Severity::Error,
                     comp(&c.id),
                     format!(
@@ -1233,7 +1206,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             && delivery().nth(1).is_some()
             && delivery().all(|k| k.weight <= 0.0)
         {
-            push(
+            out.push(
                 Severity::Warning,
                 comp(&c.id),
                 "split routing with every link weight zero; the last matching link takes everything".into(),
@@ -1244,14 +1217,14 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             .any(|&k| doc.connections[k].kind == LinkKind::DeadLetter);
         if let ComponentKind::SqsQueue(q) = &c.kind {
             if has_dead_letter_link && q.max_receive_count.is_none() {
-                push(
+                out.push(
                     Severity::Warning,
                     comp(&c.id),
                     "has a dead-letter link but no max_receive_count, so nothing ever moves to it (set max_receive_count, e.g. 5)".into(),
                 );
             }
             if !has_dead_letter_link && q.max_receive_count.is_some() {
-                push(
+                out.push(
                     Severity::Warning,
                     comp(&c.id),
                     "max_receive_count is set but there is no dead-letter link; messages that reach it are lost".into(),
@@ -1263,7 +1236,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
         {
             match links.index(t).map(|x| &doc.components[x].kind) {
                 Some(ComponentKind::Lambda(_)) => {}
-                Some(k) => push(
+                Some(k) => out.push(
                     Severity::Error,
                     comp(&c.id),
                     format!(
@@ -1272,7 +1245,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
                         k.kind().with_article()
                     ),
                 ),
-                None => push(
+                None => out.push(
                     Severity::Error,
                     comp(&c.id),
                     format!("transform names unknown component `{}`", printable(t)),
@@ -1285,7 +1258,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             && !queue.is_empty()
             && links.index(queue).is_none()
         {
-            push(
+            out.push(
                 Severity::Error,
                 comp(&c.id),
                 format!(
@@ -1295,14 +1268,14 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             );
         }
         if c.kind.is_source() && !has_out {
-            push(
+            out.push(
                 Severity::Error,
                 comp(&c.id),
                 "producer has no outgoing connection; its events go nowhere".into(),
             );
         }
         if c.kind.accepts_input() && !has_in {
-            push(
+            out.push(
                 Severity::Warning,
                 comp(&c.id),
                 "receives nothing: no connection leads here".into(),
@@ -1315,7 +1288,7 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
             .collect();
         if let Some((k, message)) = self_loop(c, &self_links, doc, delivery().collect()) {
             self_looped.insert(i);
-            push(
+            out.push(
                 Severity::Error,
                 Subject::Connection(k, doc.connections[k].label()),
                 message,
@@ -1355,13 +1328,13 @@ fn graph_shape(cx: &Cx, out: &mut Vec<Problem>) {
                 && targets().nth(1).is_some()
         };
         if !has_exit {
-            push(
+            out.push(
                 Severity::Error,
                 subject,
                 format!("cycle with no exit: {names_in} pass events round forever"),
             );
         } else if members.iter().any(|&m| copies_into_cycle(m)) {
-            push(
+            out.push(
                 Severity::Warning,
                 subject,
                 format!("fan-out inside the cycle {names_in} multiplies events on every lap"),

@@ -198,25 +198,23 @@ fn pause_step_and_resume_end_with_the_uninterrupted_result() {
     assert_lines_of_the_cli(&got, &cli);
 }
 
+/// Station B's sojourn p99 in the last run's results, ms.
+fn b_sojourn_p99(h: &Harness<'_, SpillwayApp>) -> f64 {
+    let result = &h.state().runner.results().unwrap().result;
+    result.mean.report.components["B"]
+        .sojourn_ms
+        .as_ref()
+        .unwrap()
+        .p99
+}
+
 #[test]
 fn a_second_run_is_compared_with_the_first_as_baseline() {
     let mut h = harness_on("bench-pipeline.ron");
     h.state_mut().runner.settings.duration = "30m".parse::<Duration>().unwrap();
     h.get_by_label("▶ Run").click();
     step_until(&mut h, "the first run", finished);
-    let p99_before = h
-        .state()
-        .runner
-        .results()
-        .unwrap()
-        .result
-        .mean
-        .report
-        .components["B"]
-        .sojourn_ms
-        .as_ref()
-        .unwrap()
-        .p99;
+    let p99_before = b_sojourn_p99(&h);
 
     // the user gives B a second server (one command, as the inspector would) and reruns
     let mut b = h.state().editor.doc().component("B").unwrap().clone();
@@ -229,19 +227,7 @@ fn a_second_run_is_compared_with_the_first_as_baseline() {
     h.get_by_label("⟲ Restart").click();
     step_until(&mut h, "the second run", finished);
     assert!(h.state().runner.baseline.is_some());
-    let p99_after = h
-        .state()
-        .runner
-        .results()
-        .unwrap()
-        .result
-        .mean
-        .report
-        .components["B"]
-        .sojourn_ms
-        .as_ref()
-        .unwrap()
-        .p99;
+    let p99_after = b_sojourn_p99(&h);
     assert!(p99_after < p99_before / 2.0, "{p99_before} -> {p99_after}");
 
     h.state_mut().bottom = BottomTab::Compare;
