@@ -117,6 +117,56 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
+/// A measured span of time for people (an age, a wait, a latency in a sentence), in one
+/// format everywhere: `250 ms`, `3.2 s`, `57 s`, `26 min`, `1 h 54 min`, `2 d 3 h`.
+/// Two units at most, so a sentence never reads `6839.5 s`.
+#[must_use]
+pub fn elapsed(s: f64) -> String {
+    if !s.is_finite() || s < 0.0 {
+        return "?".to_owned();
+    }
+    if s < 1.0 {
+        let ms = s * 1000.0;
+        return if ms < 10.0 {
+            format!("{} ms", num((ms * 10.0).round() / 10.0))
+        } else {
+            format!("{ms:.0} ms")
+        };
+    }
+    if s < 10.0 {
+        return format!("{s:.1} s");
+    }
+    let whole = s.round() as u64;
+    if whole < 60 {
+        return format!("{whole} s");
+    }
+    let min = (s / 60.0).round() as u64;
+    if min < 60 {
+        return format!("{min} min");
+    }
+    if min < 24 * 60 {
+        return match min % 60 {
+            0 => format!("{} h", min / 60),
+            m => format!("{} h {m} min", min / 60),
+        };
+    }
+    let h = (s / 3600.0).round() as u64;
+    match h % 24 {
+        0 => format!("{} d", h / 24),
+        r => format!("{} d {r} h", h / 24),
+    }
+}
+
+/// A count with its noun, singular for one: `1 error`, `3 errors`, `0 errors`.
+#[must_use]
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// A time of the run on a clock: `mm:ss`, or `h:mm:ss` from an hour on.
 #[must_use]
 pub fn clock(t_s: f64) -> String {
@@ -131,6 +181,27 @@ pub fn clock(t_s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_of_time_read_in_at_most_two_units() {
+        assert_eq!(elapsed(0.25), "250 ms");
+        assert_eq!(elapsed(0.0042), "4.2 ms");
+        assert_eq!(elapsed(3.24), "3.2 s");
+        assert_eq!(elapsed(57.2), "57 s");
+        assert_eq!(elapsed(59.6), "1 min");
+        assert_eq!(elapsed(1571.9), "26 min");
+        assert_eq!(elapsed(6839.5), "1 h 54 min");
+        assert_eq!(elapsed(7200.0), "2 h");
+        assert_eq!(elapsed(3.0 * 86_400.0 + 4.0 * 3600.0), "3 d 4 h");
+        assert_eq!(elapsed(f64::NAN), "?");
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(counted(1, "error", "errors"), "1 error");
+        assert_eq!(counted(0, "error", "errors"), "0 errors");
+        assert_eq!(counted(12, "component", "components"), "12 components");
+    }
 
     #[test]
     fn labels_drop_needless_decimals() {
