@@ -296,7 +296,10 @@ impl ChartsPanel {
                     .show(ui, |ui| {
                         for (i, name) in store.names.iter().enumerate() {
                             let mut on = self.picked.contains(name);
-                            let text = RichText::new(name).color(color(i));
+                            let text = RichText::new(name).color(crate::gui::look::legible(
+                                color(i),
+                                ui.visuals().panel_fill,
+                            ));
                             if ui.checkbox(&mut on, text).changed() {
                                 if on {
                                     self.picked.insert(name.clone());

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::cost::PriceBook;
 use crate::export::{self, ExportError, Format, Output, png};
@@ -519,7 +519,7 @@ impl ExportDialog {
             }
             if let Some(e) = &self.error {
                 ui.add_space(6.0);
-                ui.label(RichText::new(e).color(Color32::from_rgb(0xe0, 0x50, 0x50)));
+                ui.label(RichText::new(e).color(ui.visuals().error_fg_color));
             }
         });
         if close || (ctx.input(|i| i.key_pressed(egui::Key::Escape)) && !self.simulating()) {

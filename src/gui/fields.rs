@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use egui::{Color32, Id, RichText, Ui};
+use egui::{Id, RichText, Ui};
 use serde_json::{Map, Value, json};
 
 use super::param_help::{PARAMS, ParamHelp};
@@ -620,14 +620,14 @@ impl Fields<'_> {
             .hint_text(hint)
             .desired_width(width);
         if !valid_before {
-            te = te.text_color(Color32::from_rgb(230, 70, 70));
+            te = te.text_color(ui.visuals().error_fg_color);
         }
         let r = ui.add(te);
         let r = self.labelled(r);
         self.busy |= r.has_focus();
         let parsed = self.texts.get(&id).and_then(|t| parse(t));
         if parsed.is_none() {
-            ui.label(RichText::new("invalid").color(Color32::from_rgb(230, 70, 70)));
+            ui.label(RichText::new("invalid").color(ui.visuals().error_fg_color));
         }
         // applied when the field is left (Enter, Tab, a click elsewhere): one edit, one
         // undo step, and never a half-typed value

@@ -2,7 +2,7 @@
 //! `spillway check`), refreshed when the editor's revision changes; clicking a problem
 //! selects what it is about.
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 
 use super::commands::Selection;
 use crate::model::{self, Document, Problem, Severity, Subject};
@@ -58,8 +58,8 @@ impl ProblemsPanel {
             .show(ui, |ui| {
                 for p in &self.problems {
                     let (icon, color) = match p.severity {
-                        Severity::Error => ("error", Color32::from_rgb(230, 80, 80)),
-                        Severity::Warning => ("warning", Color32::from_rgb(220, 170, 40)),
+                        Severity::Error => ("error", ui.visuals().error_fg_color),
+                        Severity::Warning => ("warning", ui.visuals().warn_fg_color),
                     };
                     ui.horizontal(|ui| {
                         ui.label(RichText::new(icon).color(color).strong());

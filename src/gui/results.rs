@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use egui::{Color32, RichText, Ui};
+use egui::{RichText, Ui};
 
 use super::commands::Selection;
 use super::run::{Run, Runner, Snapshot};
@@ -277,7 +277,7 @@ impl ResultsPanel {
                     ui.label(
                         RichText::new(format!("{} ({:+.1}%)", figure(p.little_lambda_w), p.little_error() * 100.0))
                             .monospace()
-                            .color(if off { Color32::from_rgb(230, 160, 20) } else { ui.visuals().text_color() }),
+                            .color(if off { ui.visuals().warn_fg_color } else { ui.visuals().text_color() }),
                     )
                     .on_hover_text(
                         "Little's law L = λW with λ the attempts per second and W the mean sojourn per attempt. \
@@ -360,9 +360,9 @@ impl ResultsPanel {
                                 let col = if r.quantity == "util" {
                                     ui.visuals().text_color()
                                 } else if better {
-                                    Color32::from_rgb(46, 160, 67)
+                                    crate::gui::look::Ink::of(ui.visuals().dark_mode).good
                                 } else {
-                                    Color32::from_rgb(215, 48, 39)
+                                    ui.visuals().error_fg_color
                                 };
                                 ui.label(
                                     RichText::new(format!("{:+.1}%", c * 100.0))

@@ -44,11 +44,7 @@ impl SpillwayApp {
     pub fn frame_ui(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
         if self.theme_applied != Some(self.settings.light) {
-            ctx.set_theme(if self.settings.light {
-                egui::Theme::Light
-            } else {
-                egui::Theme::Dark
-            });
+            super::look::apply_theme(&ctx, self.settings.light);
             self.theme_applied = Some(self.settings.light);
         }
         self.keyboard(&ctx);

@@ -71,7 +71,7 @@ impl Canvas {
         let font = FontId::proportional((11.5 * z).clamp(9.5, 13.0));
         let text_col = vis.strong_text_color();
         let bg = vis.extreme_bg_color.gamma_multiply(0.92);
-        let warn = Color32::from_rgb(235, 80, 70);
+        let warn = vis.error_fg_color;
 
         // badges under the nodes: laid out now, drawn at the end
         let mut badges = Vec::new();

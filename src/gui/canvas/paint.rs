@@ -230,24 +230,25 @@ fn node_shapes(
             2 | 3 => 12.5,
             _ => 10.0,
         };
-        let g = text(ctx, look.glyph, glyph_px * z, Color32::WHITE, b);
+        let g = text(ctx, look.glyph, glyph_px * z, look::on_badge(accent), b);
         let at = bc - g.size() / 2.0;
-        out.push(Shape::galley(at, g, Color32::WHITE));
+        out.push(Shape::galley(at, g, look::on_badge(accent)));
     }
 
     // name, kind, summary
     if z >= 0.35 {
         let left = badge.right() + 7.0 * z;
         let width = r.right() - inset_r * z - left;
-        let name = text(ctx, &look.name, 14.0 * z, vis.strong_text_color(), width);
-        let kind = text(ctx, look.kind_label, 10.5 * z, vis.weak_text_color(), width);
-        let summary = text(ctx, &look.summary, 11.5 * z, vis.text_color(), width);
+        let [name_c, kind_c, summary_c] = look::node_text(look.group, vis);
+        let name = text(ctx, &look.name, 14.0 * z, name_c, width);
+        let kind = text(ctx, look.kind_label, 10.5 * z, kind_c, width);
+        let summary = text(ctx, &look.summary, 11.5 * z, summary_c, width);
         let gap = 1.5 * z;
         let total = name.size().y + kind.size().y + summary.size().y + 2.0 * gap;
         let mut y = c.y + dy * z - total / 2.0;
         for g in [name, kind, summary] {
             let h = g.size().y;
-            out.push(Shape::galley(pos2(left, y), g, vis.text_color()));
+            out.push(Shape::galley(pos2(left, y), g, summary_c));
             y += h + gap;
         }
     }
