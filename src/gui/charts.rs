@@ -318,8 +318,9 @@ impl ChartsPanel {
             let shown = self.shown(&store, selection, &ids);
             egui::ScrollArea::vertical()
                 .id_salt("charts")
+                .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    self.charts_ui(ui, run, &store, base, &shown);
+                    ui.vertical(|ui| self.charts_ui(ui, run, &store, base, &shown));
                 });
         });
     }
@@ -1087,6 +1088,44 @@ mod tests {
             assert!(((m / f).round() - m / f).abs() < 1e-9, "{base}");
             assert!(((c / m).round() - c / m).abs() < 1e-9, "{base}");
         }
+    }
+
+    #[test]
+    fn the_baseline_latency_has_its_own_style_and_legend_entry() {
+        let series = ComponentSeries {
+            p99: vec![PlotPoint::new(1.0, 30.0)],
+            p95: vec![PlotPoint::new(1.0, 20.0)],
+            p50: vec![PlotPoint::new(1.0, 10.0)],
+            ..ComponentSeries::default()
+        };
+        let store = ChartStore {
+            names: vec!["B".to_owned()],
+            components: vec![series],
+            ..ChartStore::default()
+        };
+        let base = store.clone();
+        let got = latency_series(&store, Some(&base), &[(0, "B")]);
+        let names: Vec<&str> = got.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["B p99 (baseline)", "B p99", "B p95", "B p50"]);
+        let look = |s: &Series<'_>| {
+            (
+                format!("{:?}", s.stroke.style()),
+                s.stroke.width().to_bits(),
+                s.stroke.color(s.color),
+            )
+        };
+        // no two lines of the chart look alike: the baseline is not read as p95
+        for (i, a) in got.iter().enumerate() {
+            for b in &got[i + 1..] {
+                assert_ne!(look(a), look(b), "{} and {} look alike", a.name, b.name);
+            }
+        }
+        let baseline = &got[0];
+        assert_eq!(baseline.stroke.style(), LineStyle::Solid, "never dashed");
+        assert!(baseline.stroke.color(baseline.color).a() < baseline.color.a());
+        // with three components shown only the p99s are drawn, each with its baseline
+        let three = latency_series(&store, Some(&base), &[(0, "B"), (0, "B"), (0, "B")]);
+        assert!(three.iter().all(|s| s.name.contains("p99")));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use egui::{Color32, RichText, Ui};
 
 use super::commands::Selection;
-use super::run::{Run, Runner, Snapshot};
+use super::run::{Phase, Run, Runner, Snapshot};
 use crate::insight::delta::{self, DeltaRow};
 use crate::insight::table::{self, COMPONENT_COLUMNS, END_TO_END_COLUMNS};
 use crate::units::{clock, counted, figure, usd};
@@ -216,7 +216,10 @@ impl ResultsPanel {
                     "the same figures as `spillway run` with this seed".to_owned()
                 }
             } else {
-                "partial: figures so far (the run has not finished)".to_owned()
+                match runner.phase {
+                    Phase::Stopped => "partial: the figures up to the stop".to_owned(),
+                    _ => "partial: figures so far (the run has not finished)".to_owned(),
+                }
             });
             if ui
                 .button("Copy as CSV")

@@ -175,11 +175,14 @@ impl SpillwayApp {
         let window_h = ui.ctx().content_rect().height();
         let height = if self.bottom_floating {
             let mut open = true;
+            let screen = ui.ctx().content_rect();
             egui::Window::new("Problems, charts and results")
                 .id(egui::Id::new("bottom-window"))
                 .open(&mut open)
+                .pivot(egui::Align2::CENTER_BOTTOM)
+                .default_pos([screen.center().x, screen.bottom() - 40.0])
                 .default_size([
-                    (ui.ctx().content_rect().width() * 0.7).max(600.0),
+                    (screen.width() * 0.7).max(600.0),
                     default_bottom_height(window_h) + 60.0,
                 ])
                 .resizable(true)
@@ -206,6 +209,9 @@ impl SpillwayApp {
                 .default_size(default_bottom_height(window_h))
                 .size_range(120.0..=(window_h * 0.75).max(160.0))
                 .show(ui, |ui| {
+                    // fill the panel whatever the tab holds: egui keeps a panel's
+                    // height from its content, which would shrink it on a short tab
+                    ui.set_min_height(ui.max_rect().height());
                     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
                     self.dock_row(ui, has_run);
                     ui.separator();

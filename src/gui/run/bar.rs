@@ -192,9 +192,9 @@ impl Runner {
         }
         if let Some(s) = &run.snapshot {
             parts.push((4, format!("wall {}", elapsed(s.wall_s))));
-            // a rate only while it means something: measured over enough running time
+            // a rate only while the engine runs, measured over enough running time
             if let Some(eps) = s.events_per_s
-                && !matches!(self.phase, Phase::Paused)
+                && self.phase == Phase::Running
             {
                 parts.push((3, format!("{} events/s", si(eps))));
             }
@@ -266,12 +266,12 @@ mod tests {
             all,
             "running · simulated 01:00 of 10:00 · 1.2M events/s · wall 2.0 s · p99 12 ms · $3 a month"
         );
-        let short = fit_summary(&parts, |t| t.len() <= 70);
-        assert_eq!(
-            short,
-            "running · simulated 01:00 of 10:00 · 1.2M events/s · p99 12 ms · $3 a month"
-        );
-        let shorter = fit_summary(&parts, |t| t.len() <= 40);
+        // a little narrower: the wall time goes first, then the rate, then the headline
+        let no_wall = "running · simulated 01:00 of 10:00 · 1.2M events/s · p99 12 ms · $3 a month";
+        assert_eq!(fit_summary(&parts, |t| t.len() <= no_wall.len()), no_wall);
+        let no_rate = "running · simulated 01:00 of 10:00 · p99 12 ms · $3 a month";
+        assert_eq!(fit_summary(&parts, |t| t.len() <= no_rate.len()), no_rate);
+        let shorter = fit_summary(&parts, |t| t.len() < no_rate.len());
         assert_eq!(shorter, "running · simulated 01:00 of 10:00");
         // nothing fits: the most important parts stay (the label wraps them)
         assert_eq!(fit_summary(&parts, |_| false), shorter);
