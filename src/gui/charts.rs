@@ -677,7 +677,8 @@ impl<'a> ChartAt<'a> {
                 });
             }
             Chart::Cumulative => {
-                self.plot("cum", "USD", false).show(ui, move |p| {
+                let empty = !any_nonzero(&store.cost_cumulative);
+                self.plot("cum", "USD", empty).show(ui, move |p| {
                     if let Some(b) = base {
                         p.line(line(
                             "baseline".to_owned(),
@@ -692,6 +693,9 @@ impl<'a> ChartAt<'a> {
                         Color32::from_rgb(31, 119, 180),
                         false,
                     ));
+                    if empty {
+                        self.none_so_far(p, "nothing priced so far");
+                    }
                 });
             }
             Chart::Cdf => {
