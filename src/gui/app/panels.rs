@@ -292,6 +292,13 @@ impl SpillwayApp {
                 .id_salt("live-figures")
                 .default_open(true)
                 .show(ui, |ui| {
+                    if self.stale {
+                        ui.label(
+                            RichText::new("Of the previous version of the design: run again")
+                                .color(ui.visuals().warn_fg_color),
+                        );
+                        ui.multiply_opacity(0.5);
+                    }
                     egui::ScrollArea::vertical()
                         .id_salt("live-figures-scroll")
                         .max_height(ui.available_height() * 0.6)
