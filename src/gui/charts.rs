@@ -5,7 +5,9 @@
 //! errors / retries / refusals / dead letters, cost (stacked by component, with the
 //! cumulative cost and the monthly projection) and latency CDFs, for the components
 //! picked in its list (or selected on the canvas). The previous run, if kept as the
-//! baseline, is drawn dashed behind the current one. Charts follow the run; drag to pan,
+//! baseline, is drawn thin and faded behind the current one (never dashed: dashes and
+//! dots are p95 and p50, retries and refusals); a key above the charts shows each
+//! style. Charts follow the run; drag to pan,
 //! scroll to zoom, double-click to follow again. Legends toggle their series.
 
 use std::collections::BTreeSet;
@@ -20,7 +22,7 @@ use super::commands::Selection;
 use super::look::utilisation_color;
 use super::run::{ChartStore, ComponentSeries, Run, Runner};
 use crate::model::{Cap, Kind};
-use crate::units::{clock, figure, usd};
+use crate::units::{clock, count, figure, usd};
 
 /// Series colours, by component index.
 const PALETTE: [Color32; 10] = [
@@ -145,12 +147,17 @@ fn time_plot<'a>(id: &str, y_unit: &'a str, width: f32, legend: bool) -> Plot<'a
 }
 
 fn line<'a>(name: String, pts: &'a [PlotPoint], c: Color32, baseline: bool) -> Line<'a> {
-    let l = Line::new(name, pts).color(if baseline { c.gamma_multiply(0.55) } else { c });
-    if baseline {
-        l.style(LineStyle::dashed_loose()).width(1.2)
-    } else {
-        l.width(1.8)
+    Series {
+        name,
+        pts,
+        color: c,
+        stroke: if baseline {
+            Stroke::Baseline
+        } else {
+            Stroke::Solid
+        },
     }
+    .line()
 }
 
 fn any_nonzero(pts: &[PlotPoint]) -> bool {
@@ -314,16 +321,14 @@ impl ChartsPanel {
             let shown = self.shown(&store, selection, &ids);
             egui::ScrollArea::vertical()
                 .id_salt("charts")
+                .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    self.charts_ui(ui, run, &store, base, &shown);
+                    ui.vertical(|ui| self.charts_ui(ui, run, &store, base, &shown));
                 });
         });
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the charts are laid out in the order they appear"
-    )]
+    /// The key of the line styles, then the charts, in as many columns as fit.
     fn charts_ui(
         &self,
         ui: &mut Ui,
@@ -332,198 +337,477 @@ impl ChartsPanel {
         base: Option<&ChartStore>,
         shown: &[(usize, &str)],
     ) {
-        let spacing = ui.spacing().item_spacing.x;
-        let w = ((ui.available_width() - 2.0 * spacing - 8.0) / 3.0).max(180.0);
-        // one line each, as wide as the chart, so the charts of a row line up; the
-        // full title (or more) on hover
-        let titled = |ui: &mut Ui, t: &str, hover: &str| {
-            ui.scope(|ui| {
-                ui.set_max_width(w);
-                ui.add(egui::Label::new(RichText::new(t).strong()).truncate())
-                    .on_hover_text(hover);
-            });
-        };
-        let title = |ui: &mut Ui, t: &str| titled(ui, t, t);
         if shown.is_empty() {
             ui.label(
                 RichText::new("Pick components on the left (or select them on the canvas).").weak(),
             );
+            return;
         }
+        if store.buckets == 0 {
+            ui.label(RichText::new("Waiting for the first time bucket of the run…").weak());
+            return;
+        }
+        key_ui(ui, base.is_some());
+        let spacing = ui.spacing().item_spacing.x;
+        // leave room for the vertical scroll bar; charts at least MIN_CHART_W wide
+        let room = ui.available_width() - 16.0;
+        let columns = (1..=3)
+            .rev()
+            .find(|&n| room >= n as f32 * MIN_CHART_W + (n - 1) as f32 * spacing)
+            .unwrap_or(1);
+        let w = ((room - (columns - 1) as f32 * spacing) / columns as f32).max(MIN_CHART_W);
+        let at = ChartAt {
+            run,
+            store,
+            base,
+            shown,
+            w,
+            legends: self.legends,
+        };
         egui::Grid::new("chart-grid")
-            .num_columns(3)
+            .num_columns(columns)
             .spacing([spacing, 6.0])
             .show(ui, |ui| {
-                ui.vertical(|ui| {
-                    title(ui, "Throughput (completions per second)");
-                    time_plot("thr", "events/s", w, self.legends).show(ui, |p| {
-                        lines(p, store, base, shown, |c| &c.throughput, false);
-                    });
+                for (k, chart) in CHARTS.iter().enumerate() {
+                    ui.vertical(|ui| at.chart_ui(ui, *chart));
+                    if (k + 1) % columns == 0 {
+                        ui.end_row();
+                    }
+                }
+            });
+    }
+}
+
+/// The narrowest a chart of the panel gets, points.
+const MIN_CHART_W: f32 = 240.0;
+
+/// The charts of the panel, in the order they appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chart {
+    Throughput,
+    Backlog,
+    Age,
+    Latency,
+    Errors,
+    CostRate,
+    Cumulative,
+    Cdf,
+    Busy,
+}
+
+const CHARTS: [Chart; 9] = [
+    Chart::Throughput,
+    Chart::Backlog,
+    Chart::Age,
+    Chart::Latency,
+    Chart::Errors,
+    Chart::CostRate,
+    Chart::Cumulative,
+    Chart::Cdf,
+    Chart::Busy,
+];
+
+/// How a line is drawn; the key above the charts shows each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stroke {
+    /// This run's main figure (p99, errors, a component's series).
+    Solid,
+    /// p95; retries.
+    Dashed,
+    /// p50; refusals.
+    Dotted,
+    /// Dead letters.
+    LooseDashed,
+    /// The baseline (previous) run: thin and faded, never dashed, so it is not read as
+    /// one of this run's dashed series.
+    Baseline,
+}
+
+impl Stroke {
+    fn style(self) -> LineStyle {
+        match self {
+            Stroke::Solid | Stroke::Baseline => LineStyle::Solid,
+            Stroke::Dashed => LineStyle::dashed_dense(),
+            Stroke::Dotted => LineStyle::dotted_dense(),
+            Stroke::LooseDashed => LineStyle::dashed_loose(),
+        }
+    }
+
+    fn width(self) -> f32 {
+        match self {
+            Stroke::Solid => 1.8,
+            Stroke::Dashed | Stroke::Dotted | Stroke::LooseDashed => 1.3,
+            Stroke::Baseline => 1.0,
+        }
+    }
+
+    fn color(self, c: Color32) -> Color32 {
+        if self == Stroke::Baseline {
+            c.gamma_multiply(0.45)
+        } else {
+            c
+        }
+    }
+}
+
+/// One line of a chart.
+struct Series<'a> {
+    name: String,
+    pts: &'a [PlotPoint],
+    color: Color32,
+    stroke: Stroke,
+}
+
+impl<'a> Series<'a> {
+    fn line(&self) -> Line<'a> {
+        Line::new(self.name.clone(), self.pts)
+            .color(self.stroke.color(self.color))
+            .style(self.stroke.style())
+            .width(self.stroke.width())
+    }
+}
+
+/// The latency chart's lines: per shown component its p99 (solid), and with at most
+/// two components shown its p95 (dashed) and p50 (dotted); the baseline's p99 in the
+/// baseline's own style, named "(baseline)" in the legend.
+fn latency_series<'a>(
+    store: &'a ChartStore,
+    base: Option<&'a ChartStore>,
+    shown: &[(usize, &str)],
+) -> Vec<Series<'a>> {
+    let mut out = Vec::new();
+    for &(i, name) in shown {
+        let color = color(i);
+        if let Some(b) = base.and_then(|b| b.component(name)) {
+            out.push(Series {
+                name: format!("{name} p99 (baseline)"),
+                pts: &b.p99,
+                color,
+                stroke: Stroke::Baseline,
+            });
+        }
+        let Some(cs) = store.components.get(i) else {
+            continue;
+        };
+        out.push(Series {
+            name: format!("{name} p99"),
+            pts: &cs.p99,
+            color,
+            stroke: Stroke::Solid,
+        });
+        if shown.len() <= 2 {
+            out.push(Series {
+                name: format!("{name} p95"),
+                pts: &cs.p95,
+                color,
+                stroke: Stroke::Dashed,
+            });
+            out.push(Series {
+                name: format!("{name} p50"),
+                pts: &cs.p50,
+                color,
+                stroke: Stroke::Dotted,
+            });
+        }
+    }
+    out
+}
+
+/// The key of the line styles, one row above the charts.
+fn key_ui(ui: &mut Ui, baseline: bool) {
+    let sample = |ui: &mut Ui, stroke: Stroke, label: &str| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 10.0), egui::Sense::hover());
+        let c = stroke.color(ui.visuals().text_color());
+        let y = rect.center().y;
+        let pts = [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)];
+        let s = egui::Stroke::new(stroke.width(), c);
+        match stroke {
+            Stroke::Solid | Stroke::Baseline => {
+                ui.painter().line_segment(pts, s);
+            }
+            Stroke::Dashed => {
+                ui.painter()
+                    .extend(egui::Shape::dashed_line(&pts, s, 4.0, 2.0));
+            }
+            Stroke::Dotted => {
+                ui.painter()
+                    .extend(egui::Shape::dotted_line(&pts, c, 3.0, 0.8));
+            }
+            Stroke::LooseDashed => {
+                ui.painter()
+                    .extend(egui::Shape::dashed_line(&pts, s, 6.0, 5.0));
+            }
+        }
+        ui.label(RichText::new(label).small());
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Latency:").small().strong());
+        sample(ui, Stroke::Solid, "p99");
+        sample(ui, Stroke::Dashed, "p95");
+        sample(ui, Stroke::Dotted, "p50");
+        ui.separator();
+        ui.label(RichText::new("Errors:").small().strong());
+        sample(ui, Stroke::Solid, "errors");
+        sample(ui, Stroke::Dashed, "retries");
+        sample(ui, Stroke::Dotted, "refused");
+        sample(ui, Stroke::LooseDashed, "dead letters");
+        if baseline {
+            ui.separator();
+            sample(ui, Stroke::Baseline, "baseline (previous run), faded");
+        }
+    });
+}
+
+/// What every chart of the panel is drawn from.
+struct ChartAt<'a> {
+    run: &'a Run,
+    store: &'a ChartStore,
+    base: Option<&'a ChartStore>,
+    shown: &'a [(usize, &'a str)],
+    w: f32,
+    legends: bool,
+}
+
+impl<'a> ChartAt<'a> {
+    /// Whether any shown component has a point off zero in this series.
+    fn any<'p>(&'p self, pick: impl Fn(&'p ComponentSeries) -> &'p [PlotPoint]) -> bool {
+        self.shown.iter().any(|&(i, _)| {
+            self.store
+                .components
+                .get(i)
+                .is_some_and(|cs| any_nonzero(pick(cs)))
+        })
+    }
+
+    /// A time plot of this panel; one with nothing to draw gets a 0..1 axis and says so.
+    fn plot<'p>(&self, id: &'p str, unit: &'p str, empty: bool) -> Plot<'p> {
+        let p = time_plot(id, unit, self.w, self.legends);
+        if empty { p.include_y(1.0) } else { p }
+    }
+
+    /// "none so far" in the middle of an empty plot.
+    fn none_so_far(&self, p: &mut PlotUi<'_>, what: &str) {
+        let x = self.store.buckets as f64 * self.store.bucket_s / 2.0;
+        p.text(egui_plot::Text::new(
+            "none",
+            PlotPoint::new(x, 0.5),
+            RichText::new(what).weak(),
+        ));
+    }
+
+    fn chart_ui(&self, ui: &mut Ui, chart: Chart) {
+        let (store, base, shown) = (self.store, self.base, self.shown);
+        let (t, hover) = self.title(chart);
+        ui.scope(|ui| {
+            ui.set_max_width(self.w);
+            ui.add(egui::Label::new(RichText::new(&t).strong()).truncate())
+                .on_hover_text(hover);
+        });
+        match chart {
+            Chart::Throughput => self.family(ui, "thr", "events/s", |c| &c.throughput, false),
+            Chart::Backlog => self.family(ui, "depth", "events", |c| &c.depth, false),
+            Chart::Age => self.family(ui, "age", "s", |c| &c.oldest_age, false),
+            Chart::Busy => self.family(ui, "busy", "in service", |c| &c.in_flight, true),
+            Chart::Latency => {
+                let series = latency_series(store, base, shown);
+                let empty = !series.iter().any(|s| any_nonzero(s.pts));
+                self.plot("lat", "ms", empty).show(ui, move |p| {
+                    for s in &series {
+                        p.line(s.line());
+                    }
+                    if empty {
+                        self.none_so_far(p, "no completions yet");
+                    }
                 });
-                ui.vertical(|ui| {
-                    title(ui, "Backlog: events waiting (time-average per bucket)");
-                    time_plot("depth", "events", w, self.legends).show(ui, |p| {
-                        lines(p, store, base, shown, |c| &c.depth, false);
-                    });
-                });
-                ui.vertical(|ui| {
-                    title(ui, "Age of the oldest message (queues)");
-                    time_plot("age", "s", w, self.legends).show(ui, |p| {
-                        lines(p, store, base, shown, |c| &c.oldest_age, false);
-                    });
-                });
-                ui.end_row();
-                ui.vertical(|ui| {
-                    title(
-                        ui,
-                        if shown.len() > 2 {
-                            "Latency at the component: p99 (ms)"
-                        } else {
-                            "Latency: p99 solid, p95 dashed, p50 dotted"
-                        },
-                    );
-                    time_plot("lat", "ms", w, self.legends).show(ui, |p| {
-                        for &(i, name) in shown {
-                            if let Some(b) = base.and_then(|b| b.component(name)) {
-                                p.line(line(
-                                    format!("{name} p99 (baseline)"),
-                                    &b.p99,
-                                    color(i),
-                                    true,
-                                ));
-                            }
-                            if let Some(cs) = store.components.get(i) {
-                                p.line(line(format!("{name} p99"), &cs.p99, color(i), false));
-                                if shown.len() > 2 {
-                                    continue;
-                                }
-                                p.line(
-                                    Line::new(format!("{name} p95"), &cs.p95[..])
-                                        .color(color(i))
-                                        .style(LineStyle::dashed_dense())
-                                        .width(1.2),
-                                );
-                                p.line(
-                                    Line::new(format!("{name} p50"), &cs.p50[..])
-                                        .color(color(i))
-                                        .style(LineStyle::dotted_dense())
-                                        .width(1.2),
-                                );
+            }
+            Chart::Errors => {
+                let empty = !self.any(|c| &c.errors)
+                    && !self.any(|c| &c.retries)
+                    && !self.any(|c| &c.refused)
+                    && !self.any(|c| &c.dead_letters);
+                self.plot("err", "per s", empty).show(ui, move |p| {
+                    for &(i, name) in shown {
+                        let Some(cs) = store.components.get(i) else {
+                            continue;
+                        };
+                        for (what, pts, stroke) in [
+                            ("errors", &cs.errors, Stroke::Solid),
+                            ("retries", &cs.retries, Stroke::Dashed),
+                            ("refused", &cs.refused, Stroke::Dotted),
+                            ("dead letters", &cs.dead_letters, Stroke::LooseDashed),
+                        ] {
+                            if any_nonzero(pts) {
+                                let s = Series {
+                                    name: format!("{name} {what}"),
+                                    pts,
+                                    color: color(i),
+                                    stroke,
+                                };
+                                p.line(s.line());
                             }
                         }
-                    });
+                    }
+                    if empty {
+                        self.none_so_far(p, "none so far");
+                    }
                 });
-                ui.vertical(|ui| {
-                    titled(
-                        ui,
-                        "Errors, retries, refusals, dead letters",
-                        "Per second: errors solid, retries dashed, refused dotted, \
-                         dead letters loosely dashed; only what happened is drawn",
-                    );
-                    time_plot("err", "per s", w, self.legends).show(ui, |p| {
-                        for &(i, name) in shown {
-                            let Some(cs) = store.components.get(i) else {
-                                continue;
-                            };
-                            for (what, pts, style) in [
-                                ("errors", &cs.errors, LineStyle::Solid),
-                                ("retries", &cs.retries, LineStyle::dashed_dense()),
-                                ("refused", &cs.refused, LineStyle::dotted_dense()),
-                                ("dead letters", &cs.dead_letters, LineStyle::dashed_loose()),
-                            ] {
-                                if any_nonzero(pts) {
-                                    p.line(
-                                        Line::new(format!("{name} {what}"), &pts[..])
-                                            .color(color(i))
-                                            .style(style)
-                                            .width(1.5),
-                                    );
-                                }
-                            }
-                        }
-                    });
-                });
-                ui.vertical(|ui| {
-                    let monthly = run.snapshot.as_ref().map_or(0.0, |s| s.cost.per_month_usd);
-                    title(
-                        ui,
-                        &format!(
-                            "Cost rate by component (stacked) · {} a month projected",
-                            usd(monthly)
-                        ),
-                    );
-                    time_plot("cost", "USD/h", w, self.legends).show(ui, |p| {
-                        // draw the top band first so lower bands paint over it
-                        for (i, cs) in store.components.iter().enumerate().rev() {
-                            if any_nonzero(&cs.cost_rate) {
-                                p.line(
-                                    Line::new(store.names[i].clone(), &cs.cost_stack[..])
-                                        .color(color(i))
-                                        .fill(0.0)
-                                        .width(1.0),
-                                );
-                            }
-                        }
-                        if let Some(b) = base {
-                            p.line(line(
-                                "total (baseline)".to_owned(),
-                                &b.cost_rate,
-                                Color32::GRAY,
-                                true,
-                            ));
-                        }
-                    });
-                });
-                ui.end_row();
-                ui.vertical(|ui| {
-                    let total = store.cost_cumulative.last().map_or(0.0, |p| p.y);
-                    title(ui, &format!("Cumulative cost · {} so far", usd(total)));
-                    time_plot("cum", "USD", w, self.legends).show(ui, |p| {
-                        if let Some(b) = base {
-                            p.line(line(
-                                "baseline".to_owned(),
-                                &b.cost_cumulative,
-                                Color32::GRAY,
-                                true,
-                            ));
-                        }
-                        p.line(line(
-                            "this run".to_owned(),
-                            &store.cost_cumulative,
-                            Color32::from_rgb(31, 119, 180),
-                            false,
-                        ));
-                    });
-                });
-                ui.vertical(|ui| {
-                    title(ui, "Latency CDF: end to end (thick) and at components");
-                    cdf_plot("cdf", w, self.legends).show(ui, |p| {
-                        for (k, (name, pts)) in store.e2e_cdf.iter().enumerate() {
-                            if let Some(b) = base
-                                && let Some((_, bp)) = b.e2e_cdf.iter().find(|(n, _)| n == name)
-                            {
-                                p.line(line(format!("{name} (baseline)"), bp, color(k + 5), true));
-                            }
+            }
+            Chart::CostRate => {
+                let empty = store.components.iter().all(|c| !any_nonzero(&c.cost_rate));
+                self.plot("cost", "USD/h", empty).show(ui, move |p| {
+                    // draw the top band first so lower bands paint over it
+                    for (i, cs) in store.components.iter().enumerate().rev() {
+                        if any_nonzero(&cs.cost_rate) {
                             p.line(
-                                Line::new(name.clone(), &pts[..])
-                                    .color(color(k + 5))
-                                    .width(2.5),
+                                Line::new(store.names[i].clone(), &cs.cost_stack[..])
+                                    .color(color(i))
+                                    .fill(0.0)
+                                    .width(1.0),
                             );
                         }
-                        for &(i, name) in shown {
-                            if let Some(cs) = store.components.get(i) {
-                                p.line(line(name.to_owned(), &cs.cdf, color(i), false));
-                            }
+                    }
+                    if let Some(b) = base {
+                        p.line(line(
+                            "total (baseline)".to_owned(),
+                            &b.cost_rate,
+                            Color32::GRAY,
+                            true,
+                        ));
+                    }
+                    if empty {
+                        self.none_so_far(p, "nothing priced so far");
+                    }
+                });
+            }
+            Chart::Cumulative => {
+                let empty = !any_nonzero(&store.cost_cumulative);
+                self.plot("cum", "USD", empty).show(ui, move |p| {
+                    if let Some(b) = base {
+                        p.line(line(
+                            "baseline".to_owned(),
+                            &b.cost_cumulative,
+                            Color32::GRAY,
+                            true,
+                        ));
+                    }
+                    p.line(line(
+                        "this run".to_owned(),
+                        &store.cost_cumulative,
+                        Color32::from_rgb(31, 119, 180),
+                        false,
+                    ));
+                    if empty {
+                        self.none_so_far(p, "nothing priced so far");
+                    }
+                });
+            }
+            Chart::Cdf => {
+                cdf_plot("cdf", self.w, self.legends).show(ui, move |p| {
+                    for (k, (name, pts)) in store.e2e_cdf.iter().enumerate() {
+                        if let Some(b) = base
+                            && let Some((_, bp)) = b.e2e_cdf.iter().find(|(n, _)| n == name)
+                        {
+                            p.line(line(format!("{name} (baseline)"), bp, color(k + 5), true));
                         }
-                    });
+                        p.line(
+                            Line::new(name.clone(), &pts[..])
+                                .color(color(k + 5))
+                                .width(2.5),
+                        );
+                    }
+                    for &(i, name) in shown {
+                        if let Some(cs) = store.components.get(i) {
+                            p.line(line(name.to_owned(), &cs.cdf, color(i), false));
+                        }
+                    }
                 });
-                ui.vertical(|ui| {
-                    title(ui, "Busy servers / concurrency in use");
-                    time_plot("busy", "in service", w, self.legends).show(ui, |p| {
-                        lines(p, store, base, shown, |c| &c.in_flight, true);
-                    });
-                });
-                ui.end_row();
-            });
+            }
+        }
+    }
+
+    /// One series family of the shown components (and the baseline's).
+    fn family<'p>(
+        &'p self,
+        ui: &mut Ui,
+        id: &'p str,
+        unit: &'p str,
+        pick: impl Fn(&'p ComponentSeries) -> &'p [PlotPoint] + Copy + 'p,
+        only_nonzero: bool,
+    ) {
+        let empty = !self.any(pick);
+        self.plot(id, unit, empty).show(ui, move |p| {
+            lines(p, self.store, self.base, self.shown, pick, only_nonzero);
+            if empty {
+                self.none_so_far(p, "none so far");
+            }
+        });
+    }
+
+    /// A chart's title, short enough for its width, and its hover text with the detail.
+    fn title(&self, chart: Chart) -> (String, String) {
+        let few = self.shown.len() <= 2;
+        match chart {
+            Chart::Throughput => (
+                "Throughput (done/s)".to_owned(),
+                "Completions per second, per time bucket".to_owned(),
+            ),
+            Chart::Backlog => (
+                "Backlog (events waiting)".to_owned(),
+                "Events waiting: the time-average per bucket".to_owned(),
+            ),
+            Chart::Age => (
+                "Oldest message age (s)".to_owned(),
+                "Age of the oldest message waiting, for queues".to_owned(),
+            ),
+            Chart::Latency => (
+                if few {
+                    "Latency p99, p95, p50 (ms)".to_owned()
+                } else {
+                    "Latency p99 (ms)".to_owned()
+                },
+                "Time at the component per bucket's completions: p99 solid, p95 dashed, p50 \
+                 dotted (p95 and p50 with at most two components shown); the baseline's p99 \
+                 thin and faded"
+                    .to_owned(),
+            ),
+            Chart::Errors => (
+                "Errors and retries (per s)".to_owned(),
+                "Per second: errors solid, retries dashed, refused dotted, dead letters \
+                 loosely dashed; only what happened is drawn"
+                    .to_owned(),
+            ),
+            Chart::CostRate => {
+                let monthly = self
+                    .run
+                    .snapshot
+                    .as_ref()
+                    .map_or(0.0, |s| s.cost.per_month_usd);
+                (
+                    format!("Cost rate · {}/month", usd(monthly)),
+                    format!(
+                        "Cost rate by component, stacked, USD per hour; {} a month projected at this load",
+                        usd(monthly)
+                    ),
+                )
+            }
+            Chart::Cumulative => {
+                let total = self.store.cost_cumulative.last().map_or(0.0, |p| p.y);
+                (
+                    format!("Cost so far · {}", usd(total)),
+                    "Cumulative cost since the start, warm-up included".to_owned(),
+                )
+            }
+            Chart::Cdf => (
+                "Latency CDF".to_owned(),
+                "Fraction of events within a latency: end to end (thick) and at the shown \
+                 components"
+                    .to_owned(),
+            ),
+            Chart::Busy => (
+                "Busy servers / concurrency".to_owned(),
+                "Events in service: busy servers, slots or concurrency in use".to_owned(),
+            ),
+        }
     }
 }
 
@@ -618,7 +902,13 @@ pub fn component_ui(ui: &mut Ui, runner: &Runner, id: &str) {
             row("dead-lettered", c.dead_lettered.to_string());
             row("filtered", c.filtered.to_string());
             for (k, v) in &r.extra {
-                row(&k.replace('_', " "), figure(*v));
+                // counts (dead letters, batches) are whole numbers: no ".0"
+                let v = if v.fract() == 0.0 {
+                    count(*v)
+                } else {
+                    figure(*v)
+                };
+                row(&k.replace('_', " "), v);
             }
             if let Some(cc) = snap.cost.components.get(name) {
                 row("cost so far", usd(cc.usd));
@@ -805,6 +1095,44 @@ mod tests {
             assert!(((m / f).round() - m / f).abs() < 1e-9, "{base}");
             assert!(((c / m).round() - c / m).abs() < 1e-9, "{base}");
         }
+    }
+
+    #[test]
+    fn the_baseline_latency_has_its_own_style_and_legend_entry() {
+        let series = ComponentSeries {
+            p99: vec![PlotPoint::new(1.0, 30.0)],
+            p95: vec![PlotPoint::new(1.0, 20.0)],
+            p50: vec![PlotPoint::new(1.0, 10.0)],
+            ..ComponentSeries::default()
+        };
+        let store = ChartStore {
+            names: vec!["B".to_owned()],
+            components: vec![series],
+            ..ChartStore::default()
+        };
+        let base = store.clone();
+        let got = latency_series(&store, Some(&base), &[(0, "B")]);
+        let names: Vec<&str> = got.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["B p99 (baseline)", "B p99", "B p95", "B p50"]);
+        let look = |s: &Series<'_>| {
+            (
+                format!("{:?}", s.stroke.style()),
+                s.stroke.width().to_bits(),
+                s.stroke.color(s.color),
+            )
+        };
+        // no two lines of the chart look alike: the baseline is not read as p95
+        for (i, a) in got.iter().enumerate() {
+            for b in &got[i + 1..] {
+                assert_ne!(look(a), look(b), "{} and {} look alike", a.name, b.name);
+            }
+        }
+        let baseline = &got[0];
+        assert_eq!(baseline.stroke.style(), LineStyle::Solid, "never dashed");
+        assert!(baseline.stroke.color(baseline.color).a() < baseline.color.a());
+        // with three components shown only the p99s are drawn, each with its baseline
+        let three = latency_series(&store, Some(&base), &[(0, "B"), (0, "B"), (0, "B")]);
+        assert!(three.iter().all(|s| s.name.contains("p99")));
     }
 
     #[test]

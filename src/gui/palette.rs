@@ -285,26 +285,33 @@ impl Palette {
         );
         ui.add_space(4.0);
         let needle = self.search.to_lowercase();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let mut group = "";
-            for e in ENTRIES {
-                if !needle.is_empty()
-                    && !e.label.to_lowercase().contains(&needle)
-                    && !e.group().to_lowercase().contains(&needle)
-                    && !e.tooltip.to_lowercase().contains(&needle)
-                {
-                    continue;
+        // a solid bar, always shown: the last entries are below the fold on a small
+        // window and a bar that appears only on hover hides that
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::vertical()
+            .id_salt("palette-scroll")
+            .auto_shrink([false, false])
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+            .show(ui, |ui| {
+                let mut group = "";
+                for e in ENTRIES {
+                    if !needle.is_empty()
+                        && !e.label.to_lowercase().contains(&needle)
+                        && !e.group().to_lowercase().contains(&needle)
+                        && !e.tooltip.to_lowercase().contains(&needle)
+                    {
+                        continue;
+                    }
+                    if e.group() != group {
+                        group = e.group();
+                        ui.add_space(3.0);
+                        ui.label(RichText::new(group).strong().small());
+                    }
+                    if let Some(cmd) = entry_ui(ui, e, doc) {
+                        out.push(cmd);
+                    }
                 }
-                if e.group() != group {
-                    group = e.group();
-                    ui.add_space(3.0);
-                    ui.label(RichText::new(group).strong().small());
-                }
-                if let Some(cmd) = entry_ui(ui, e, doc) {
-                    out.push(cmd);
-                }
-            }
-        });
+            });
         out
     }
 }

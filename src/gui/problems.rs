@@ -6,6 +6,10 @@ use egui::{RichText, Ui};
 
 use super::commands::Selection;
 use crate::model::{self, Document, Problem, Severity, Subject};
+use crate::units::counted;
+
+/// What the panel says of a design with no components.
+pub const EMPTY_DESIGN: &str = "the design is empty: add a producer from the palette on the left, then what it sends to (a queue, a function), and drag from one to the other to connect them";
 
 /// Cached validation of the open design.
 #[derive(Default)]
@@ -45,15 +49,22 @@ impl ProblemsPanel {
     pub fn ui(&mut self, ui: &mut Ui, doc: &Document, revision: u64, selection: &mut Selection) {
         self.refresh(doc, revision);
         let (e, w) = self.counts();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.strong("Problems");
-            if self.problems.is_empty() {
+            if doc.components.is_empty() {
+                ui.label(RichText::new(EMPTY_DESIGN).weak());
+            } else if self.problems.is_empty() {
                 ui.label(RichText::new("none: the design is ready to run").weak());
             } else {
-                ui.label(format!("{e} errors, {w} warnings"));
+                ui.label(format!(
+                    "{}, {}",
+                    counted(e as u64, "error", "errors"),
+                    counted(w as u64, "warning", "warnings")
+                ));
             }
         });
         egui::ScrollArea::vertical()
+            .id_salt("problems-scroll")
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for p in &self.problems {
@@ -65,7 +76,7 @@ impl ProblemsPanel {
                         ui.label(RichText::new(icon).color(color).strong());
                         let text = format!("{}: {}", p.subject, p.message);
                         if ui
-                            .add(egui::Button::new(text).frame(false))
+                            .add(egui::Button::new(text).frame(false).wrap())
                             .on_hover_text("Click to select it")
                             .clicked()
                         {

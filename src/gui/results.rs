@@ -8,10 +8,10 @@ use std::sync::Arc;
 use egui::{RichText, Ui};
 
 use super::commands::Selection;
-use super::run::{Run, Runner, Snapshot};
+use super::run::{Phase, Run, Runner, Snapshot};
 use crate::insight::delta::{self, DeltaRow};
 use crate::insight::table::{self, COMPONENT_COLUMNS, END_TO_END_COLUMNS};
-use crate::units::{clock, figure, usd};
+use crate::units::{clock, counted, figure, usd};
 
 /// Rows for a run that has no final results (stopped, or still going): the snapshot's
 /// report through the same formatting.
@@ -102,6 +102,48 @@ fn grid_ui(
         });
 }
 
+/// What a run's side of the comparison is worked out from: its final results, else its
+/// latest snapshot (`None` before its first figures).
+fn side_key(run: &Run) -> Option<usize> {
+    match (&run.results, &run.snapshot) {
+        (Some(r), _) => Some(Arc::as_ptr(r) as usize),
+        (None, Some(s)) => Some(Arc::as_ptr(s) as usize),
+        (None, None) => None,
+    }
+}
+
+/// A run's result for the comparison: the final one, else its figures so far.
+fn side_result(run: &Run, book: &crate::cost::PriceBook) -> Option<crate::cost::RunResult> {
+    if let Some(r) = &run.results {
+        return Some(r.result.clone());
+    }
+    let snap = run.snapshot.as_ref()?;
+    let cost = crate::cost::estimate(&snap.report, &run.doc.cost, book);
+    Some(crate::cost::RunResult::single(&snap.report, &cost))
+}
+
+/// A run's line above the comparison: its headline, or how far its figures go.
+fn side_line(run: &Run) -> String {
+    match (&run.results, &run.snapshot) {
+        (Some(r), _) => r.headline.clone(),
+        (None, Some(s)) if s.done && s.now_s >= s.end_s => format!(
+            "the first replication has finished ({}); the others are running",
+            clock(s.end_s)
+        ),
+        (None, Some(s)) if s.done => format!(
+            "stopped at {} of {}: its figures up to then (one replication)",
+            clock(s.now_s),
+            clock(s.end_s)
+        ),
+        (None, Some(s)) => format!(
+            "running, at {} of {}: figures so far, final when the run ends",
+            clock(s.now_s),
+            clock(s.end_s)
+        ),
+        (None, None) => "no figures yet".to_owned(),
+    }
+}
+
 impl ResultsPanel {
     /// A new panel.
     #[must_use]
@@ -132,11 +174,12 @@ impl ResultsPanel {
         Some((&p.rows, &p.e2e, false))
     }
 
-    /// The results table.
-    pub fn table_ui(&mut self, ui: &mut Ui, runner: &Runner) {
+    /// The results table. Returns a line for the status bar when something was done
+    /// (the table copied as CSV).
+    pub fn table_ui(&mut self, ui: &mut Ui, runner: &Runner) -> Option<String> {
         let Some(run) = &runner.current else {
             ui.label(RichText::new("No run yet: press Run in the run bar.").weak());
-            return;
+            return None;
         };
         let reps = run.results.as_ref().map_or(1, |r| r.replications);
         let headline = run.results.as_ref().map(|r| r.headline.clone());
@@ -151,16 +194,15 @@ impl ResultsPanel {
             )
         });
         let mut sort = self.sort;
-        let Some(book) = runner.book() else {
-            return;
-        };
+        let book = runner.book()?;
         let Some((rows, e2e, fin)) = self.rows(run, book) else {
             ui.label(RichText::new("Waiting for the first figures…").weak());
-            return;
+            return None;
         };
+        let mut said = None;
         let rows = rows.to_vec();
         let e2e = e2e.to_vec();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if let Some(h) = &headline {
                 ui.label(RichText::new(h).strong());
                 ui.separator();
@@ -174,7 +216,10 @@ impl ResultsPanel {
                     "the same figures as `spillway run` with this seed".to_owned()
                 }
             } else {
-                "partial: figures so far (the run has not finished)".to_owned()
+                match runner.phase {
+                    Phase::Stopped => "partial: the figures up to the stop".to_owned(),
+                    _ => "partial: figures so far (the run has not finished)".to_owned(),
+                }
             });
             if ui
                 .button("Copy as CSV")
@@ -182,6 +227,10 @@ impl ResultsPanel {
                 .clicked()
             {
                 ui.ctx().copy_text(table::to_csv(&COMPONENT_COLUMNS, &rows));
+                said = Some(format!(
+                    "Copied {} as CSV (the component table, with its header)",
+                    counted(rows.len() as u64, "row", "rows")
+                ));
             }
         });
         if let Some(c) = cost_line {
@@ -199,6 +248,7 @@ impl ResultsPanel {
                 }
             });
         self.sort = sort;
+        said
     }
 
     /// The insight: headline, findings, queueing theory.
@@ -211,7 +261,7 @@ impl ResultsPanel {
             ui.label(RichText::new("The explanation appears when the run has finished.").weak());
             return;
         };
-        egui::ScrollArea::vertical().id_salt("insight-scroll").show(ui, |ui| {
+        egui::ScrollArea::both().id_salt("insight-scroll").show(ui, |ui| {
             ui.label(RichText::new(&res.headline).strong().size(15.0));
             ui.add_space(4.0);
             for f in &res.findings {
@@ -297,35 +347,45 @@ impl ResultsPanel {
         });
     }
 
-    /// The comparison with the baseline.
+    /// The comparison with the baseline: this run's final results, or its figures so
+    /// far while it goes (or after a stop), beside the baseline's.
     pub fn compare_ui(&mut self, ui: &mut Ui, runner: &mut Runner) {
-        let (Some(cur), Some(base)) = (
-            runner.results().cloned(),
-            runner.baseline.as_ref().and_then(|b| b.results.clone()),
-        ) else {
+        let Some(cur) = &runner.current else {
+            ui.label(RichText::new("No run yet: run the design, change it, and run it again; the first run is kept as the baseline and compared here.").weak());
+            return;
+        };
+        let Some(base) = &runner.baseline else {
             ui.label(
                 RichText::new(
-                    "Run twice: the previous finished run is kept as the baseline, drawn dashed on the charts and compared here.",
+                    "This run is the first: change the design and run it again, and this run becomes the baseline, drawn faded on the charts and compared here.",
                 )
                 .weak(),
             );
             return;
         };
-        let key = (Arc::as_ptr(&cur) as usize, Arc::as_ptr(&base) as usize);
-        if self.delta.as_ref().is_none_or(|(a, b, _)| (*a, *b) != key) {
-            self.delta = Some((key.0, key.1, delta::compare(&base.result, &cur.result)));
+        let (Some(cur_key), Some(base_key)) = (side_key(cur), side_key(base)) else {
+            ui.label(RichText::new("Waiting for the first figures of this run…").weak());
+            return;
+        };
+        let key = (cur_key, base_key);
+        if self.delta.as_ref().is_none_or(|(a, b, _)| (*a, *b) != key)
+            && let Some(book) = runner.book()
+            && let (Some(c), Some(b)) = (side_result(cur, book), side_result(base, book))
+        {
+            self.delta = Some((key.0, key.1, delta::compare(&b, &c)));
         }
-        ui.horizontal(|ui| {
-            ui.label(format!("baseline: {}", base.headline));
+        let (base_line, cur_line) = (side_line(base), side_line(cur));
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("baseline: {base_line}"));
             if ui.button("Forget the baseline").clicked() {
                 runner.clear_baseline();
             }
         });
-        ui.label(format!("this run: {}", cur.headline));
+        ui.label(format!("this run: {cur_line}"));
         let Some((_, _, rows)) = &self.delta else {
             return;
         };
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("delta-scroll")
             .show(ui, |ui| {
                 egui::Grid::new("delta").striped(true).show(ui, |ui| {

@@ -247,3 +247,263 @@ fn a_second_run_is_compared_with_the_first_as_baseline() {
         "{falls:?}"
     );
 }
+
+/// The note the run's tabs show when the design changed since the run.
+const STALE: &str = "Results of the previous version of the design";
+
+fn stale_note_shown(h: &Harness<'static, SpillwayApp>) -> bool {
+    h.query_by_label_contains(STALE).is_some()
+}
+
+/// Give station B of bench-pipeline `servers` servers, as the inspector would.
+fn set_b_servers(h: &mut Harness<'static, SpillwayApp>, servers: u32) {
+    let mut b = h.state().editor.doc().component("B").unwrap().clone();
+    if let ComponentKind::Station(s) = &mut b.kind {
+        s.servers = servers;
+    }
+    h.state_mut()
+        .apply(&Command::SetComponent("B".to_owned(), b));
+    h.run_steps(2);
+}
+
+#[test]
+fn the_status_line_follows_pause_and_stop() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.speed = 60.0;
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the first figures", |a| now_s(a) > 0.0);
+    assert!(
+        h.state().status.starts_with("Running"),
+        "{}",
+        h.state().status
+    );
+    h.get_by_label("⏸ Pause").click();
+    h.run_steps(2);
+    assert!(
+        h.state().status.starts_with("Paused"),
+        "{}",
+        h.state().status
+    );
+    h.get_by_label("▶ Resume").click();
+    h.run_steps(2);
+    assert!(
+        h.state().status.starts_with("Running"),
+        "{}",
+        h.state().status
+    );
+    h.get_by_label("⏹ Stop").click();
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Stopped);
+    let status = h.state().status.clone();
+    assert!(status.starts_with("Run stopped"), "{status}");
+    assert!(!status.contains("locked"), "{status}");
+    // the run bar says it too
+    h.get_by_label_contains("stopped · simulated");
+}
+
+#[test]
+fn an_edit_marks_the_results_stale_until_an_undo_or_a_new_run() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.duration = "20m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the run", finished);
+    h.state_mut().bottom = BottomTab::Results;
+    h.run_steps(2);
+    assert!(!h.state().results_stale());
+    assert!(!stale_note_shown(&h));
+
+    // moving a component changes no figure
+    let at = h.state().editor.doc().layout["B"];
+    h.state_mut().apply(&Command::Move(vec![(
+        "B".to_owned(),
+        [at[0] + 30.0, at[1]],
+    )]));
+    h.run_steps(2);
+    assert!(
+        !h.state().results_stale(),
+        "a move is not an edit of the run"
+    );
+
+    set_b_servers(&mut h, 3);
+    assert!(h.state().results_stale());
+    for tab in [
+        BottomTab::Results,
+        BottomTab::Charts,
+        BottomTab::Insight,
+        BottomTab::Compare,
+    ] {
+        h.state_mut().bottom = tab;
+        h.run_steps(2);
+        assert!(stale_note_shown(&h), "no stale note on {tab:?}");
+    }
+    h.state_mut().bottom = BottomTab::Problems;
+    h.run_steps(2);
+    assert!(!stale_note_shown(&h), "problems are of the design as it is");
+
+    // undo back to what was run: not stale
+    h.state_mut().request(Action::Undo);
+    h.run_steps(2);
+    assert!(!h.state().results_stale());
+    h.state_mut().request(Action::Redo);
+    h.run_steps(2);
+    assert!(h.state().results_stale());
+
+    // a new run of the edited design: current again
+    h.state_mut().bottom = BottomTab::Results;
+    h.run_steps(2);
+    h.get_by_label("▶ Run again").click();
+    step_until(&mut h, "the second run", finished);
+    h.run_steps(2);
+    assert!(!h.state().results_stale());
+    assert!(!stale_note_shown(&h));
+}
+
+/// The top of the bottom panel: where its tab row is.
+fn panel_top(h: &Harness<'static, SpillwayApp>) -> f32 {
+    h.get_by_label("Compare").rect().top()
+}
+
+#[test]
+fn the_bottom_panel_keeps_one_height_and_hides_to_its_tab_row() {
+    let mut h = harness_on("order-fanout.ron");
+    h.state_mut().runner.settings.duration = "10m".parse::<Duration>().unwrap();
+    let empty_canvas_top = panel_top(&h);
+    // the canvas (between the run bar and the panel) keeps at least half the window
+    let run_bar_bottom = h
+        .get_by_label_contains("Press Run to simulate")
+        .rect()
+        .bottom();
+    assert!(
+        empty_canvas_top - run_bar_bottom >= 400.0,
+        "the canvas is {} high",
+        empty_canvas_top - run_bar_bottom
+    );
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the run", finished);
+    let mut tops = Vec::new();
+    for tab in [
+        "Problems", "Charts", "Results", "Insight", "Compare", "Charts",
+    ] {
+        h.get_by_label(tab).click();
+        h.run_steps(3);
+        tops.push(panel_top(&h));
+    }
+    assert!(
+        tops.iter().all(|t| (t - empty_canvas_top).abs() < 0.5),
+        "the panel's top moved between tabs: {tops:?} (first {empty_canvas_top})"
+    );
+
+    // Ctrl+J hides the panel to its tab row, and shows it again
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::J);
+    h.run_steps(3);
+    assert!(h.state().bottom_collapsed);
+    let hidden = panel_top(&h);
+    assert!(hidden > empty_canvas_top + 100.0, "{hidden}");
+    h.get_by_label("⏶ Show").click();
+    h.run_steps(3);
+    assert!((panel_top(&h) - empty_canvas_top).abs() < 0.5);
+
+    // floating: the tabs are in a window, the dock takes no room
+    h.get_by_label("⬈ Float").click();
+    h.run_steps(3);
+    assert!(h.state().bottom_floating);
+    h.get_by_label("⬇ Dock").click();
+    h.run_steps(3);
+    assert!((panel_top(&h) - empty_canvas_top).abs() < 0.5);
+}
+
+#[test]
+fn copy_as_csv_says_how_many_rows_it_copied() {
+    let mut h = harness_on("order-fanout.ron");
+    h.state_mut().runner.settings.duration = "10m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the run", finished);
+    h.state_mut().bottom = BottomTab::Results;
+    h.run_steps(2);
+    let rows = h.state().runner.results().unwrap().rows.len();
+    assert!(rows > 1);
+    h.get_by_label("Copy as CSV").click();
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .status
+            .starts_with(&format!("Copied {rows} rows as CSV")),
+        "{}",
+        h.state().status
+    );
+}
+
+#[test]
+fn an_empty_design_says_what_to_add_and_does_not_run() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().request(Action::New);
+    h.run_steps(2);
+    assert!(h.state().editor.doc().components.is_empty());
+    h.get_by_label_contains("the design is empty: add a producer");
+    assert!(h.query_by_label_contains("ready to run").is_none());
+    h.get_by_label("▶ Run").click();
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Idle);
+    assert!(
+        h.state().status.contains("the design is empty"),
+        "{}",
+        h.state().status
+    );
+}
+
+#[test]
+fn during_a_second_run_compare_sets_it_beside_the_baseline() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.duration = "20m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the first run", finished);
+    h.state_mut().bottom = BottomTab::Compare;
+    h.run_steps(2);
+    // one run: Compare says what it waits for
+    h.get_by_label_contains("This run is the first");
+
+    set_b_servers(&mut h, 2);
+    h.state_mut().runner.settings.speed = 60.0; // slow enough to look at it going
+    h.get_by_label("⟲ Restart").click();
+    step_until(&mut h, "the second run's figures", |a| {
+        a.runner.phase == Phase::Running && now_s(a) > 60.0
+    });
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Run twice").is_none());
+    assert!(h.query_by_label_contains("This run is the first").is_none());
+    h.get_by_label_contains("this run: running, at");
+    h.get_by_label("Forget the baseline");
+    // the table compares B's figures so far with the baseline's
+    assert!(h.query_all_by_label("B").count() >= 1);
+    h.get_by_label("this run");
+    h.state_mut().runner.stop();
+    h.run_steps(2);
+}
+
+#[test]
+fn the_latency_chart_gives_the_baseline_its_own_legend_entry() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.duration = "10m".parse::<Duration>().unwrap();
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "the first run", finished);
+    set_b_servers(&mut h, 2);
+    h.get_by_label("⟲ Restart").click();
+    step_until(&mut h, "the second run", finished);
+    {
+        let app = h.state_mut();
+        app.bottom = BottomTab::Charts;
+        app.charts.legends = true;
+        app.selection.components = std::iter::once("B".to_owned()).collect();
+    }
+    h.run_steps(3);
+    // this run's percentiles and the baseline's p99, each with its own entry
+    for entry in ["B p99", "B p95", "B p50", "B p99 (baseline)"] {
+        assert_eq!(
+            h.query_all_by_label(entry).count(),
+            1,
+            "legend entry {entry:?}"
+        );
+    }
+    // and the key above the charts names the baseline's style
+    h.get_by_label_contains("baseline (previous run)");
+}

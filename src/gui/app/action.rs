@@ -53,6 +53,8 @@ pub enum Action {
     Template(usize),
     /// Switch between dark and light.
     ToggleTheme,
+    /// Shrink the bottom panel to its tab row, or show it again.
+    ToggleBottomPanel,
     /// Start a run (or restart one).
     Run,
     /// Close the window (asks about unsaved work).

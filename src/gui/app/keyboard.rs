@@ -144,6 +144,12 @@ pub const SHORTCUTS: &[Shortcut] = &[
     ),
     entry("Zoom to fit", &[plain(Key::F)], Scope::Design, Action::Fit),
     entry(
+        "Hide or show the bottom panel",
+        &[ctrl(Key::J)],
+        Scope::Design,
+        Action::ToggleBottomPanel,
+    ),
+    entry(
         "Nudge left",
         &[plain(Key::ArrowLeft)],
         Scope::Design,

@@ -9,8 +9,10 @@ use super::action::Action;
 use super::state::{BottomTab, LOCKED, Modal, SpillwayApp, Then};
 use crate::gui::clip;
 use crate::gui::commands::Command;
+use crate::gui::run;
 use crate::gui::templates::{self, TEMPLATES};
 use crate::model::Document;
+use crate::units::counted;
 
 impl SpillwayApp {
     /// Apply a command now (the one place the document changes) and select what it
@@ -114,6 +116,14 @@ impl SpillwayApp {
                 self.settings.light = !self.settings.light;
                 self.save_settings();
             }
+            Action::ToggleBottomPanel => {
+                if self.bottom_floating {
+                    self.bottom_floating = false;
+                    self.bottom_collapsed = false;
+                } else {
+                    self.bottom_collapsed = !self.bottom_collapsed;
+                }
+            }
             Action::Run => self.start_run(ctx),
             Action::Quit => {
                 self.close_confirmed = true;
@@ -130,7 +140,14 @@ impl SpillwayApp {
             Some(text) => {
                 ctx.copy_text(text.clone());
                 self.clipboard = Some(text);
-                self.status = format!("Copied {} components", self.selection.components.len());
+                self.status = format!(
+                    "Copied {}",
+                    counted(
+                        self.selection.components.len() as u64,
+                        "component",
+                        "components"
+                    )
+                );
                 if cut {
                     self.perform_now(ctx, Action::Delete);
                 }
@@ -149,7 +166,7 @@ impl SpillwayApp {
                     &group,
                     None,
                     [40.0, 40.0],
-                    &format!("Paste {n} components"),
+                    &format!("Paste {}", counted(n as u64, "component", "components")),
                 );
                 self.apply(&cmd);
             }
@@ -176,7 +193,7 @@ impl SpillwayApp {
                         &group,
                         None,
                         [40.0, 40.0],
-                        &format!("Duplicate {n} components"),
+                        &format!("Duplicate {}", counted(n as u64, "component", "components")),
                     );
                     self.apply(&cmd);
                 } else {
@@ -237,8 +254,8 @@ impl SpillwayApp {
             .start(self.editor.doc(), self.editor.revision(), ctx)
         {
             Ok(()) => {
-                self.status =
-                    "Running: the design is locked until the run ends or is stopped".to_owned();
+                self.phase_seen = self.runner.phase.clone();
+                self.status = run::phase_status(&self.runner.phase).unwrap_or_default();
                 if matches!(self.bottom, BottomTab::Problems) {
                     self.bottom = BottomTab::Charts;
                 }

@@ -92,6 +92,19 @@ pub struct SpillwayApp {
     pub(super) title: String,
     pub(super) close_confirmed: bool,
     pub(super) theme_applied: Option<bool>,
+    /// The bottom panel is shrunk to its tab row (Ctrl+J).
+    pub bottom_collapsed: bool,
+    /// The bottom panel floats in a window of its own.
+    pub bottom_floating: bool,
+    /// The bottom panel's height last frame (0 when floating), to fit the canvas again
+    /// when it changes.
+    pub(super) bottom_height: f32,
+    /// Whether the run's results are of another version of the design (see
+    /// [`SpillwayApp::results_stale`]), and what it was worked out for.
+    pub(super) stale: bool,
+    pub(super) stale_of: Option<(u64, usize)>,
+    /// The run's phase the status line last described.
+    pub(super) phase_seen: crate::gui::run::Phase,
 }
 
 impl SpillwayApp {
@@ -136,6 +149,12 @@ impl SpillwayApp {
             title: String::new(),
             close_confirmed: false,
             theme_applied: None,
+            bottom_collapsed: false,
+            bottom_floating: false,
+            bottom_height: 0.0,
+            stale: false,
+            stale_of: None,
+            phase_seen: crate::gui::run::Phase::Idle,
         };
         let last = app.settings.last.clone().filter(|p| p.exists());
         if let Some(f) = opts.file {

@@ -5,7 +5,7 @@ use egui::{RichText, Ui};
 
 use super::{Phase, Runner, SPEEDS};
 use crate::model::Duration;
-use crate::units::si;
+use crate::units::{elapsed, si};
 
 impl Runner {
     /// The run bar: controls, settings and progress. Returns true when Run was pressed
@@ -111,51 +111,123 @@ impl Runner {
             return;
         };
         ui.horizontal(|ui| {
-            let (now, end, wall, eps) = run.snapshot.as_ref().map_or(
-                (0.0, run.doc.scenario.duration.as_secs_f64(), 0.0, 0.0),
-                |s| (s.now_s, s.end_s, s.wall_s, s.events_per_s),
-            );
+            let (now, end) = run
+                .snapshot
+                .as_ref()
+                .map_or((0.0, run.doc.scenario.duration.as_secs_f64()), |s| {
+                    (s.now_s, s.end_s)
+                });
             let frac = if end > 0.0 { now / end } else { 0.0 };
-            let state = match &self.phase {
-                Phase::Idle => "idle".to_owned(),
-                Phase::Running => "running".to_owned(),
-                Phase::Paused => "paused".to_owned(),
-                Phase::Finished => "finished".to_owned(),
-                Phase::Stopped => "stopped".to_owned(),
-                Phase::Failed(_) => "failed".to_owned(),
-            };
-            let reps = self
-                .reps_progress()
-                .filter(|_| run.results.is_none() && run.snapshot.as_ref().is_some_and(|s| s.done))
-                .map(|p| {
-                    format!(
-                        " · replications 2-{}: {:.0}%",
-                        run.settings.replications,
-                        p * 100.0
-                    )
-                })
-                .unwrap_or_default();
             ui.add(
                 egui::ProgressBar::new(frac as f32)
-                    .desired_width(220.0)
+                    .desired_width(160.0)
                     .text(format!("{:.0}%", frac * 100.0)),
             );
-            ui.label(format!(
-                "{state} · simulated {} of {} · wall {:.1} s · {} events/s{reps}",
-                crate::units::clock(now),
-                crate::units::clock(end),
-                wall,
-                si(eps)
-            ));
             if let Phase::Failed(why) = &self.phase {
-                ui.colored_label(ui.visuals().error_fg_color, why);
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("failed: {why}")).color(ui.visuals().error_fg_color),
+                    )
+                    .wrap(),
+                );
+                return;
             }
-            if let Some(r) = &run.results {
-                ui.separator();
-                ui.label(RichText::new(&r.headline).strong());
+            let parts = self.summary_parts(run, now, end);
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            let color = ui.visuals().text_color();
+            let room = ui.available_width() - 4.0;
+            let fits = |text: &str| {
+                ui.painter()
+                    .layout_no_wrap(text.to_owned(), font.clone(), color)
+                    .size()
+                    .x
+                    <= room
+            };
+            let text = fit_summary(&parts, fits);
+            let full = join(&parts, usize::MAX);
+            let r = ui.add(egui::Label::new(text.clone()).wrap());
+            if text != full {
+                r.on_hover_text(full);
             }
         });
     }
+
+    /// The run's summary, most important first: (importance, text); the lower the
+    /// number the later a part is dropped when the bar is narrow.
+    fn summary_parts(&self, run: &super::Run, now: f64, end: f64) -> Vec<(u8, String)> {
+        let state = match &self.phase {
+            Phase::Idle => "idle",
+            Phase::Running => "running",
+            Phase::Paused => "paused",
+            Phase::Finished => "finished",
+            Phase::Stopped => "stopped",
+            Phase::Failed(_) => "failed",
+        };
+        let mut parts = vec![
+            (0, state.to_owned()),
+            (
+                0,
+                format!(
+                    "simulated {} of {}",
+                    crate::units::clock(now),
+                    crate::units::clock(end)
+                ),
+            ),
+        ];
+        if let Some(p) = self
+            .reps_progress()
+            .filter(|_| run.results.is_none() && run.snapshot.as_ref().is_some_and(|s| s.done))
+        {
+            parts.push((
+                1,
+                format!(
+                    "replications 2-{}: {:.0}%",
+                    run.settings.replications,
+                    p * 100.0
+                ),
+            ));
+        }
+        if let Some(r) = &run.results {
+            parts.push((2, r.headline.clone()));
+        }
+        if let Some(s) = &run.snapshot {
+            parts.push((4, format!("wall {}", elapsed(s.wall_s))));
+            // a rate only while the engine runs, measured over enough running time
+            if let Some(eps) = s.events_per_s
+                && self.phase == Phase::Running
+            {
+                parts.push((3, format!("{} events/s", si(eps))));
+            }
+        }
+        parts
+    }
+}
+
+/// The parts joined with " · ", keeping those of importance up to `max` only.
+fn join(parts: &[(u8, String)], max: usize) -> String {
+    parts
+        .iter()
+        .filter(|(imp, _)| usize::from(*imp) <= max)
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The longest summary that `fits`: drop the least important parts first; the most
+/// important ones are kept even when they do not fit (they wrap then, never cut).
+fn fit_summary(parts: &[(u8, String)], fits: impl Fn(&str) -> bool) -> String {
+    let most = parts
+        .iter()
+        .map(|(i, _)| usize::from(*i))
+        .max()
+        .unwrap_or(0);
+    for max in (0..=most).rev() {
+        let text = join(parts, max);
+        if fits(&text) {
+            return text;
+        }
+    }
+    join(parts, 0)
 }
 
 /// A duration text field: red while it does not parse; applied when it does.
@@ -173,5 +245,35 @@ fn duration_edit(ui: &mut Ui, text: &mut String, value: &mut Duration) {
     }
     if r.lost_focus() {
         *text = value.to_string();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_narrow_bar_drops_the_least_important_parts_first() {
+        let parts = vec![
+            (0, "running".to_owned()),
+            (0, "simulated 01:00 of 10:00".to_owned()),
+            (3, "1.2M events/s".to_owned()),
+            (4, "wall 2.0 s".to_owned()),
+            (2, "p99 12 ms · $3 a month".to_owned()),
+        ];
+        let all = fit_summary(&parts, |_| true);
+        assert_eq!(
+            all,
+            "running · simulated 01:00 of 10:00 · 1.2M events/s · wall 2.0 s · p99 12 ms · $3 a month"
+        );
+        // a little narrower: the wall time goes first, then the rate, then the headline
+        let no_wall = "running · simulated 01:00 of 10:00 · 1.2M events/s · p99 12 ms · $3 a month";
+        assert_eq!(fit_summary(&parts, |t| t.len() <= no_wall.len()), no_wall);
+        let no_rate = "running · simulated 01:00 of 10:00 · p99 12 ms · $3 a month";
+        assert_eq!(fit_summary(&parts, |t| t.len() <= no_rate.len()), no_rate);
+        let shorter = fit_summary(&parts, |t| t.len() < no_rate.len());
+        assert_eq!(shorter, "running · simulated 01:00 of 10:00");
+        // nothing fits: the most important parts stay (the label wraps them)
+        assert_eq!(fit_summary(&parts, |_| false), shorter);
     }
 }

@@ -51,6 +51,10 @@ pub const SPEEDS: [(f64, &str); 6] = [
     (3600.0, "3600× real time"),
 ];
 
+/// The least wall time of running (not paused) over which the run bar gives a rate
+/// of events per second, seconds.
+pub const RATE_WALL_S: f64 = 0.5;
+
 /// Settings of the next run; start from the design's scenario and override it for
 /// this run only (like `spillway run --duration --warmup --seed --replications`).
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +121,23 @@ impl Phase {
     }
 }
 
+/// What the status line says when a run enters `phase` (`None`: nothing to say).
+#[must_use]
+pub fn phase_status(phase: &Phase) -> Option<String> {
+    Some(match phase {
+        Phase::Idle => return None,
+        Phase::Running => "Running: the design is locked until the run ends or is stopped".to_owned(),
+        Phase::Paused => {
+            "Paused: Resume or Step to go on; Stop ends the run and unlocks the design".to_owned()
+        }
+        Phase::Finished => "Run finished: see the Results, Insight and Compare tabs; the design can be edited again".to_owned(),
+        Phase::Stopped => {
+            "Run stopped: its figures so far stay; the design can be edited again".to_owned()
+        }
+        Phase::Failed(why) => format!("The run failed: {why}"),
+    })
+}
+
 /// Messages from the UI to the worker.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Control {
@@ -148,8 +169,9 @@ pub struct Snapshot {
     pub end_s: f64,
     /// Wall time since the start, s.
     pub wall_s: f64,
-    /// Calendar events processed per wall second, recently.
-    pub events_per_s: f64,
+    /// Calendar events processed per wall second, recently; `None` until it has been
+    /// measured over [`RATE_WALL_S`] of running (a Step or a short run is no rate).
+    pub events_per_s: Option<f64>,
     /// The worker is done with the first replication (finished, stopped or halted).
     pub done: bool,
 }
@@ -354,6 +376,12 @@ impl Runner {
     ) -> Result<(), String> {
         if self.phase.is_active() {
             return Err("a run is already going: stop it first".to_owned());
+        }
+        if doc.components.is_empty() {
+            return Err(
+                "the design is empty: add a producer from the palette, then what it sends to"
+                    .to_owned(),
+            );
         }
         if self.settings.warmup.ns >= self.settings.duration.ns {
             return Err("the warm-up must be shorter than the duration".to_owned());

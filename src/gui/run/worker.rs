@@ -45,7 +45,8 @@ struct Worker<'a> {
     totals: Vec<Totals>,
     /// (simulated ns, per-connection counts) at recent slice ends, for edge rates.
     counts: std::collections::VecDeque<(SimTime, Vec<u64>)>,
-    /// (wall s, events) at recent publications, for events per second.
+    /// (wall s, events) at recent publications, for events per second; emptied when
+    /// the run pauses, so the rate counts running time only.
     speed: std::collections::VecDeque<(f64, u64)>,
     last_cdf: f64,
 }
@@ -118,13 +119,17 @@ pub(super) fn work(
                     stopped = true;
                     break;
                 }
-                Control::Pause => paused = true,
+                Control::Pause => {
+                    paused = true;
+                    w.speed.clear();
+                }
                 Control::Resume => {
                     paused = false;
                     anchor = (w.started.elapsed().as_secs_f64(), sim.now());
                 }
                 Control::Step => {
                     paused = true;
+                    w.speed.clear();
                     step_to = Some(((sim.now() / bucket) + 1).saturating_mul(bucket).min(end));
                 }
                 Control::Speed(s) => {
@@ -217,8 +222,10 @@ impl Worker<'_> {
             self.speed.pop_front();
         }
         let events_per_s = match self.speed.front() {
-            Some((w0, e0)) if *w0 < wall => (report.events - e0) as f64 / (wall - w0),
-            _ => 0.0,
+            Some((w0, e0)) if wall - *w0 >= super::RATE_WALL_S => {
+                Some((report.events - e0) as f64 / (wall - w0))
+            }
+            _ => None,
         };
 
         self.append_charts(
