@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::causes::{self, counted_mean, is_dead_letter_store, percent};
 use crate::cost::CostReport;
 use crate::model::{ComponentKind, Document, LinkKind};
 use crate::sim::Report;
-use super::causes::{self, counted_mean, is_dead_letter_store, percent};
 use crate::units::{clock, counted, elapsed, rate, usd};
 
 /// Utilisation at or above which a pool counts as saturated.

@@ -65,7 +65,11 @@ pub fn is_dead_letter_store(doc: &Document, comp: &Component) -> bool {
     if comp.kind.kind() == Kind::DeadLetterQueue {
         return true;
     }
-    let mut incoming = doc.connections.iter().filter(|c| c.to == comp.id).peekable();
+    let mut incoming = doc
+        .connections
+        .iter()
+        .filter(|c| c.to == comp.id)
+        .peekable();
     incoming.peek().is_some() && incoming.all(|c| c.kind != LinkKind::Delivery)
 }
 
@@ -210,11 +214,13 @@ fn percentiles(l: &crate::sim::LatencySummary<impl Tallied>) -> [(&'static str, 
 
 /// Latency percentiles made of redeliveries. A message an SQS queue received again
 /// waited out the queue's visibility timeout first, so when a share `f` of the queue's
-/// messages was received again, every end-to-end percentile above `1 - f` of the
-/// messages through that queue includes that wait. For each queue with redeliveries,
+/// delivered messages was received again (redeliveries of dead-lettered messages left
+/// out: they never reach the end), every end-to-end percentile above `1 - f` of the
+/// messages through that queue includes that wait (on a FIFO queue, later messages of
+/// the group wait behind them too). For each queue with redeliveries,
 /// the lowest percentile of an end-to-end pair through it that this explains (the share
 /// is above its tail and its value is at least the timeout) is named with the cause:
-/// `p99 end to end of 30.4 s (web -> out): 1.2% of q's messages were received again
+/// `p99 end to end of 30.4 s (web -> out): 1.2% of q's delivered messages were received again
 /// after its 30 s visibility timeout (consumer failures at f), so every percentile above
 /// p98.8 includes that wait; ...`.
 #[must_use]
@@ -234,7 +240,19 @@ pub fn redelivery_waits<C: Tallied>(doc: &Document, report: &Report<C>) -> Vec<C
         let Some(r) = report.components.get(name) else {
             continue;
         };
-        let (again, arrivals) = (r.counters.retries.n(), r.counters.arrivals.n());
+        // a dead-lettered message was received `max_receive_count` times and never
+        // reached the end: on a standard queue its redeliveries are not in the
+        // end-to-end latencies; on a FIFO queue they hold back the rest of its group
+        let (again, arrivals) = if q.fifo {
+            (r.counters.retries.n(), r.counters.arrivals.n())
+        } else {
+            let dead = r.counters.dead_lettered.n();
+            let receives = f64::from(q.max_receive_count.unwrap_or(1).saturating_sub(1));
+            (
+                r.counters.retries.n() - dead * receives,
+                r.counters.arrivals.n() - dead,
+            )
+        };
         if again <= 0.0 || arrivals <= 0.0 {
             continue;
         }
@@ -291,17 +309,31 @@ pub fn redelivery_waits<C: Tallied>(doc: &Document, report: &Report<C>) -> Vec<C
             what.push("fix what fails them");
         }
         what.dedup();
-        let above = 100.0 - two_digits(share * 100.0);
+        // on a FIFO queue the later messages of a group wait behind a redelivered one,
+        // so more messages than the redelivered ones share the wait
+        let (whose, reach) = if q.fifo {
+            (
+                "messages",
+                "and on a FIFO queue the later messages of their group wait behind them".to_owned(),
+            )
+        } else {
+            (
+                "delivered messages",
+                format!(
+                    "so every percentile above p{} includes that wait",
+                    num(100.0 - two_digits(share * 100.0))
+                ),
+            )
+        };
         out.push(Cause {
             component: name.to_owned(),
             covers: Vec::new(),
             text: format!(
-                "{label} end to end of {} ({from} -> {to}): {}% of {name}'s messages were received again after its {} visibility timeout ({}), so every percentile above p{} includes that wait; shorten the visibility timeout (it must still cover the processing) or {}",
+                "{label} end to end of {} ({from} -> {to}): {}% of {name}'s {whose} were received again after its {} visibility timeout ({}), {reach}; shorten the visibility timeout (it must still cover the processing) or {}",
                 elapsed(value_ms / 1000.0),
                 percent(share),
                 elapsed(vt_s),
                 why.join(", "),
-                num(above),
                 what.join(" or ")
             ),
         });
@@ -323,8 +355,14 @@ mod tests {
 
     #[test]
     fn counts_of_one_are_singular_and_means_keep_a_decimal() {
-        assert_eq!(counted_mean(1.0, "dead letter", "dead letters"), "1 dead letter");
-        assert_eq!(counted_mean(5.0, "dead letter", "dead letters"), "5 dead letters");
+        assert_eq!(
+            counted_mean(1.0, "dead letter", "dead letters"),
+            "1 dead letter"
+        );
+        assert_eq!(
+            counted_mean(5.0, "dead letter", "dead letters"),
+            "5 dead letters"
+        );
         assert_eq!(
             counted_mean(2.44, "dead letter", "dead letters"),
             "2.4 dead letters"
