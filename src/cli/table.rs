@@ -71,10 +71,14 @@ pub fn render(r: &RunResult) -> String {
     let reps = r.replications;
     let _ = writeln!(
         out,
-        "{}: {} simulated (warm-up {}), seed {}, {} replication{}, {} events{}",
+        "{}: {} simulated ({}), seed {}, {} replication{}, {} events{}",
         printable(&m.design),
         elapsed(m.simulated_s),
-        elapsed(m.warmup_s),
+        if m.warmup_s > 0.0 {
+            format!("warm-up {}", elapsed(m.warmup_s))
+        } else {
+            "no warm-up".to_owned()
+        },
         m.seed,
         reps,
         if reps == 1 { "" } else { "s (mean ±95% CI)" },

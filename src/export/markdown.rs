@@ -366,9 +366,13 @@ fn results(out: &mut String, doc: &Document, r: &RunResult, files: &Attachments)
     let m = &r.mean.report;
     let _ = writeln!(
         out,
-        "## Simulated results\n\n{} simulated after a {} warm-up, seed {}, {} replication{}{}.\n",
+        "## Simulated results\n\n{} simulated {}, seed {}, {} replication{}{}.\n",
         elapsed(m.simulated_s),
-        elapsed(m.warmup_s),
+        if m.warmup_s > 0.0 {
+            format!("after a {} warm-up", elapsed(m.warmup_s))
+        } else {
+            "with no warm-up".to_owned()
+        },
         m.seed,
         reps,
         if reps == 1 { "" } else { "s" },

@@ -166,7 +166,11 @@ fn no_example_writes_a_span_of_time_in_raw_seconds() {
         seen += 1;
         let d = spillway::model::load(&path).unwrap();
         let (_, f, h) = insight(&d);
-        let text = format!("{h}\n{}", texts(&f));
+        // the Markdown export's findings read the combined result
+        let book = PriceBook::builtin().unwrap();
+        let result = spillway::export::simulate(&d, &book, None).unwrap();
+        let md = spillway::export::markdown::findings(&d, &result).join("\n");
+        let text = format!("{h}\n{}\n{md}", texts(&f));
         assert!(
             raw_spans(&text).is_empty(),
             "{}: {:?} in\n{text}",
@@ -262,4 +266,40 @@ fn rare_redeliveries_do_not_take_the_blame_for_the_p99() {
     // a consumer that never fails: no redelivery, nothing to explain
     let (_, f, _) = insight(&flaky(0.0));
     assert!(blamed(&f).is_none(), "{}", texts(&f));
+}
+
+#[test]
+fn the_command_line_writes_spans_and_counts_for_people() {
+    let path = format!("{}/examples/mm1.ron", env!("CARGO_MANIFEST_DIR"));
+    let out =
+        super::common::succeed(&["run", &path, "--duration", "1h30m", "--warmup", "84s", "-q"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("M/M/1: 1 h 30 min simulated (warm-up 1 min 24 s), seed "),
+        "{first}"
+    );
+    assert!(raw_spans(first).is_empty(), "{first}");
+    let out = super::common::succeed(&["run", &path, "--duration", "10m", "--warmup", "0s", "-q"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(": 10 min simulated (no warm-up), "), "{text}");
+
+    let out = super::common::succeed(&["check", &path]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ok (3 components, 2 connections, 0 warnings)"),
+        "{text}"
+    );
+    // one broken link: one error, in the singular
+    let bad = super::common::temp_file(
+        "words",
+        "one-error.ron",
+        r#"(name: "one", components: [
+            (id: "p", kind: Producer(arrivals: Poisson(rate_per_s: 1.0))),
+            (id: "s", kind: Sink()),
+        ], connections: [(from: "p", to: "s"), (from: "p", to: "nowhere")])"#,
+    );
+    let err = super::common::stderr_of(&["check", bad.to_str().unwrap()], 1);
+    assert!(err.contains(": 1 error, "), "{err}");
+    assert!(!err.contains("(s)"), "{err}");
 }
