@@ -118,7 +118,8 @@ pub fn human_duration(d: Duration) -> String {
 }
 
 /// A measured span of time for people (an age, a wait, a latency in a sentence), in one
-/// format everywhere: `250 ms`, `3.2 s`, `57 s`, `26 min`, `1 h 54 min`, `2 d 3 h`.
+/// format everywhere: `250 ms`, `3.2 s`, `57 s`, `1 min 24 s`, `26 min`, `1 h 54 min`,
+/// `2 d 3 h`.
 /// Two units at most, so a sentence never reads `6839.5 s`.
 #[must_use]
 pub fn elapsed(s: f64) -> String {
@@ -139,6 +140,13 @@ pub fn elapsed(s: f64) -> String {
     let whole = s.round() as u64;
     if whole < 60 {
         return format!("{whole} s");
+    }
+    if whole < 600 {
+        // under ten minutes the seconds still matter: 84 s is not "1 min"
+        return match whole % 60 {
+            0 => format!("{} min", whole / 60),
+            r => format!("{} min {r} s", whole / 60),
+        };
     }
     let min = (s / 60.0).round() as u64;
     if min < 60 {
@@ -189,6 +197,8 @@ mod tests {
         assert_eq!(elapsed(3.24), "3.2 s");
         assert_eq!(elapsed(57.2), "57 s");
         assert_eq!(elapsed(59.6), "1 min");
+        assert_eq!(elapsed(84.4), "1 min 24 s");
+        assert_eq!(elapsed(270.0), "4 min 30 s");
         assert_eq!(elapsed(1571.9), "26 min");
         assert_eq!(elapsed(6839.5), "1 h 54 min");
         assert_eq!(elapsed(7200.0), "2 h");

@@ -21,6 +21,7 @@ use crate::cost::{self, RunResult};
 use crate::insight::run::Runnable;
 use crate::model::{self, Document, Duration, Severity, printable};
 use crate::sim::Progress;
+use crate::units::counted;
 
 /// Exit code for invalid input.
 pub const EXIT_INVALID: u8 = 1;
@@ -143,16 +144,19 @@ fn check(path: &Path) -> Result<ExitCode> {
     let warnings = problems.len() - errors;
     if errors > 0 {
         eprintln!(
-            "{}: {errors} error(s), {warnings} warning(s)",
-            printable(&path.display().to_string())
+            "{}: {}, {}",
+            printable(&path.display().to_string()),
+            counted(errors as u64, "error", "errors"),
+            counted(warnings as u64, "warning", "warnings")
         );
         Ok(ExitCode::from(EXIT_INVALID))
     } else {
         println!(
-            "{}: ok ({} components, {} connections, {warnings} warning(s))",
+            "{}: ok ({}, {}, {})",
             printable(&path.display().to_string()),
-            doc.components.len(),
-            doc.connections.len()
+            counted(doc.components.len() as u64, "component", "components"),
+            counted(doc.connections.len() as u64, "connection", "connections"),
+            counted(warnings as u64, "warning", "warnings")
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -13,7 +13,7 @@ use crate::insight::table::{
 };
 use crate::model::{printable, write_atomic};
 use crate::sim::{Count, Estimate, LedgerRow};
-use crate::units::{count, figure, usd};
+use crate::units::{count, elapsed, figure, usd};
 
 /// A table with aligned columns; every cell made [`printable`] first, so a name from the
 /// design cannot drive the terminal (or break the row with a line break).
@@ -71,10 +71,14 @@ pub fn render(r: &RunResult) -> String {
     let reps = r.replications;
     let _ = writeln!(
         out,
-        "{}: {} s simulated (warm-up {} s), seed {}, {} replication{}, {} events{}",
+        "{}: {} simulated ({}), seed {}, {} replication{}, {} events{}",
         printable(&m.design),
-        figure(m.simulated_s),
-        figure(m.warmup_s),
+        elapsed(m.simulated_s),
+        if m.warmup_s > 0.0 {
+            format!("warm-up {}", elapsed(m.warmup_s))
+        } else {
+            "no warm-up".to_owned()
+        },
         m.seed,
         reps,
         if reps == 1 { "" } else { "s (mean ±95% CI)" },
@@ -142,10 +146,9 @@ fn render_cost(r: &RunResult, out: &mut String) {
         out.push_str("\ncost: nothing priced (only generic components, which have no price)\n");
         return;
     }
-    let window_h = cost.window_s / 3600.0;
     let _ = writeln!(
         out,
-        "\ncost ({}, {} list prices, free tier {}; window {} h, month = 730 h at the same load)",
+        "\ncost ({}, {} list prices, free tier {}; window {}, month = 730 h at the same load)",
         cost.currency,
         cost.region,
         if cost.free_tier {
@@ -153,7 +156,7 @@ fn render_cost(r: &RunResult, out: &mut String) {
         } else {
             "not included"
         },
-        figure(window_h),
+        elapsed(cost.window_s),
     );
     let mut rows = vec![
         [

@@ -13,9 +13,10 @@ use super::chart::{Line, line_chart};
 use super::mermaid;
 use crate::cost::RunResult;
 use crate::diagram::{self, num};
+use crate::insight::causes::{self, counted_mean};
 use crate::model::{Document, LinkKind, Severity, printable, validate};
 use crate::sim::{ComponentReport, Count, Estimate, LatencySummary};
-use crate::units::usd;
+use crate::units::{elapsed, usd};
 
 /// Files referenced by the spec, written beside it by the caller.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -365,9 +366,13 @@ fn results(out: &mut String, doc: &Document, r: &RunResult, files: &Attachments)
     let m = &r.mean.report;
     let _ = writeln!(
         out,
-        "## Simulated results\n\n{} s simulated after a {} s warm-up, seed {}, {} replication{}{}.\n",
-        num(m.simulated_s),
-        num(m.warmup_s),
+        "## Simulated results\n\n{} simulated {}, seed {}, {} replication{}{}.\n",
+        elapsed(m.simulated_s),
+        if m.warmup_s > 0.0 {
+            format!("after a {} warm-up", elapsed(m.warmup_s))
+        } else {
+            "with no warm-up".to_owned()
+        },
         m.seed,
         reps,
         if reps == 1 { "" } else { "s" },
@@ -524,12 +529,13 @@ fn results(out: &mut String, doc: &Document, r: &RunResult, files: &Attachments)
     }
 }
 
-/// Bottleneck findings from a result: the busiest component, growing queues, dead
-/// letters and losses, the ledger.
+/// Bottleneck findings from a result: the busiest component, latency percentiles made
+/// of redeliveries, growing queues, dead letters and losses, the ledger.
 #[must_use]
 pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
     let mut out = Vec::new();
     let comps = &r.mean.report.components;
+    let stores = causes::dead_letters(doc, &r.mean.report);
     let busiest = doc
         .components
         .iter()
@@ -552,12 +558,20 @@ pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
             }
         ));
     }
+    out.extend(
+        causes::redelivery_waits(doc, &r.mean.report)
+            .into_iter()
+            .map(|c| format!("{}.", c.text)),
+    );
     for c in &doc.components {
         let name = c.display_name();
         let Some(k) = comps.get(name) else { continue };
         let vals = &k.series.depth;
         let q = vals.len() / 4;
-        if q >= 1 {
+        // a dead-letter queue collecting dead letters is doing its job: told below
+        if let Some(s) = stores.iter().find(|s| s.component == name) {
+            out.push(format!("{}.", s.text));
+        } else if q >= 1 {
             let first: f64 = vals[..q].iter().sum::<f64>() / q as f64;
             let last: f64 = vals[vals.len() - q..].iter().sum::<f64>() / q as f64;
             if last > 10.0 && last > 2.0 * first.max(1.0) {
@@ -569,7 +583,8 @@ pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
             }
         }
         let dl = k.counters.dead_lettered.0;
-        if dl > 0.0 {
+        let told = stores.iter().any(|s| s.covers.iter().any(|c| c == name));
+        if dl > 0.0 && !told {
             let targets: Vec<String> = doc
                 .connections
                 .iter()
@@ -577,8 +592,8 @@ pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
                 .filter_map(|l| doc.component(&l.to).map(|t| t.display_name().to_owned()))
                 .collect();
             out.push(format!(
-                "**{name}** gave up on {} event(s){}.",
-                num(dl),
+                "**{name}** gave up on {}{}.",
+                counted_mean(dl, "event", "events"),
                 if targets.is_empty() {
                     String::new()
                 } else {
@@ -590,8 +605,8 @@ pub fn findings(doc: &Document, r: &RunResult) -> Vec<String> {
         let lost = k.rejected.0 + k.dropped.0 + k.expired.0 + k.failed.0;
         if lost > 0.0 {
             out.push(format!(
-                "**{name}** lost {} event(s) (rejected, dropped, expired or failed without a DLQ).",
-                num(lost)
+                "**{name}** lost {} (rejected, dropped, expired or failed without a DLQ).",
+                counted_mean(lost, "event", "events")
             ));
         }
     }

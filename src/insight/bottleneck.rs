@@ -1,15 +1,17 @@
 //! The bottleneck explained in words: which component saturates first, when and why,
-//! where the backlog builds and how fast, what to change, and where retries add cost.
+//! where the backlog builds and how fast, what to change, which latency percentiles are
+//! made of redeliveries, where dead letters collect, and where retries add cost.
 //!
 //! Read from one run's [`Report`] (its per-bucket series) and its [`CostReport`].
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::causes::{self, counted_mean, is_dead_letter_store, percent};
 use crate::cost::CostReport;
 use crate::model::{ComponentKind, Document, LinkKind};
 use crate::sim::Report;
-use crate::units::{clock, figure, rate, usd};
+use crate::units::{clock, counted, elapsed, rate, usd};
 
 /// Utilisation at or above which a pool counts as saturated.
 pub const SATURATED: f64 = 0.95;
@@ -171,16 +173,18 @@ pub fn explain(
                         let per = u64::from(p.concurrency_per_replica.max(1));
                         let _ = write!(
                             text,
-                            "; at the peak of {} events/s × {service_ms:.0} ms it needs {need} slots: allow >= {} replicas",
+                            "; at the peak of {} events/s × {} it needs {need} slots: allow >= {} replicas",
                             rate(peak_rate),
+                            elapsed(service_ms / 1000.0),
                             need.div_ceil(per)
                         );
                     }
                     _ => {
                         let _ = write!(
                             text,
-                            "; at the peak of {} events/s × {service_ms:.0} ms it needs {need}: raise {param} to >= {need} or add replicas",
-                            rate(peak_rate)
+                            "; at the peak of {} events/s × {} it needs {need}: raise {param} to >= {need} or add replicas",
+                            rate(peak_rate),
+                            elapsed(service_ms / 1000.0)
                         );
                     }
                 }
@@ -206,13 +210,26 @@ pub fn explain(
         });
     }
 
-    // backlogs at queues that did not come up above
+    // latency percentiles made of redeliveries
+    for c in causes::redelivery_waits(doc, report) {
+        out.push(Finding {
+            component: Some(c.component),
+            at_s: None,
+            text: c.text,
+        });
+    }
+
+    // backlogs at queues that did not come up above (a dead-letter queue collecting
+    // dead letters is doing its job: those are told below)
     let mentioned: Vec<String> = out.iter().map(|f| f.text.clone()).collect();
     for comp in &doc.components {
         let name = comp.display_name();
         let Some(r) = report.components.get(name) else {
             continue;
         };
+        if is_dead_letter_store(doc, comp) {
+            continue;
+        }
         if mentioned
             .iter()
             .any(|t| t.contains(&format!("backlog at {name} ")))
@@ -233,7 +250,7 @@ pub fn explain(
                 clock(bl.peak as f64 * b)
             );
             if let Some(a) = age.filter(|a| *a > 0.0) {
-                let _ = write!(text, ", the oldest message then {a:.1} s old");
+                let _ = write!(text, ", the oldest message then {} old", elapsed(a));
             }
             let consumers: Vec<String> = doc
                 .connections
@@ -256,7 +273,8 @@ pub fn explain(
         }
     }
 
-    // refusals, dead letters
+    // refusals, dead letters (where a dead-letter store collects them, it tells them)
+    let stores = causes::dead_letters(doc, report);
     for (name, r) in &report.components {
         let c = &r.counters;
         if c.rejected > 0 && c.arrivals > 0 {
@@ -264,22 +282,29 @@ pub fn explain(
                 component: Some(name.clone()),
                 at_s: None,
                 text: format!(
-                    "{name} refused {} attempts ({:.1}% of its arrivals): throttled or out of capacity; senders retry them",
-                    c.rejected,
-                    c.rejected as f64 / c.arrivals as f64 * 100.0
+                    "{name} refused {} ({}% of its arrivals): throttled or out of capacity; senders retry them",
+                    counted(c.rejected, "attempt", "attempts"),
+                    percent(c.rejected as f64 / c.arrivals as f64)
                 ),
             });
         }
-        if c.dead_lettered > 0 {
+        if c.dead_lettered > 0 && !stores.iter().any(|s| s.covers.contains(name)) {
             out.push(Finding {
                 component: Some(name.clone()),
                 at_s: None,
                 text: format!(
-                    "{name} dead-lettered {} events after exhausting their attempts",
-                    c.dead_lettered
+                    "{name} dead-lettered {} after exhausting their attempts",
+                    counted_mean(c.dead_lettered as f64, "event", "events")
                 ),
             });
         }
+    }
+    for s in stores {
+        out.push(Finding {
+            component: Some(s.component),
+            at_s: None,
+            text: s.text,
+        });
     }
 
     // retries amplifying cost
@@ -289,10 +314,10 @@ pub fn explain(
                 component: Some(name.clone()),
                 at_s: None,
                 text: format!(
-                    "Retries amplify cost at {name}: {:.1}% of its cost (${:.2} of ${:.2} a month) pays for retries and redeliveries",
-                    c.retry_usd / c.usd * 100.0,
-                    c.retry_usd / c.usd * c.per_month_usd,
-                    c.per_month_usd
+                    "Retries amplify cost at {name}: {}% of its cost ({} of {} a month) pays for retries and redeliveries",
+                    percent(c.retry_usd / c.usd),
+                    usd(c.retry_usd / c.usd * c.per_month_usd),
+                    usd(c.per_month_usd)
                 ),
             });
         }
@@ -310,11 +335,11 @@ pub fn headline(report: &Report, cost: &CostReport) -> String {
         .max_by(|a, b| a.latency_ms.p99.total_cmp(&b.latency_ms.p99));
     let mut s = match worst {
         Some(e) => format!(
-            "p99 end to end {} ms ({} -> {}, p50 {} ms)",
-            figure(e.latency_ms.p99),
+            "p99 end to end {} ({} -> {}, p50 {})",
+            elapsed(e.latency_ms.p99 / 1000.0),
             e.from,
             e.to,
-            figure(e.latency_ms.p50)
+            elapsed(e.latency_ms.p50 / 1000.0)
         ),
         None => "no event reached a terminal component".to_owned(),
     };

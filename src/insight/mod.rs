@@ -7,6 +7,7 @@
 
 pub mod analytic;
 pub mod bottleneck;
+pub mod causes;
 pub mod delta;
 pub mod run;
 pub mod table;

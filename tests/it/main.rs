@@ -28,6 +28,7 @@ mod gui_export;
 #[cfg(feature = "gui")]
 mod gui_run;
 mod hostile;
+mod insight_words;
 mod layering;
 mod live;
 mod mutation;
