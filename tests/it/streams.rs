@@ -59,18 +59,25 @@ fn cases() -> BTreeMap<&'static str, (u64, Vec<Case>)> {
         ),
         (
             "mmc",
-            (
-                10 * 3600,
-                vec![("servers", "servers", "5", "done")],
-            ),
+            (10 * 3600, vec![("servers", "servers", "5", "done")]),
         ),
         (
             "order-fanout",
             (
                 3600,
                 vec![
-                    ("warehouse", "autoscale.target_per_replica", "8.0", "warehouse"),
-                    ("fulfilment-q", "visibility_timeout", r#""45s""#, "warehouse"),
+                    (
+                        "warehouse",
+                        "autoscale.target_per_replica",
+                        "8.0",
+                        "warehouse",
+                    ),
+                    (
+                        "fulfilment-q",
+                        "visibility_timeout",
+                        r#""45s""#,
+                        "warehouse",
+                    ),
                     ("billing", "duration_ms.LogNormal.p50", "70.0", "billing"),
                     ("billing-q", "max_receive_count", "3", "billing-dlq"),
                 ],
@@ -82,8 +89,18 @@ fn cases() -> BTreeMap<&'static str, (u64, Vec<Case>)> {
                 1800,
                 vec![
                     ("std-q", "visibility_timeout", r#""45s""#, "std-dlq"),
-                    ("worker-fifo", "duration_ms.LogNormal.p50", "60.0", "worker-fifo"),
-                    ("clients-std", "arrivals.Poisson.rate_per_s", "25.0", "std-dlq"),
+                    (
+                        "worker-fifo",
+                        "duration_ms.LogNormal.p50",
+                        "60.0",
+                        "worker-fifo",
+                    ),
+                    (
+                        "clients-std",
+                        "arrivals.Poisson.rate_per_s",
+                        "25.0",
+                        "std-dlq",
+                    ),
                 ],
             ),
         ),
@@ -92,9 +109,19 @@ fn cases() -> BTreeMap<&'static str, (u64, Vec<Case>)> {
             (
                 3600,
                 vec![
-                    ("home-underwriting", "transitions", "10", "home-underwriting"),
+                    (
+                        "home-underwriting",
+                        "transitions",
+                        "10",
+                        "home-underwriting",
+                    ),
                     ("boat-quote", "fail_prob", "0.1", "failed-quotes"),
-                    ("auto-quote", "duration_ms.LogNormal.p50", "150.0", "auto-quote"),
+                    (
+                        "auto-quote",
+                        "duration_ms.LogNormal.p50",
+                        "150.0",
+                        "auto-quote",
+                    ),
                 ],
             ),
         ),
@@ -103,7 +130,12 @@ fn cases() -> BTreeMap<&'static str, (u64, Vec<Case>)> {
             (
                 360,
                 vec![
-                    ("replenish-q", "visibility_timeout", r#""45s""#, "replenish-writer"),
+                    (
+                        "replenish-q",
+                        "visibility_timeout",
+                        r#""45s""#,
+                        "replenish-writer",
+                    ),
                     ("sales-writer", "replicas", "4", "sales-writer"),
                     ("sales-q", "max_concurrency", "8", "sales-q"),
                 ],
@@ -213,7 +245,10 @@ fn reach(doc: &Document, x: &str, param: &str) -> BTreeSet<String> {
     for c in &doc.components {
         let mut named = Vec::new();
         strings(&serde_json::to_value(&c.kind).unwrap(), &mut named);
-        for n in named.iter().filter(|n| ids.contains(n.as_str()) && **n != c.id) {
+        for n in named
+            .iter()
+            .filter(|n| ids.contains(n.as_str()) && **n != c.id)
+        {
             edges.push((c.id.clone(), n.clone(), false));
             edges.push((n.clone(), c.id.clone(), false));
         }
@@ -289,7 +324,12 @@ fn texts(r: &Report) -> (BTreeMap<String, String>, BTreeMap<(String, String), St
     let e2e = r
         .end_to_end
         .iter()
-        .map(|e| ((e.from.clone(), e.to.clone()), serde_json::to_string(e).unwrap()))
+        .map(|e| {
+            (
+                (e.from.clone(), e.to.clone()),
+                serde_json::to_string(e).unwrap(),
+            )
+        })
         .collect();
     (comps, e2e)
 }
@@ -325,8 +365,7 @@ fn a_change_reaches_only_what_it_can_influence() {
             let changed = with(&doc, id, param, serde_json::from_str(value).unwrap());
             let (after, after_e2e) = texts(&run(&changed));
             let reached = reach(&doc, id, param);
-            let reached_names: BTreeSet<&str> =
-                reached.iter().map(|r| name_of(&doc, r)).collect();
+            let reached_names: BTreeSet<&str> = reached.iter().map(|r| name_of(&doc, r)).collect();
             assert!(
                 reached.contains(*must_change),
                 "{stem}: {must_change} is out of reach of {id}"
@@ -396,7 +435,11 @@ fn editing_the_warehouse_leaves_billing_alone_on_the_command_line() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let a = json(&[]);

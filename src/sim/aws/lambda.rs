@@ -683,10 +683,10 @@ mod tests {
 
     use super::*;
     use crate::model::{Dist, Duration, from_ron_str};
+    use crate::sim::LinkId;
     use crate::sim::aws::testkit::{Nth, assemble, link, outputs};
     use crate::sim::basic::SinkB;
     use crate::sim::engine::Outcome;
-    use crate::sim::LinkId;
 
     /// What the caller saw of one call: (reply time, token, status, returned, processed).
     type Seen = (SimTime, u64, CallStatus, usize, u32);
@@ -955,7 +955,10 @@ mod tests {
         // the same identity always gets the same answer; another salt (another function,
         // another seed) draws afresh
         let mine: Vec<bool> = (0..200).map(|i| b.is_poison(ident(i))).collect();
-        assert_eq!(mine, (0..200).map(|i| b.is_poison(ident(i))).collect::<Vec<_>>());
+        assert_eq!(
+            mine,
+            (0..200).map(|i| b.is_poison(ident(i))).collect::<Vec<_>>()
+        );
         b.salt = 43;
         let other: Vec<bool> = (0..200).map(|i| b.is_poison(ident(i))).collect();
         assert_ne!(mine, other);
