@@ -107,6 +107,10 @@ impl Ctx<'_> {
         }
         let size = et.size.sample(rng).round().clamp(0.0, f64::from(u32::MAX)) as u32;
         let now = self.core.now;
+        // the event's identity: its producer's stream and its number among the
+        // producer's events (Weyl step, so each producer's identities are distinct)
+        let serial = self.core.ledger[me].produced;
+        let ident = self.core.stream_ids[me] ^ serial.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         self.core.ledger[me].produced += 1;
         self.core.slab.alloc(
             Message {
@@ -125,14 +129,28 @@ impl Ctx<'_> {
                 sends: 0,
             },
             0,
+            ident,
         )
     }
 
     fn copy(&mut self, id: MsgId) -> MsgId {
         let m = self.core.slab.items[id];
         let hops = self.core.slab.hops[id];
+        let ident = self.core.slab.idents[id];
         self.core.ledger[m.origin].copies += 1;
-        self.core.slab.alloc(m, hops)
+        self.core.slab.alloc(m, hops, ident)
+    }
+
+    /// The identity of a message's event: the same for every attempt, redelivery and
+    /// copy of it (a fan-out copy, a duplicate delivery carry the same payload), and
+    /// derived only from the producer's id and the event's number among its events.
+    /// Unlike its [`MsgId`], a slot reused once the message ends, it does not depend on
+    /// what other components do with their messages, so a fate drawn from it (a poison
+    /// message) stays the same when an unrelated part of the design changes.
+    #[inline]
+    #[must_use]
+    pub fn ident(&self, id: MsgId) -> u64 {
+        self.core.slab.idents[id]
     }
 
     /// A copy of a message (a duplicate delivery, a fan-out copy), counted in the

@@ -173,20 +173,25 @@ pub(super) struct Slab {
     /// Per slot: times the message (or the message it was copied from) was handed on
     /// along a link inside a loop. Kept beside the messages so they stay 64 bytes.
     pub(super) hops: Vec<u32>,
+    /// Per slot: the event's identity ([`Ctx::ident`]), kept beside the messages for the
+    /// same reason.
+    pub(super) idents: Vec<u64>,
     free: Vec<MsgId>,
     pub(super) live: u64,
 }
 
 impl Slab {
-    pub(super) fn alloc(&mut self, m: Message, hops: u32) -> MsgId {
+    pub(super) fn alloc(&mut self, m: Message, hops: u32, ident: u64) -> MsgId {
         self.live += 1;
         if let Some(id) = self.free.pop() {
             self.items[id] = m;
             self.hops[id] = hops;
+            self.idents[id] = ident;
             id
         } else {
             self.items.push(m);
             self.hops.push(hops);
+            self.idents.push(ident);
             MsgId::at(self.items.len() - 1)
         }
     }
@@ -303,6 +308,9 @@ pub struct Core {
     calendar: Calendar,
     pub(super) slab: Slab,
     pub(crate) rngs: Vec<SimRng>,
+    /// Per component: the hash of its id ([`stream_id`]) that keys its random stream and
+    /// the identities of the events it creates.
+    pub(crate) stream_ids: Vec<u64>,
     pub(crate) metrics: Vec<ComponentMetrics>,
     pub(crate) outputs: Vec<Outputs>,
     pub(crate) links: Vec<Link>,
@@ -469,12 +477,12 @@ impl Simulation {
         let wants_bounces = behaviours.iter().map(|b| b.wants_bounces()).collect();
         let kinds: Vec<Kind> = doc.components.iter().map(|c| c.kind.kind()).collect();
         let n = doc.components.len();
-        let rngs = doc
-            .components
+        let stream_ids: Vec<u64> = doc.components.iter().map(|c| stream_id(&c.id)).collect();
+        let rngs = stream_ids
             .iter()
-            .map(|c| {
+            .map(|&s| {
                 let mut r = SimRng::seed_from_u64(seed);
-                r.set_stream(stream_id(&c.id));
+                r.set_stream(s);
                 r
             })
             .collect();
@@ -499,6 +507,7 @@ impl Simulation {
                 calendar: Calendar::default(),
                 slab: Slab::default(),
                 rngs,
+                stream_ids,
                 metrics,
                 outputs,
                 link_sent: vec![0; links.len()],

@@ -10,8 +10,13 @@
 //! Determinism: time is an integer number of nanoseconds; the calendar orders events by
 //! (time, sequence number); every component draws from its own ChaCha8 stream seeded by
 //! the run seed and a hash of the component's id, so adding a component leaves the
-//! others' samples unchanged. The same document and seed give a byte-identical report on
-//! any machine.
+//! others' samples unchanged. What belongs to an event rather than to a component (whether
+//! a Lambda chokes on it as poison) is a hash of the event's identity ([`Ctx::ident`]: its
+//! producer's stream id and its number among that producer's events, shared by its copies),
+//! never of its message slot, which is reused and so depends on every other message alive.
+//! So a change to one component moves only what it can influence: its downstream, what it
+//! pushes back on, and what shares a pool or names it (`tests/it/streams.rs`). The same
+//! document and seed give a byte-identical report on any machine.
 
 mod aws;
 mod basic;

@@ -36,4 +36,5 @@ mod property;
 mod property_aws;
 mod queueing;
 mod runaway;
+mod streams;
 mod validate_builds;
