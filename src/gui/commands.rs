@@ -198,6 +198,8 @@ pub struct Editor {
     path: Option<PathBuf>,
     /// Changed since it was last saved or opened.
     dirty: bool,
+    /// Work recovered after a crash, not saved since.
+    recovered: bool,
     undo: Vec<(Document, String)>,
     redo: Vec<(Document, String)>,
     /// Bumped on every change of `doc`.
@@ -215,6 +217,7 @@ impl Editor {
             doc,
             path,
             dirty: false,
+            recovered: false,
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
@@ -237,6 +240,12 @@ impl Editor {
     #[must_use]
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// Whether the design is work recovered after a crash, not saved since.
+    #[must_use]
+    pub fn is_recovered(&self) -> bool {
+        self.recovered
     }
 
     /// Bumped on every change of the document (and when it is replaced); views and
@@ -303,17 +312,20 @@ impl Editor {
         };
     }
 
-    /// Replace the document by work recovered after a crash: history cleared, saved
-    /// nowhere, and dirty (it is not on disk).
-    pub fn recover(&mut self, doc: Document) {
-        self.replace(doc, None);
+    /// Replace the document by work recovered after a crash: history cleared, dirty
+    /// (it is not on disk), and saved where it was being edited from (`path`; `None`
+    /// for an untitled design), so Save writes the file it belongs to.
+    pub fn recover(&mut self, doc: Document, path: Option<PathBuf>) {
+        self.replace(doc, path);
         self.dirty = true;
+        self.recovered = true;
     }
 
     /// Mark saved at `path`.
     pub fn saved(&mut self, path: PathBuf) {
         self.path = Some(path);
         self.dirty = false;
+        self.recovered = false;
     }
 
     /// The user chose to throw the unsaved changes away (before New, Open or Quit):

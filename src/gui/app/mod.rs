@@ -71,6 +71,9 @@ impl SpillwayApp {
             .resizable(false)
             .show(ui, |ui| self.status_ui(ui));
         self.panels_ui(ui);
+        if let Some(why) = self.inspector.take_refused() {
+            self.status = why;
+        }
         self.start_ui(&ctx);
         self.modal_ui(&ctx);
         if let Some(s) = self.export.ui(
