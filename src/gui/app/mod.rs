@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use egui::Ui;
 
 pub use action::Action;
+pub use modals::PATH_LABEL;
 pub use state::{
     AUTOSAVE_INTERVAL_S, AppOptions, BottomTab, LOCKED, NUDGE, RECENT_ACTIONS, SpillwayApp,
 };

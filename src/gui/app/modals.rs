@@ -11,6 +11,9 @@ use super::state::{Modal, PathBox, SpillwayApp, Then};
 use crate::gui::files::Recovered;
 use crate::units::counted;
 
+/// The label of the typed-path box (its text field's accessible name).
+pub const PATH_LABEL: &str = "No file dialog is available: type the path of the design file.";
+
 impl SpillwayApp {
     /// Draw the open dialog, if any, and carry out what its buttons say.
     pub(super) fn modal_ui(&mut self, ctx: &egui::Context) {
@@ -133,12 +136,14 @@ impl SpillwayApp {
         egui::Modal::new(egui::Id::new("path")).show(ctx, |ui| {
             ui.set_max_width(560.0);
             ui.heading(if save { "Save as" } else { "Open" });
-            ui.label("No file dialog is available: type the path of the design file.");
-            let r = ui.add(
-                egui::TextEdit::singleline(&mut b.text)
-                    .desired_width(520.0)
-                    .hint_text("/path/to/design.ron"),
-            );
+            let l = ui.label(PATH_LABEL);
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut b.text)
+                        .desired_width(520.0)
+                        .hint_text("/path/to/design.ron"),
+                )
+                .labelled_by(l.id);
             if r.changed() {
                 b.error = None;
             }
