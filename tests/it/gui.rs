@@ -291,9 +291,22 @@ fn unsaved_work_is_not_discarded_without_asking() {
 #[test]
 fn autosaved_work_is_offered_at_the_next_start() {
     let dir = TempDir::new("gui");
+    let config = ConfigDir::new(dir.path().join("config"));
     let mut h = empty(dir.path());
     add_queue(&mut h);
-    h.state_mut().autosave(1000.0);
+    // an idle window draws no frames: one with work not yet copied asks for a frame
+    // when the copy is due
+    let delay = h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(
+        delay.as_secs_f64() <= spillway::gui::app::AUTOSAVE_INTERVAL_S,
+        "{delay:?}"
+    );
+    let now = h.ctx.input(|i| i.time);
+    let due = h.state_mut().autosave(now).expect("work not yet copied");
+    assert!(due > 0.0 && due <= spillway::gui::app::AUTOSAVE_INTERVAL_S);
+    assert!(config.read_recovery().is_none(), "not before it is due");
+    assert_eq!(h.state_mut().autosave(now + due), None);
+    assert!(config.read_recovery().is_some());
     let work = h.state().editor.doc().clone();
     drop(h); // a crash: no clean exit
     let mut h2 = harness(app_in(dir.path(), None));

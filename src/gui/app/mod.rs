@@ -117,7 +117,9 @@ impl SpillwayApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
-        self.autosave(ctx.input(|i| i.time));
+        if let Some(due) = self.autosave(ctx.input(|i| i.time)) {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(due.max(0.05)));
+        }
     }
 
     /// Pick up the run's progress and say in the status line when it ends.

@@ -222,13 +222,17 @@ impl SpillwayApp {
         }
     }
 
-    /// Copy unsaved work to the recovery file every [`AUTOSAVE_INTERVAL_S`].
-    pub fn autosave(&mut self, now_s: f64) {
+    /// Copy unsaved work to the recovery file every [`AUTOSAVE_INTERVAL_S`]. Returns
+    /// how many seconds from `now_s` the next copy is due while there is work not yet
+    /// copied (the window asks for a frame then: an idle editor draws none, and the
+    /// copy must not wait for the next key press).
+    pub fn autosave(&mut self, now_s: f64) -> Option<f64> {
         if !self.editor.is_dirty() || self.editor.revision() == self.autosaved_revision {
-            return;
+            return None;
         }
-        if now_s - self.last_autosave_s < AUTOSAVE_INTERVAL_S {
-            return;
+        let due = self.last_autosave_s + AUTOSAVE_INTERVAL_S - now_s;
+        if due > 0.0 {
+            return Some(due);
         }
         self.last_autosave_s = now_s;
         self.autosaved_revision = self.editor.revision();
@@ -238,6 +242,7 @@ impl SpillwayApp {
         {
             self.status = format!("autosave failed: {e}");
         }
+        None
     }
 
     /// Drop the recovery file: the work in it was saved or thrown away on purpose.
