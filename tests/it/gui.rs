@@ -814,6 +814,10 @@ fn save_in_the_unsaved_changes_prompt_of_an_untitled_design_then_does_what_was_a
     assert!(!h.state().editor.is_dirty());
     assert!(!h.state().modal_open());
     assert_eq!(h.state().settings.recent.first(), Some(&file));
+    assert_eq!(
+        h.state().status,
+        format!("Saved {}. Opened the example mm1.ron", file.display())
+    );
 }
 
 #[test]

@@ -78,7 +78,7 @@ impl SpillwayApp {
             None => self.pick_then(true, Some(then.clone())),
         };
         match path {
-            Some(p) if self.save_to(&p) => self.continue_with(ctx, then),
+            Some(p) if self.save_to(&p) => self.saved_then(ctx, then),
             Some(_) => {}
             // the typed-path box is open, or the dialog was cancelled
             None if self.modal.is_some() => {}
@@ -144,6 +144,17 @@ impl SpillwayApp {
                         .hint_text("/path/to/design.ron"),
                 )
                 .labelled_by(l.id);
+            // the keyboard goes to the path at once, the cursor after it
+            if !b.focused {
+                b.focused = true;
+                r.request_focus();
+                let mut state = egui::TextEdit::load_state(ui.ctx(), r.id).unwrap_or_default();
+                let end = egui::text::CCursor::new(b.text.chars().count());
+                state
+                    .cursor
+                    .set_char_range(Some(egui::text::CCursorRange::one(end)));
+                state.store(ui.ctx(), r.id);
+            }
             if r.changed() {
                 b.error = None;
             }
@@ -188,7 +199,7 @@ impl SpillwayApp {
                     if self.save_to(&p)
                         && let Some(then) = b.then
                     {
-                        self.continue_with(ctx, then);
+                        self.saved_then(ctx, then);
                     }
                 } else {
                     self.open_path(&p);
@@ -207,6 +218,17 @@ impl SpillwayApp {
                 }
             }
         }
+    }
+
+    /// The design was saved: go on with `then`, and say both in the status line.
+    fn saved_then(&mut self, ctx: &egui::Context, then: Then) {
+        let saved = std::mem::take(&mut self.status);
+        self.continue_with(ctx, then);
+        self.status = if self.status.is_empty() {
+            saved
+        } else {
+            format!("{saved}. {}", self.status)
+        };
     }
 
     /// Go on with what the unsaved-changes question interrupted.

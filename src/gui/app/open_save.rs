@@ -189,6 +189,7 @@ impl SpillwayApp {
                 designs_in(&folder)
             },
             then,
+            focused: false,
         })));
         None
     }

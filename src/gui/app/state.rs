@@ -278,4 +278,6 @@ pub(super) struct PathBox {
     /// What to carry on with once the design is saved (Save in the unsaved-changes
     /// prompt of an untitled design).
     pub then: Option<Then>,
+    /// The text field was given the keyboard (once, when the box opened).
+    pub focused: bool,
 }
