@@ -296,6 +296,7 @@ fn autosaved_work_is_offered_at_the_next_start() {
     add_queue(&mut h);
     // an idle window draws no frames: one with work not yet copied asks for a frame
     // when the copy is due
+    h.run();
     let delay = h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
     assert!(
         delay.as_secs_f64() <= spillway::gui::app::AUTOSAVE_INTERVAL_S,
