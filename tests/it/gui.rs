@@ -802,9 +802,22 @@ fn save_in_the_unsaved_changes_prompt_of_an_untitled_design_then_does_what_was_a
     assert_eq!(h.get_all_by_label(&why).count(), 2);
     assert_eq!(h.state().editor.doc(), &work);
 
-    // Save: the design is written, then the example opens
+    // a file that exists is not replaced without a second Save
+    std::fs::write(&file, "someone else's").unwrap();
     type_path(&mut h, &file.display().to_string());
     h.key_press(Key::Enter);
+    h.run_steps(3);
+    let why = format!(
+        "{} already exists: press Save again to replace it",
+        file.display()
+    );
+    assert_eq!(h.get_all_by_label(&why).count(), 2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "someone else's");
+    assert_eq!(h.state().editor.doc(), &work);
+
+    // Save again: the design is written, then the example opens
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Save")
+        .click();
     h.run_steps(3);
     assert_eq!(model::load(&file).unwrap(), work);
     assert_eq!(

@@ -157,6 +157,7 @@ impl SpillwayApp {
             }
             if r.changed() {
                 b.error = None;
+                b.replace = None;
             }
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
             if let Some(e) = &b.error {
@@ -195,6 +196,16 @@ impl SpillwayApp {
                     self.status.clone_from(&why);
                     b.error = Some(why);
                     self.modal = Some(Modal::Path(Box::new(b)));
+                } else if save && self.replaces_another(&p, &b) {
+                    let abs = std::path::absolute(&p).unwrap_or_else(|_| p.clone());
+                    let why = format!(
+                        "{} already exists: press Save again to replace it",
+                        abs.display()
+                    );
+                    self.status.clone_from(&why);
+                    b.error = Some(why);
+                    b.replace = Some(abs);
+                    self.modal = Some(Modal::Path(Box::new(b)));
                 } else if save {
                     if self.save_to(&p)
                         && let Some(then) = b.then
@@ -218,6 +229,15 @@ impl SpillwayApp {
                 }
             }
         }
+    }
+
+    /// Whether saving to `p` would replace a file other than the design's own, not yet
+    /// confirmed (a second Save on the same path confirms).
+    fn replaces_another(&self, p: &std::path::Path, b: &PathBox) -> bool {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        abs.is_file()
+            && self.editor.path() != Some(abs.as_path())
+            && b.replace.as_deref() != Some(abs.as_path())
     }
 
     /// The design was saved: go on with `then`, and say both in the status line.

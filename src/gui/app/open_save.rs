@@ -190,6 +190,7 @@ impl SpillwayApp {
             },
             then,
             focused: false,
+            replace: None,
         })));
         None
     }

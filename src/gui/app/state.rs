@@ -280,4 +280,6 @@ pub(super) struct PathBox {
     pub then: Option<Then>,
     /// The text field was given the keyboard (once, when the box opened).
     pub focused: bool,
+    /// An existing file the user was told Save would replace: a second Save does.
+    pub replace: Option<PathBuf>,
 }
