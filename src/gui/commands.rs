@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::model::{Component, Connection, Document};
+use crate::units::counted;
 
 /// A change to the document, as one user action (one undo step).
 #[derive(Clone, Debug, PartialEq)]
@@ -54,11 +55,16 @@ impl Command {
             Command::Remove {
                 components,
                 connections,
-            } => match (components.len(), connections.len()) {
+            } => match (components.len() as u64, connections.len() as u64) {
                 (1, 0) => "Delete component".to_owned(),
                 (0, 1) => "Delete connection".to_owned(),
-                (n, 0) => format!("Delete {n} components"),
-                (n, m) => format!("Delete {n} components and {m} connections"),
+                (n, 0) => format!("Delete {}", counted(n, "component", "components")),
+                (0, m) => format!("Delete {}", counted(m, "connection", "connections")),
+                (n, m) => format!(
+                    "Delete {} and {}",
+                    counted(n, "component", "components"),
+                    counted(m, "connection", "connections")
+                ),
             },
             Command::Move(v) if v.len() == 1 => "Move component".to_owned(),
             Command::Move(v) => format!("Move {} components", v.len()),
@@ -198,6 +204,8 @@ pub struct Editor {
     path: Option<PathBuf>,
     /// Changed since it was last saved or opened.
     dirty: bool,
+    /// Work recovered after a crash, not saved since.
+    recovered: bool,
     undo: Vec<(Document, String)>,
     redo: Vec<(Document, String)>,
     /// Bumped on every change of `doc`.
@@ -215,6 +223,7 @@ impl Editor {
             doc,
             path,
             dirty: false,
+            recovered: false,
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
@@ -237,6 +246,12 @@ impl Editor {
     #[must_use]
     pub fn is_dirty(&self) -> bool {
         self.dirty
+    }
+
+    /// Whether the design is work recovered after a crash, not saved since.
+    #[must_use]
+    pub fn is_recovered(&self) -> bool {
+        self.recovered
     }
 
     /// Bumped on every change of the document (and when it is replaced); views and
@@ -303,17 +318,20 @@ impl Editor {
         };
     }
 
-    /// Replace the document by work recovered after a crash: history cleared, saved
-    /// nowhere, and dirty (it is not on disk).
-    pub fn recover(&mut self, doc: Document) {
-        self.replace(doc, None);
+    /// Replace the document by work recovered after a crash: history cleared, dirty
+    /// (it is not on disk), and saved where it was being edited from (`path`; `None`
+    /// for an untitled design), so Save writes the file it belongs to.
+    pub fn recover(&mut self, doc: Document, path: Option<PathBuf>) {
+        self.replace(doc, path);
         self.dirty = true;
+        self.recovered = true;
     }
 
     /// Mark saved at `path`.
     pub fn saved(&mut self, path: PathBuf) {
         self.path = Some(path);
         self.dirty = false;
+        self.recovered = false;
     }
 
     /// The user chose to throw the unsaved changes away (before New, Open or Quit):
@@ -376,6 +394,20 @@ mod tests {
         let mut e = Editor::new(Document::default(), None);
         e.apply(&Command::Move(vec![("ghost".into(), [1.0, 1.0])]));
         assert!(!e.dirty && e.undo_label().is_none());
+    }
+
+    #[test]
+    fn delete_labels_count_in_the_singular_and_plural() {
+        let remove = |c: usize, k: usize| Command::Remove {
+            components: (0..c).map(|i| format!("c{i}")).collect(),
+            connections: (0..k).collect(),
+        };
+        assert_eq!(remove(1, 0).label(), "Delete component");
+        assert_eq!(remove(0, 1).label(), "Delete connection");
+        assert_eq!(remove(3, 0).label(), "Delete 3 components");
+        assert_eq!(remove(0, 2).label(), "Delete 2 connections");
+        assert_eq!(remove(1, 2).label(), "Delete 1 component and 2 connections");
+        assert_eq!(remove(2, 1).label(), "Delete 2 components and 1 connection");
     }
 
     #[test]

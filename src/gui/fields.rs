@@ -19,6 +19,15 @@ const LABEL_WIDTH: f32 = 150.0;
 pub struct Fields<'a> {
     /// Text being typed, by widget id (kept while the field has focus).
     pub texts: &'a mut HashMap<Id, String>,
+    /// Texts refused when their field was left (Enter, Tab, a click elsewhere), by
+    /// widget id, with the value the field had then: kept, red and with the reason,
+    /// until fixed, or Esc, or the value changes some other way (undo).
+    pub held: &'a mut HashMap<Id, String>,
+    /// Why a text of the row being drawn does not parse: shown under the row.
+    pub row_reason: Option<String>,
+    /// Why the last text left in a field was refused ("visibility timeout not
+    /// changed: ..."): for the status line.
+    pub refused: Option<String>,
     /// A drag or a text edit is in progress: do not apply yet (one undo step per edit).
     pub busy: bool,
     /// Kind name used to look up help (`SqsQueue`, `Connection`, `Document`).
@@ -82,6 +91,21 @@ fn unit(name: &str) -> &'static str {
     } else {
         ""
     }
+}
+
+/// The label of a field: its name in words, without the unit that the value shows
+/// after it (`rate_per_s` is "rate", shown as "rate  10 /s").
+fn label_text(name: &str) -> String {
+    let bare = if unit(name).is_empty() {
+        name
+    } else {
+        ["_per_s", "_ms", "_mb", "_gb", "_bytes"]
+            .iter()
+            .find_map(|u| name.strip_suffix(u))
+            .filter(|b| !b.is_empty())
+            .unwrap_or(name)
+    };
+    bare.replace('_', " ")
 }
 
 /// Allowed range of a number, from the field's name.
@@ -254,7 +278,7 @@ impl Fields<'_> {
                 egui::Layout::left_to_right(egui::Align::Center),
                 |ui| {
                     ui.set_min_width(LABEL_WIDTH);
-                    ui.add(egui::Label::new(name.replace('_', " ")).truncate())
+                    ui.add(egui::Label::new(label_text(name)).truncate())
                 },
             )
             .inner;
@@ -337,6 +361,7 @@ impl Fields<'_> {
                             unset = true;
                         }
                     });
+                    self.reason_ui(ui);
                     if unset {
                         obj.remove(&name);
                         changed = true;
@@ -355,6 +380,14 @@ impl Fields<'_> {
             }
         }
         changed
+    }
+
+    /// Under a row: why its text does not parse, if it does not.
+    pub fn reason_ui(&mut self, ui: &mut Ui) {
+        if let Some(why) = self.row_reason.take() {
+            let color = ui.visuals().error_fg_color;
+            ui.add(egui::Label::new(RichText::new(why).color(color)).wrap());
+        }
     }
 
     /// Edit one value with a widget fitting its type. Returns whether it changed.
@@ -394,7 +427,7 @@ impl Fields<'_> {
                             ui.horizontal(|ui| {
                                 ui.add_space(12.0);
                                 let l = ui
-                                    .label(k.replace('_', " "))
+                                    .label(label_text(k))
                                     .on_hover_text(nested_meaning(k).unwrap_or(""));
                                 self.label = Some(l.id);
                                 // the value-like fields of a distribution carry the unit
@@ -409,6 +442,7 @@ impl Fields<'_> {
                                     self.value_ui(ui, &sub, k, x)
                                 };
                             });
+                            self.reason_ui(ui);
                         }
                     } else if inner.is_number() {
                         ui.horizontal(|ui| {
@@ -452,7 +486,7 @@ impl Fields<'_> {
             canonical,
             "all (comma-separated names)",
             |t| {
-                Some(Value::Array(
+                Ok(Value::Array(
                     t.split(',')
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
@@ -590,16 +624,20 @@ impl Fields<'_> {
         changed
     }
 
-    /// A text field with a parse check: shown red and not applied while invalid.
+    /// A text field with a parse check: shown red, with the reason under the row, and
+    /// not applied while invalid. Left with an invalid text (Enter, Tab, a click
+    /// elsewhere), the text is kept and the reason goes to the status line; Enter keeps
+    /// the keyboard in the field; Esc puts the value back.
     fn checked_text_ui(
         &mut self,
         ui: &mut Ui,
         path: &str,
         canonical: String,
         hint: &str,
-        parse: impl Fn(&str) -> Option<Value>,
+        check: impl Fn(&str) -> Result<Value, String>,
         v: &mut Value,
     ) -> bool {
+        let parse = |t: &str| check(t).ok();
         // durations are short; names, lists and JSON get the rest of the row
         let width = if hint.starts_with("e.g.") {
             120.0
@@ -608,8 +646,13 @@ impl Fields<'_> {
         };
         let id = self.id(path);
         let focused = ui.memory(|m| m.has_focus(id));
+        // a refused text belongs to the value it was refused for
+        if self.held.get(&id).is_some_and(|was| *was != canonical) {
+            self.held.remove(&id);
+        }
+        let held = self.held.contains_key(&id);
         let buf = self.texts.entry(id).or_insert_with(|| canonical.clone());
-        if !focused {
+        if !focused && !held {
             buf.clone_from(&canonical);
         }
         // colour from the text as it was (the widget borrows it), value from the text
@@ -625,14 +668,38 @@ impl Fields<'_> {
         let r = ui.add(te);
         let r = self.labelled(r);
         self.busy |= r.has_focus();
+        let left = r.lost_focus();
+        if left && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+            self.held.remove(&id);
+            self.texts.insert(id, canonical);
+            return false;
+        }
         let parsed = self.texts.get(&id).and_then(|t| parse(t));
         if parsed.is_none() {
             ui.label(RichText::new("invalid").color(ui.visuals().error_fg_color));
         }
+        if let Some(Err(why)) = self.texts.get(&id).map(|t| check(t)) {
+            if left {
+                self.held.insert(id, canonical);
+                let field = path.rsplit(['.', '#']).next().unwrap_or(path);
+                self.refused = Some(format!(
+                    "{} not changed: {why} (Esc puts the value back)",
+                    field.replace('_', " ")
+                ));
+                if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    r.request_focus();
+                }
+            }
+            self.row_reason = Some(why);
+        }
         // applied when the field is left (Enter, Tab, a click elsewhere): one edit, one
         // undo step, and never a half-typed value
         match parsed {
-            Some(new) if r.lost_focus() && new != *v => {
+            Some(new) if left => {
+                self.held.remove(&id);
+                if new == *v {
+                    return false;
+                }
                 *v = new;
                 true
             }
@@ -650,8 +717,8 @@ impl Fields<'_> {
             |t| {
                 t.trim()
                     .parse::<Duration>()
-                    .ok()
                     .map(|d| Value::String(d.to_string()))
+                    .map_err(|e| e.to_string())
             },
             v,
         )
@@ -664,7 +731,7 @@ impl Fields<'_> {
             path,
             canonical,
             "",
-            |t| Some(Value::String(t.to_owned())),
+            |t| Ok(Value::String(t.to_owned())),
             v,
         )
     }
@@ -677,7 +744,7 @@ impl Fields<'_> {
             path,
             canonical,
             "JSON",
-            |t| serde_json::from_str::<Value>(t).ok(),
+            |t| serde_json::from_str::<Value>(t).map_err(|e| format!("not JSON: {e}")),
             v,
         )
     }
@@ -694,6 +761,24 @@ fn join(prefix: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_do_not_repeat_the_unit_the_value_shows() {
+        assert_eq!(label_text("rate_per_s"), "rate");
+        assert_eq!(label_text("max_backoff_ms"), "max backoff");
+        assert_eq!(label_text("memory_mb"), "memory");
+        assert_eq!(label_text("visibility_timeout"), "visibility timeout");
+        for name in ["rate_per_s", "service_ms", "memory_gb", "payload_bytes"] {
+            let u = unit(name).trim();
+            assert!(!u.is_empty(), "{name}");
+            assert!(
+                !label_text(name).contains(u),
+                "{name}: {}",
+                label_text(name)
+            );
+            assert!(!label_text(name).ends_with(" s"), "{name}");
+        }
+    }
 
     #[test]
     fn variant_sets_are_found_by_current_value() {

@@ -1,6 +1,6 @@
-//! Where the editor keeps its own state between runs: settings (recent files, the last
-//! design, the theme) and the crash-recovery file, both in one config directory that
-//! tests inject; and the examples compiled into the binary.
+//! Where the editor keeps its own state between runs: settings (recent files, the
+//! design that is open, the theme) and the crash-recovery file, both in one config
+//! directory that tests inject; and the examples compiled into the binary.
 
 use std::path::{Path, PathBuf};
 
@@ -97,10 +97,27 @@ pub const MAX_RECENT: usize = 10;
 pub struct Settings {
     /// Recently opened or saved designs, most recent first.
     pub recent: Vec<PathBuf>,
-    /// The design open when the editor last closed.
+    /// The last design file opened or saved (settings written before [`Settings::open`]
+    /// existed only have this: it is what they reopen).
     pub last: Option<PathBuf>,
     /// Light theme instead of dark.
     pub light: bool,
+    /// The design that is open (kept up to date, so it is right after a crash too):
+    /// what the next start without a file argument reopens.
+    pub open: Option<Reopen>,
+}
+
+/// What the next start reopens: the design open when the editor closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reopen {
+    /// A design file.
+    File(PathBuf),
+    /// A built-in example (by file name), as it is in the binary.
+    Example(String),
+    /// A new, empty design. An untitled design with components is never left behind
+    /// at a clean quit: the unsaved-changes prompt has it saved (then it is a file)
+    /// or thrown away on purpose.
+    New,
 }
 
 impl Settings {
@@ -110,7 +127,80 @@ impl Settings {
         self.recent.insert(0, path.to_path_buf());
         self.recent.truncate(MAX_RECENT);
         self.last = Some(path.to_path_buf());
+        self.open = Some(Reopen::File(path.to_path_buf()));
     }
+
+    /// What to open at a start without a file argument: the design open last time,
+    /// else (settings from before `open` existed) the last file.
+    #[must_use]
+    pub fn reopen(&self) -> Option<Reopen> {
+        self.open
+            .clone()
+            .or_else(|| self.last.clone().map(Reopen::File))
+    }
+}
+
+/// Unsaved work read back from the recovery file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovered {
+    /// The design as it was at the last autosave.
+    pub doc: Document,
+    /// The file it was being edited from (`None`: untitled, or a recovery file written
+    /// before the path was kept).
+    pub path: Option<PathBuf>,
+    /// Where an untitled design came from ("example order-fanout.ron"), if known.
+    pub origin: Option<String>,
+}
+
+/// The header line of the recovery file that names the design's file.
+const RECOVERY_FILE: &str = "// file: ";
+/// The header line of the recovery file that names an untitled design's origin.
+const RECOVERY_ORIGIN: &str = "// origin: ";
+
+/// The recovery file's text: comment lines naming the file (a JSON string, so any
+/// character survives) and the origin, then the design as it is saved. Comments are
+/// ignored by the loader, so the file is a design file like any other, and recovery
+/// files written before the header existed still load (with no path).
+///
+/// # Errors
+/// When the document cannot be written as RON (not expected).
+pub fn recovery_text(
+    doc: &Document,
+    path: Option<&Path>,
+    origin: Option<&str>,
+) -> Result<String, FileError> {
+    let mut out = String::from(
+        "// Spillway recovery file: unsaved work, kept in case the editor does not close cleanly.\n",
+    );
+    // a path that is not UTF-8 cannot be written as text: the work is then recovered
+    // untitled, and Save asks where
+    if let Some(p) = path.and_then(Path::to_str) {
+        out.push_str(RECOVERY_FILE);
+        out.push_str(&serde_json::Value::String(p.to_owned()).to_string());
+        out.push('\n');
+    }
+    if let Some(o) = origin {
+        out.push_str(RECOVERY_ORIGIN);
+        out.push_str(&serde_json::Value::String(o.to_owned()).to_string());
+        out.push('\n');
+    }
+    out.push_str(&model::to_ron_string(doc)?);
+    Ok(out)
+}
+
+/// The file and origin named in a recovery file's header (see [`recovery_text`]).
+fn recovery_header(text: &str) -> (Option<PathBuf>, Option<String>) {
+    let mut path = None;
+    let mut origin = None;
+    for line in text.lines().take_while(|l| l.starts_with("//")) {
+        let json = |rest: &str| serde_json::from_str::<String>(rest.trim()).ok();
+        if let Some(rest) = line.strip_prefix(RECOVERY_FILE) {
+            path = json(rest).filter(|p| !p.is_empty()).map(PathBuf::from);
+        } else if let Some(rest) = line.strip_prefix(RECOVERY_ORIGIN) {
+            origin = json(rest);
+        }
+    }
+    (path, origin)
 }
 
 /// The editor's config directory and the files in it.
@@ -174,28 +264,39 @@ impl ConfigDir {
         model::write_atomic(&self.settings_path(), text.as_bytes()).map_err(|e| e.to_string())
     }
 
-    /// Write unsaved work to the recovery file.
+    /// Write unsaved work to the recovery file (atomically), with the file it belongs
+    /// to and, for an untitled design, where it came from.
     ///
     /// # Errors
     /// When it cannot be written.
-    pub fn write_recovery(&self, doc: &Document) -> Result<(), FileError> {
+    pub fn write_recovery(
+        &self,
+        doc: &Document,
+        path: Option<&Path>,
+        origin: Option<&str>,
+    ) -> Result<(), FileError> {
         std::fs::create_dir_all(&self.dir).map_err(|cause| FileError::Io {
             action: "write",
             path: self.dir.clone(),
             cause,
         })?;
-        model::save(doc, &self.recovery_path())
+        let text = recovery_text(doc, path, origin)?;
+        model::write_atomic(&self.recovery_path(), text.as_bytes())
     }
 
-    /// The recovered design, if a recovery file exists and loads.
+    /// The recovered work, if a recovery file exists and loads (with its file, when
+    /// the header names one).
     #[must_use]
-    pub fn read_recovery(&self) -> Option<Document> {
+    pub fn read_recovery(&self) -> Option<Recovered> {
         let p = self.recovery_path();
-        if p.exists() {
-            model::load(&p).ok()
-        } else {
-            None
+        if !p.exists() {
+            return None;
         }
+        let doc = model::load(&p).ok()?;
+        // the loader checked size and encoding; the header is plain text at the top
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let (path, origin) = recovery_header(&text);
+        Some(Recovered { doc, path, origin })
     }
 
     /// Delete the recovery file (after a clean save or exit).
@@ -244,5 +345,46 @@ mod tests {
             vec![PathBuf::from("/a.ron"), PathBuf::from("/b.ron")]
         );
         assert_eq!(s.last.as_deref(), Some(Path::new("/a.ron")));
+        assert_eq!(s.reopen(), Some(Reopen::File(PathBuf::from("/a.ron"))));
+    }
+
+    #[test]
+    fn settings_from_before_open_existed_reopen_the_last_file() {
+        let old: Settings =
+            ron::from_str("(recent: [\"/a.ron\"], last: Some(\"/a.ron\"), light: true)").unwrap();
+        assert_eq!(old.reopen(), Some(Reopen::File(PathBuf::from("/a.ron"))));
+        let mut s = old.clone();
+        s.open = Some(Reopen::Example("mm1.ron".to_owned()));
+        let text = ron::ser::to_string_pretty(&s, ron::ser::PrettyConfig::default()).unwrap();
+        let back: Settings = ron::from_str(&text).unwrap();
+        assert_eq!(back.reopen(), Some(Reopen::Example("mm1.ron".to_owned())));
+    }
+
+    #[test]
+    fn the_recovery_file_keeps_the_path_and_old_ones_still_load() {
+        let dir = std::env::temp_dir().join(format!("spillway-rec-{}", std::process::id()));
+        let c = ConfigDir::new(dir.clone());
+        let doc = example("mm1.ron").unwrap();
+        // a path with a quote, a newline and non-ASCII survives
+        let odd = PathBuf::from("/tmp/a \"b\"\n/Bestellungen-ü.ron");
+        c.write_recovery(&doc, Some(&odd), None).unwrap();
+        let r = c.read_recovery().unwrap();
+        assert_eq!((r.doc, r.path, r.origin), (doc.clone(), Some(odd), None));
+        // the recovery file is a design file: it loads as one
+        assert_eq!(model::load(&c.recovery_path()).unwrap(), doc);
+        c.write_recovery(&doc, None, Some("example mm1.ron"))
+            .unwrap();
+        let r = c.read_recovery().unwrap();
+        assert_eq!(
+            (r.path, r.origin.as_deref()),
+            (None, Some("example mm1.ron"))
+        );
+        // a recovery file from before the header: the design, no path
+        model::save(&doc, &c.recovery_path()).unwrap();
+        let r = c.read_recovery().unwrap();
+        assert_eq!((r.doc, r.path, r.origin), (doc, None, None));
+        c.clear_recovery();
+        assert!(c.read_recovery().is_none());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -18,6 +18,7 @@ use super::fields::Fields;
 use crate::model::{
     Account, Component, ComponentKind, Connection, CostSettings, Document, EventType, Scenario,
 };
+use crate::units::counted;
 
 /// The part of a design the inspector shows when nothing is selected: everything but
 /// the graph and its layout. Serialised, it has the keys of the design file.
@@ -121,8 +122,13 @@ impl Draft {
 pub struct Inspector {
     draft: Option<Draft>,
     texts: HashMap<Id, String>,
+    /// Texts refused when their field was left, kept until fixed or Esc.
+    held: HashMap<Id, String>,
     /// Why the last edit could not be applied.
     error: Option<String>,
+    /// Why a text was refused when its field was left, for the status line (taken
+    /// once).
+    refused: Option<String>,
 }
 
 impl Inspector {
@@ -130,6 +136,12 @@ impl Inspector {
     #[must_use]
     pub fn new() -> Self {
         Inspector::default()
+    }
+
+    /// Why a typed text was last refused ("visibility timeout not changed: ..."),
+    /// once: the app shows it in the status line.
+    pub fn take_refused(&mut self) -> Option<String> {
+        self.refused.take()
     }
 
     /// Draw what `selection` points at; returns the edits that are complete.
@@ -163,6 +175,9 @@ impl Inspector {
         let many = selection.components.len() + selection.connections.len();
         let mut fields = Fields {
             texts: &mut self.texts,
+            held: &mut self.held,
+            row_reason: None,
+            refused: None,
             busy: false,
             kind: String::new(),
             component_ids: doc.components.iter().map(|c| c.id.clone()).collect(),
@@ -188,6 +203,9 @@ impl Inspector {
                 }
             });
         let busy = fields.busy;
+        if let Some(r) = fields.refused {
+            self.refused = Some(r);
+        }
         match current.command(doc) {
             Some(cmd) if !busy => {
                 self.error = None;
@@ -224,6 +242,7 @@ fn component_ui(ui: &mut Ui, f: &mut Fields<'_>, c: &mut Component) -> Option<St
             c.name = v.as_str().unwrap_or_default().to_owned();
         }
     });
+    f.reason_ui(ui);
     ui.horizontal(|ui| {
         ui.add_sized([60.0, 18.0], egui::Label::new("id"))
             .on_hover_text(
@@ -311,9 +330,9 @@ fn document_ui(
     ui.heading("Design");
     ui.label(
         RichText::new(format!(
-            "{} components, {} connections. Select a component or a connection to edit it.",
-            doc.components.len(),
-            doc.connections.len()
+            "{}, {}. Select a component or a connection to edit it.",
+            counted(doc.components.len() as u64, "component", "components"),
+            counted(doc.connections.len() as u64, "connection", "connections")
         ))
         .weak(),
     );

@@ -7,6 +7,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use spillway::gui::app::BottomTab;
+use spillway::gui::app::PATH_LABEL;
 use spillway::gui::app::keyboard::{Clipboard, SHORTCUTS, keys_text};
 use spillway::gui::files::{self, ConfigDir};
 use spillway::gui::{Action, AppOptions, SpillwayApp};
@@ -116,17 +117,65 @@ fn palette_click_adds_a_component_and_the_inspector_edits_it_with_undo_and_redo(
     assert_eq!(visibility_timeout(h.state()), Duration::from_secs(45));
 }
 
+/// The text in the inspector's visibility timeout field.
+fn visibility_timeout_text(h: &Harness<'static, SpillwayApp>) -> String {
+    h.get_by_label("visibility timeout")
+        .value()
+        .unwrap_or_default()
+}
+
 #[test]
-fn an_invalid_duration_is_shown_and_not_applied() {
+fn an_invalid_duration_says_why_and_keeps_the_text_until_fixed_or_esc() {
     let dir = TempDir::new("gui");
     let mut h = empty(dir.path());
     add_queue(&mut h);
-    retype_visibility_timeout(&mut h, "soon");
+    retype_visibility_timeout(&mut h, "5 minutes");
     h.get_by_label("invalid");
+    // the reason, under the field, while typing
+    let why = "5 minutes".parse::<Duration>().unwrap_err().to_string();
+    assert!(why.contains("minutes"), "{why}");
+    h.get_by_label(&why);
     h.key_press(Key::Enter);
     h.run_steps(3);
+    // not applied, not reverted: the text stays with its reason, and the status line
+    // says which field and why
     assert_eq!(visibility_timeout(h.state()), Duration::from_secs(30));
     assert_eq!(h.state().editor.undo_label(), Some("Add SQS queue"));
+    assert_eq!(visibility_timeout_text(&h), "5 minutes");
+    h.get_by_label(&why);
+    assert!(
+        h.state()
+            .status
+            .starts_with("visibility timeout not changed: ")
+            && h.state().status.contains(&why),
+        "{}",
+        h.state().status
+    );
+    // the keyboard stays in the field: fixing the text applies it
+    for _ in 0.."minutes".len() {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text("m");
+    h.run_steps(2);
+    assert!(h.query_by_label(&why).is_none());
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(300));
+    assert_eq!(visibility_timeout_text(&h), "5m");
+
+    // Esc puts the value back
+    h.get_by_label("visibility timeout").focus();
+    h.run_steps(2);
+    for _ in 0..2 {
+        h.key_press(Key::Backspace);
+    }
+    h.get_by_label("visibility timeout").type_text("soon");
+    h.run_steps(2);
+    h.key_press(Key::Escape);
+    h.run_steps(3);
+    assert_eq!(visibility_timeout_text(&h), "5m");
+    assert!(h.query_by_label("invalid").is_none());
+    assert_eq!(visibility_timeout(h.state()), Duration::from_secs(300));
 }
 
 #[test]
@@ -242,9 +291,23 @@ fn unsaved_work_is_not_discarded_without_asking() {
 #[test]
 fn autosaved_work_is_offered_at_the_next_start() {
     let dir = TempDir::new("gui");
+    let config = ConfigDir::new(dir.path().join("config"));
     let mut h = empty(dir.path());
     add_queue(&mut h);
-    h.state_mut().autosave(1000.0);
+    // an idle window draws no frames: one with work not yet copied asks for a frame
+    // when the copy is due
+    h.run();
+    let delay = h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(
+        delay.as_secs_f64() <= spillway::gui::app::AUTOSAVE_INTERVAL_S,
+        "{delay:?}"
+    );
+    let now = h.ctx.input(|i| i.time);
+    let due = h.state_mut().autosave(now).expect("work not yet copied");
+    assert!(due > 0.0 && due <= spillway::gui::app::AUTOSAVE_INTERVAL_S);
+    assert!(config.read_recovery().is_none(), "not before it is due");
+    assert_eq!(h.state_mut().autosave(now + due), None);
+    assert!(config.read_recovery().is_some());
     let work = h.state().editor.doc().clone();
     drop(h); // a crash: no clean exit
     let mut h2 = harness(app_in(dir.path(), None));
@@ -615,6 +678,267 @@ fn the_status_line_counts_problems_while_another_tab_is_shown() {
         .count();
     let warnings = problems.len() - errors;
     assert_ne!(problems, before, "adding a lone queue changes the problems");
-    h.get_by_label(&format!("{errors} errors, {warnings} warnings"));
+    h.get_by_label(&format!(
+        "{}, {}",
+        spillway::units::counted(errors as u64, "error", "errors"),
+        spillway::units::counted(warnings as u64, "warning", "warnings")
+    ));
     assert_eq!(h.state().problems.problems, problems);
+}
+
+/// The typed-path box's text field, emptied, then `text` typed into it.
+fn type_path(h: &mut Harness<'static, SpillwayApp>, text: &str) {
+    h.get_by_label(PATH_LABEL).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Backspace);
+    h.get_by_label(PATH_LABEL).type_text(text);
+    h.run_steps(2);
+}
+
+#[test]
+fn recovered_work_keeps_its_file_and_ctrl_s_saves_it_there() {
+    let dir = TempDir::new("gui");
+    let file = dir.path().join("order-fanout.ron");
+    let mut h = on_example(dir.path());
+    h.state_mut().request(Action::SaveTo(file.clone()));
+    h.run_steps(2);
+    let saved = model::load(&file).unwrap();
+    // an edit, autosaved, then a crash (no clean exit)
+    h.state_mut().selection.only_component("billing");
+    h.run_steps(1);
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    let work = h.state().editor.doc().clone();
+    assert_ne!(work, saved);
+    h.state_mut().autosave(1000.0);
+    drop(h);
+
+    let mut h = harness(app_in(dir.path(), None));
+    h.get_by_label("Recover unsaved work?");
+    h.get_by_label_contains(&format!("It was being edited from {}.", file.display()));
+    h.get_by_label("Recover").click();
+    h.run_steps(3);
+    let app = h.state();
+    assert_eq!(app.editor.doc(), &work);
+    assert_eq!(app.editor.path(), Some(file.as_path()));
+    assert!(app.editor.is_dirty());
+    let title = app.title();
+    assert!(
+        title.starts_with("* ") && title.contains("(order-fanout.ron, recovered)"),
+        "{title}"
+    );
+    assert_eq!(model::load(&file).unwrap(), saved, "not written yet");
+
+    // Ctrl+S writes the file it came from, without asking where
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(3);
+    assert!(!h.state().modal_open(), "no Save As box");
+    assert_eq!(model::load(&file).unwrap(), work);
+    assert!(!h.state().editor.is_dirty());
+    assert!(!h.state().title().contains("recovered"));
+    assert!(
+        ConfigDir::new(dir.path().join("config"))
+            .read_recovery()
+            .is_none()
+    );
+}
+
+#[test]
+fn an_old_recovery_file_without_a_path_still_recovers_untitled() {
+    let dir = TempDir::new("gui");
+    let config = ConfigDir::new(dir.path().join("config"));
+    let doc = files::example("mm1.ron").unwrap();
+    std::fs::create_dir_all(&config.dir).unwrap();
+    // the format before the path was kept: the design alone
+    model::save(&doc, &config.recovery_path()).unwrap();
+    let mut h = harness(app_in(dir.path(), None));
+    h.get_by_label("Recover").click();
+    h.run_steps(3);
+    assert_eq!(h.state().editor.doc(), &doc);
+    assert_eq!(h.state().editor.path(), None);
+    assert!(h.state().title().contains("recovered"));
+}
+
+#[test]
+fn save_in_the_unsaved_changes_prompt_of_an_untitled_design_then_does_what_was_asked() {
+    let dir = TempDir::new("gui");
+    let file = dir.path().join("queue.ron");
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    let work = h.state().editor.doc().clone();
+
+    // Cancel in the path box cancels the whole thing: nothing saved, nothing lost
+    h.state_mut().request(Action::OpenExample("mm1.ron"));
+    h.run_steps(3);
+    h.get_by_label("Unsaved changes");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Save")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Save as");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(!h.state().modal_open());
+    assert_eq!(h.state().editor.doc(), &work);
+    assert!(h.state().editor.is_dirty());
+    assert!(!file.exists());
+
+    // a folder that does not exist is named, and the box stays open
+    h.state_mut().request(Action::OpenExample("mm1.ron"));
+    h.run_steps(3);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Save")
+        .click();
+    h.run_steps(3);
+    let nowhere = dir.path().join("no-such-folder").join("queue.ron");
+    type_path(&mut h, &nowhere.display().to_string());
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Save")
+        .click();
+    h.run_steps(3);
+    let why = format!(
+        "There is no folder {}",
+        dir.path().join("no-such-folder").display()
+    );
+    // under the box and in the status line
+    assert_eq!(h.get_all_by_label(&why).count(), 2);
+    assert_eq!(h.state().editor.doc(), &work);
+
+    // a file that exists is not replaced without a second Save
+    std::fs::write(&file, "someone else's").unwrap();
+    type_path(&mut h, &file.display().to_string());
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let why = format!(
+        "{} already exists: press Save again to replace it",
+        file.display()
+    );
+    assert_eq!(h.get_all_by_label(&why).count(), 2);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "someone else's");
+    assert_eq!(h.state().editor.doc(), &work);
+
+    // Save again: the design is written, then the example opens
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Save")
+        .click();
+    h.run_steps(3);
+    assert_eq!(model::load(&file).unwrap(), work);
+    assert_eq!(
+        h.state().editor.doc(),
+        &files::example("mm1.ron").unwrap(),
+        "carried on with opening the example"
+    );
+    assert!(!h.state().editor.is_dirty());
+    assert!(!h.state().modal_open());
+    assert_eq!(h.state().settings.recent.first(), Some(&file));
+    assert_eq!(
+        h.state().status,
+        format!("Saved {}. Opened the example mm1.ron", file.display())
+    );
+}
+
+#[test]
+fn a_restart_reopens_the_design_that_was_open_at_quit() {
+    let dir = TempDir::new("gui");
+    let file = dir.path().join("mine.ron");
+    let mut h = on_example(dir.path());
+    h.state_mut().request(Action::SaveTo(file.clone()));
+    h.run_steps(2);
+    // a file, then an example opened after it: the example is what was open
+    h.state_mut()
+        .request(Action::OpenExample("bench-pipeline.ron"));
+    h.run_steps(2);
+    h.state_mut().exit();
+    drop(h);
+    let mut h = harness(app_in(dir.path(), None));
+    assert_eq!(
+        h.state().editor.doc(),
+        &files::example("bench-pipeline.ron").unwrap()
+    );
+    assert_eq!(h.state().editor.path(), None);
+    assert!(!h.state().show_start);
+
+    // the file again
+    h.state_mut().request(Action::OpenPath(file.clone()));
+    h.run_steps(2);
+    h.state_mut().exit();
+    let h = harness(app_in(dir.path(), None));
+    assert_eq!(h.state().editor.path(), Some(file.as_path()));
+    drop(h);
+
+    // a new design whose work was thrown away at quit: a new design, and the start
+    // window to pick something else
+    let mut h = harness(app_in(dir.path(), None));
+    h.state_mut().request(Action::New);
+    h.run_steps(2);
+    add_queue(&mut h);
+    close_window(&mut h);
+    h.get_by_label("Discard").click();
+    h.run_steps(2);
+    h.state_mut().exit();
+    let h = harness(app_in(dir.path(), None));
+    assert!(h.state().editor.doc().components.is_empty());
+    assert_eq!(h.state().editor.path(), None);
+    assert!(h.state().show_start);
+
+    // settings written before the open design was kept: the last file
+    let config = ConfigDir::new(dir.path().join("config"));
+    std::fs::write(
+        config.settings_path(),
+        format!("(recent: [{0:?}], last: Some({0:?}), light: false)", file),
+    )
+    .unwrap();
+    let h = harness(app_in(dir.path(), None));
+    assert_eq!(h.state().editor.path(), Some(file.as_path()));
+}
+
+#[test]
+fn typed_open_starts_in_an_existing_folder_and_names_a_missing_file() {
+    let dir = TempDir::new("gui");
+    let file = dir.path().join("kept.ron");
+    let mut h = on_example(dir.path());
+    h.state_mut().request(Action::SaveTo(file.clone()));
+    h.run_steps(2);
+    h.state_mut().request(Action::Open);
+    h.run_steps(3);
+    assert!(h.state().modal_open());
+    let prefill = h.get_by_label(PATH_LABEL).value().unwrap_or_default();
+    assert!(
+        Path::new(&prefill).is_dir(),
+        "{prefill:?} is an existing folder"
+    );
+    assert_eq!(Path::new(&prefill), dir.path());
+    // the designs in that folder are offered
+    h.get_by_label("kept.ron");
+
+    let missing = dir.path().join("kpet.ron");
+    type_path(&mut h, &missing.display().to_string());
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    let why = format!("There is no file at {}", missing.display());
+    // under the box and in the status line
+    assert_eq!(h.get_all_by_label(&why).count(), 2);
+    assert!(h.state().modal_open(), "the box stays open to fix the path");
+    assert_eq!(h.state().status, why);
+
+    // picking the listed file and Open opens it
+    h.get_by_label("kept.ron").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Open")
+        .click();
+    h.run_steps(3);
+    assert!(!h.state().modal_open());
+    assert_eq!(h.state().editor.path(), Some(file.as_path()));
+}
+
+#[test]
+fn the_status_line_writes_one_error_in_the_singular() {
+    let dir = TempDir::new("gui");
+    let mut h = empty(dir.path());
+    add_queue(&mut h);
+    let (e, w) = h.state().problems.counts();
+    let expect = format!(
+        "{}, {}",
+        spillway::units::counted(e as u64, "error", "errors"),
+        spillway::units::counted(w as u64, "warning", "warnings")
+    );
+    h.get_by_label(&expect);
+    h.get_by_label("1 component, 0 connections");
 }

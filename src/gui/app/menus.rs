@@ -10,6 +10,7 @@ use crate::export::Format;
 use crate::gui::export as export_ui;
 use crate::gui::files::EXAMPLES;
 use crate::gui::templates::TEMPLATES;
+use crate::units::counted;
 
 /// A menu button showing the shortcut of its action; returns the action when clicked.
 fn item(ui: &mut Ui, label: &str, action: Action, enabled: bool) -> Option<Action> {
@@ -143,13 +144,17 @@ impl SpillwayApp {
         ui.horizontal(|ui| {
             let doc = self.editor.doc();
             ui.label(format!(
-                "{} components, {} connections",
-                doc.components.len(),
-                doc.connections.len()
+                "{}, {}",
+                counted(doc.components.len() as u64, "component", "components"),
+                counted(doc.connections.len() as u64, "connection", "connections")
             ));
             ui.separator();
             let (e, w) = self.problems.counts();
-            ui.label(format!("{e} errors, {w} warnings"));
+            ui.label(format!(
+                "{}, {}",
+                counted(e as u64, "error", "errors"),
+                counted(w as u64, "warning", "warnings")
+            ));
             ui.separator();
             if self.editor.is_dirty() {
                 ui.label(RichText::new("unsaved changes").italics());

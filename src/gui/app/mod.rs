@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use egui::Ui;
 
 pub use action::Action;
+pub use modals::PATH_LABEL;
 pub use state::{
     AUTOSAVE_INTERVAL_S, AppOptions, BottomTab, LOCKED, NUDGE, RECENT_ACTIONS, SpillwayApp,
 };
@@ -67,6 +68,9 @@ impl SpillwayApp {
             .resizable(false)
             .show(ui, |ui| self.status_ui(ui));
         self.panels_ui(ui);
+        if let Some(why) = self.inspector.take_refused() {
+            self.status = why;
+        }
         self.start_ui(&ctx);
         self.modal_ui(&ctx);
         if let Some(s) = self.export.ui(
@@ -109,7 +113,9 @@ impl SpillwayApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
-        self.autosave(ctx.input(|i| i.time));
+        if let Some(due) = self.autosave(ctx.input(|i| i.time)) {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(due.max(0.05)));
+        }
     }
 
     /// Pick up the run's progress and say in the status line when it ends.

@@ -9,7 +9,7 @@ use crate::gui::canvas::Canvas;
 use crate::gui::charts::ChartsPanel;
 use crate::gui::commands::{Command, Editor, Selection};
 use crate::gui::export::ExportDialog;
-use crate::gui::files::{self, ConfigDir, Settings};
+use crate::gui::files::{self, ConfigDir, Recovered, Reopen, Settings};
 use crate::gui::inspector::Inspector;
 use crate::gui::palette::Palette;
 use crate::gui::problems::ProblemsPanel;
@@ -79,6 +79,8 @@ pub struct SpillwayApp {
     pub show_start: bool,
     /// Where the design came from when it has no file (an example's name).
     pub origin: String,
+    /// The built-in example that is open, unsaved (what a restart reopens).
+    pub(super) example: Option<&'static str>,
     /// File > Export.
     pub export: ExportDialog,
     pub(super) config: Option<ConfigDir>,
@@ -137,6 +139,7 @@ impl SpillwayApp {
             clipboard: None,
             show_start: false,
             origin: "new design".to_owned(),
+            example: None,
             export: ExportDialog::default(),
             config: opts.config,
             dialogs: opts.dialogs,
@@ -156,22 +159,47 @@ impl SpillwayApp {
             stale_of: None,
             phase_seen: crate::gui::run::Phase::Idle,
         };
-        let last = app.settings.last.clone().filter(|p| p.exists());
-        if let Some(f) = opts.file {
-            app.open_path(&f);
-        } else if let Some(p) = last {
-            app.open_path(&p);
-        } else {
-            app.open_example(files::FIRST_EXAMPLE);
-            app.show_start = first_time;
+        match opts.file {
+            Some(f) => app.open_path(&f),
+            None => app.reopen(first_time),
         }
-        if let Some(doc) = app.config.as_ref().and_then(ConfigDir::read_recovery) {
-            app.modal = Some(Modal::Recovery(Box::new(doc)));
+        if let Some(r) = app.config.as_ref().and_then(ConfigDir::read_recovery) {
+            app.modal = Some(Modal::Recovery(Box::new(r)));
         }
         app
     }
 
-    /// The window title: design name, file, and `*` when there are unsaved changes.
+    /// A start without a file argument: the design open when the editor last closed
+    /// (a file; an example, as built in; a new empty design, with the start window),
+    /// else (the first time) the first example.
+    fn reopen(&mut self, first_time: bool) {
+        match self.settings.reopen() {
+            Some(Reopen::File(p)) if p.is_file() => self.open_path(&p),
+            Some(Reopen::File(p)) => {
+                self.open_example(files::FIRST_EXAMPLE);
+                self.status = format!(
+                    "{} is no longer there: opened the example {}",
+                    p.display(),
+                    files::FIRST_EXAMPLE
+                );
+            }
+            Some(Reopen::Example(name)) => {
+                let known = files::EXAMPLES.iter().find(|(n, _)| *n == name);
+                self.open_example(known.map_or(files::FIRST_EXAMPLE, |(n, _)| n));
+            }
+            Some(Reopen::New) => {
+                self.new_design();
+                self.show_start = true;
+            }
+            None => {
+                self.open_example(files::FIRST_EXAMPLE);
+                self.show_start = first_time;
+            }
+        }
+    }
+
+    /// The window title: design name, file (or origin), `recovered` for work recovered
+    /// after a crash and not saved since, and `*` when there are unsaved changes.
     #[must_use]
     pub fn title(&self) -> String {
         let place = self.editor.path().map_or_else(
@@ -184,10 +212,15 @@ impl SpillwayApp {
             },
         );
         format!(
-            "{}{} ({}) - Spillway",
+            "{}{} ({}{}) - Spillway",
             if self.editor.is_dirty() { "* " } else { "" },
             crate::model::printable(&self.editor.doc().name),
-            crate::model::printable(&place)
+            crate::model::printable(&place),
+            if self.editor.is_recovered() {
+                ", recovered"
+            } else {
+                ""
+            }
         )
     }
 
@@ -243,9 +276,29 @@ pub(super) enum Modal {
     /// A file could not be opened or saved.
     Error(String),
     /// Unsaved work from a previous run was found.
-    Recovery(Box<Document>),
+    Recovery(Box<Recovered>),
     /// No file dialog: type a path.
-    Path { save: bool, text: String },
+    Path(Box<PathBox>),
     /// The keyboard shortcuts.
     Shortcuts,
+}
+
+/// The typed-path dialog (no file dialog available): Open or Save As.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PathBox {
+    /// Save (else Open).
+    pub save: bool,
+    /// The path as typed.
+    pub text: String,
+    /// Why the last try failed (the path named), shown under the box.
+    pub error: Option<String>,
+    /// The design files in the folder the box started in, to pick from.
+    pub nearby: Vec<PathBuf>,
+    /// What to carry on with once the design is saved (Save in the unsaved-changes
+    /// prompt of an untitled design).
+    pub then: Option<Then>,
+    /// The text field was given the keyboard (once, when the box opened).
+    pub focused: bool,
+    /// An existing file the user was told Save would replace: a second Save does.
+    pub replace: Option<PathBuf>,
 }
