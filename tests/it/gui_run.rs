@@ -301,6 +301,38 @@ fn the_status_line_follows_pause_and_stop() {
     h.get_by_label_contains("stopped · simulated");
 }
 
+/// The run keys work from anywhere: F5 runs, F6 pauses and resumes, F10 steps,
+/// Shift+F5 stops; with no run, F6 says how to start one instead of doing nothing.
+#[test]
+fn the_run_keys_run_pause_step_and_stop() {
+    let mut h = harness_on("bench-pipeline.ron");
+    h.state_mut().runner.settings.speed = 60.0;
+    h.key_press(egui::Key::F6);
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Idle);
+    assert!(h.state().status.contains("F5"), "{}", h.state().status);
+    h.key_press(egui::Key::F5);
+    step_until(&mut h, "the first figures", |a| now_s(a) > 0.0);
+    assert_eq!(h.state().runner.phase, Phase::Running);
+    h.key_press(egui::Key::F6);
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Paused);
+    h.key_press(egui::Key::F6);
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Running);
+    h.key_press(egui::Key::F10);
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Paused);
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F5);
+    h.run_steps(2);
+    assert_eq!(h.state().runner.phase, Phase::Stopped);
+    // and the Run menu lists them with their keys
+    h.get_by_label("Run").click();
+    h.run_steps(3);
+    h.get_by_label("Stop Shift+F5");
+    h.get_by_label("Run F5");
+}
+
 #[test]
 fn an_edit_marks_the_results_stale_until_an_undo_or_a_new_run() {
     let mut h = harness_on("bench-pipeline.ron");

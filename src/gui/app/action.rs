@@ -57,6 +57,12 @@ pub enum Action {
     ToggleBottomPanel,
     /// Start a run (or restart one).
     Run,
+    /// Pause a running run, or resume a paused one.
+    PauseResume,
+    /// Run one time bucket, then pause.
+    Step,
+    /// Stop the run (its figures stay).
+    Stop,
     /// Close the window (asks about unsaved work).
     Quit,
 }

@@ -58,6 +58,10 @@ const fn ctrl_shift(key: Key) -> KeyboardShortcut {
     )
 }
 
+const fn shift(key: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(Modifiers::SHIFT, key)
+}
+
 const fn plain(key: Key) -> KeyboardShortcut {
     KeyboardShortcut::new(Modifiers::NONE, key)
 }
@@ -143,6 +147,30 @@ pub const SHORTCUTS: &[Shortcut] = &[
         Action::SelectAll,
     ),
     entry("Zoom to fit", &[plain(Key::F)], Scope::Design, Action::Fit),
+    entry(
+        "Run (or restart)",
+        &[plain(Key::F5)],
+        Scope::Anywhere,
+        Action::Run,
+    ),
+    entry(
+        "Pause or resume the run",
+        &[plain(Key::F6)],
+        Scope::Anywhere,
+        Action::PauseResume,
+    ),
+    entry(
+        "Step one time bucket",
+        &[plain(Key::F10)],
+        Scope::Anywhere,
+        Action::Step,
+    ),
+    entry(
+        "Stop the run",
+        &[shift(Key::F5)],
+        Scope::Anywhere,
+        Action::Stop,
+    ),
     entry(
         "Hide or show the bottom panel",
         &[ctrl(Key::J)],

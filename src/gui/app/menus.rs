@@ -21,7 +21,7 @@ fn item(ui: &mut Ui, label: &str, action: Action, enabled: bool) -> Option<Actio
 }
 
 impl SpillwayApp {
-    /// The menu bar: File, Edit, View, Insert, Help.
+    /// The menu bar: File, Edit, View, Run, Insert, Help.
     pub(super) fn menu_ui(&mut self, ui: &mut Ui) {
         let mut asked = Vec::new();
         ui.menu_button("File", |ui| self.file_menu(ui, &mut asked));
@@ -48,6 +48,15 @@ impl SpillwayApp {
                 .on_hover_text(
                     "Dots flow along each connection, denser where the event rate is higher",
                 );
+        });
+        let active = self.runner.phase.is_active();
+        let paused = self.runner.phase == crate::gui::run::Phase::Paused;
+        ui.menu_button("Run", |ui| {
+            asked.extend(item(ui, "Run", Action::Run, true));
+            let pause = if paused { "Resume" } else { "Pause" };
+            asked.extend(item(ui, pause, Action::PauseResume, active));
+            asked.extend(item(ui, "Step", Action::Step, active));
+            asked.extend(item(ui, "Stop", Action::Stop, active));
         });
         ui.menu_button("Insert", |ui| {
             for (i, t) in TEMPLATES.iter().enumerate() {

@@ -125,6 +125,19 @@ impl SpillwayApp {
                 }
             }
             Action::Run => self.start_run(ctx),
+            Action::PauseResume => match self.runner.phase {
+                run::Phase::Running => self.runner.pause(),
+                run::Phase::Paused => self.runner.resume(),
+                _ => self.status = "No run to pause: press F5 to run the design".to_owned(),
+            },
+            Action::Step => {
+                if self.runner.phase.is_active() {
+                    self.runner.step();
+                } else {
+                    self.status = "No run to step: press F5 to run the design".to_owned();
+                }
+            }
+            Action::Stop => self.runner.stop(),
             Action::Quit => {
                 self.close_confirmed = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
