@@ -939,6 +939,7 @@ fn the_status_line_writes_one_error_in_the_singular() {
         spillway::units::counted(e as u64, "error", "errors"),
         spillway::units::counted(w as u64, "warning", "warnings")
     );
-    h.get_by_label(&expect);
+    // in the status line and in the Problems panel's header
+    assert_eq!(h.get_all_by_label(&expect).count(), 2, "{expect}");
     h.get_by_label("1 component, 0 connections");
 }
