@@ -56,7 +56,7 @@ impl Canvas {
         }
         let b = b.expand(24.0);
         // screen margins, points: sides, top, bottom (hint line, badges)
-        let badges = if self.live.is_some() || self.running {
+        let badges = if self.badge_room() {
             FIT_BADGE_ROOM
         } else {
             0.0
@@ -68,6 +68,11 @@ impl Canvas {
             .clamp(ZOOM_RANGE.0, 1.25);
         let middle = vec2(size.x / 2.0, top + room.y / 2.0);
         (middle - b.center().to_vec2() * zoom, zoom)
+    }
+
+    /// Whether zoom to fit leaves room for a run's badges under the lowest nodes.
+    pub(super) fn badge_room(&self) -> bool {
+        self.live.is_some() || self.running
     }
 
     pub(super) fn paint_grid(&self, ui: &Ui, rect: Rect, x: Xform) {
