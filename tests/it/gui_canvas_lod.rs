@@ -243,3 +243,15 @@ fn stale_results_are_dimmed_under_a_caption_and_the_dots_stop() {
         assert!(!overlap(*r, caption), "a badge under the caption");
     }
 }
+
+#[test]
+fn tmp_debug_finished() {
+    let mut h = app_on("insurance-quotes.ron", [1280.0, 800.0], false);
+    h.get_by_label("▶ Run").click();
+    step_until(&mut h, "finish", |a| a.runner.phase == Phase::Finished);
+    h.state_mut().bottom = BottomTab::Charts;
+    h.run_steps(6);
+    let d = h.state().canvas.drawn_boxes().clone();
+    eprintln!("{d:#?}");
+    assert_clear(&d, "finished");
+}

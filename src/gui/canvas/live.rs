@@ -71,6 +71,15 @@ pub struct LiveOverlay {
     pub stale: bool,
 }
 
+/// A whole number, shortened from ten thousand on: `6`, `9845`, `12k`.
+fn whole(n: u64) -> String {
+    if n < 10_000 {
+        n.to_string()
+    } else {
+        units::si(n as f64)
+    }
+}
+
 /// A count with its noun, the number shortened from ten thousand on: `1 error`,
 /// `5 dead letters`, `12k errors` (counts are whole numbers).
 fn tally(n: u64, one: &str, many: &str) -> String {
@@ -103,7 +112,7 @@ pub fn badge_words(b: &Badge) -> (Vec<String>, Vec<String>) {
         warnings.push(tally(b.errors, "error", "errors"));
     }
     if b.dead_letters > 0 {
-        warnings.push(format!("{} to DLQ", units::si(b.dead_letters as f64)));
+        warnings.push(format!("{} to DLQ", whole(b.dead_letters)));
     }
     if let Some(h) = b.dlq_held.filter(|h| *h > 0) {
         warnings.push(tally(h, "dead letter", "dead letters"));
@@ -483,9 +492,10 @@ mod tests {
         let b = Badge {
             throughput: 3.0,
             errors: 12_345,
+            dead_letters: 6,
             ..Badge::default()
         };
-        assert_eq!(badge_words(&b).1, ["12k errors"]);
+        assert_eq!(badge_words(&b).1, ["12k errors", "6 to DLQ"]);
         assert_eq!(headline(&b), ("3.0/s".to_owned(), false));
     }
 }
