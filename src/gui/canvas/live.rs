@@ -334,12 +334,13 @@ impl Canvas {
         let placed = lod::place(&node_rects, keep, &badge_asks, &label_asks);
 
         // dots flowing at a fixed speed, spaced by rate (not over stale results)
+        let mut dot_count = 0;
         if live.dots && !stale {
             for (pts, rate, _) in &links {
                 let Some(rate) = rate.filter(|r| *r > 0.0) else {
                     continue;
                 };
-                dots(&painter, pts, rate, z, time);
+                dot_count += dots(&painter, pts, rate, z, time);
             }
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(33));
@@ -347,6 +348,7 @@ impl Canvas {
         let mut drawn = DrawnBoxes {
             canvas: rect,
             nodes,
+            dots: dot_count,
             ..DrawnBoxes::default()
         };
         let with_label = links.into_iter().filter(|l| !l.2.is_empty());
@@ -371,8 +373,10 @@ impl Canvas {
     }
 }
 
-/// Dots along a link's points, moving at a fixed speed and spaced by the rate.
-fn dots(painter: &Painter, pts: &[Pos2], rate: f64, z: f32, time: f64) {
+/// Dots along a link's points, moving at a fixed speed and spaced by the rate; how
+/// many were drawn.
+fn dots(painter: &Painter, pts: &[Pos2], rate: f64, z: f32, time: f64) -> usize {
+    let mut count = 0;
     let spacing = (220.0 / rate.sqrt() as f32).clamp(9.0, 160.0) * z.max(0.4);
     let speed = 70.0 * z.max(0.4);
     let phase = (time as f32 * speed) % spacing;
@@ -385,10 +389,12 @@ fn dots(painter: &Painter, pts: &[Pos2], rate: f64, z: f32, time: f64) {
         while next < walked + piece {
             let p = w[0] + (w[1] - w[0]) * ((next - walked) / piece.max(1e-3));
             painter.circle_filled(p, (2.6 * z).clamp(1.5, 3.5), dot);
+            count += 1;
             next += spacing;
         }
         walked += piece;
     }
+    count
 }
 
 /// A utilisation bar filled to `u` inside `full`.

@@ -128,6 +128,8 @@ pub struct DrawnBoxes {
     pub caption: Option<Rect>,
     /// A refused wiring's reason, if shown.
     pub flash: Option<Rect>,
+    /// Moving dots drawn along the links.
+    pub dots: usize,
 }
 
 impl Default for DrawnBoxes {
@@ -140,6 +142,7 @@ impl Default for DrawnBoxes {
             hint: None,
             caption: None,
             flash: None,
+            dots: 0,
         }
     }
 }
@@ -505,9 +508,8 @@ impl Canvas {
         // 5. drops, fit, overlays
         let x = xform(rect, &meta);
         self.drawn = Some(x);
-        let hint = self.hint_line(ui, rect);
-        let caption = self.caption(ui, rect);
-        let keep: Vec<Rect> = [Some(hint.1), caption.as_ref().map(|c| c.1)]
+        let bottom = self.bottom_line(ui, rect);
+        let keep: Vec<Rect> = [Some(bottom.hint.1), bottom.caption.as_ref().map(|c| c.1)]
             .into_iter()
             .flatten()
             .collect();
@@ -567,8 +569,7 @@ impl Canvas {
             input,
             hovering_payload,
             doc.components.is_empty(),
-            hint,
-            caption,
+            bottom,
         );
         out
     }

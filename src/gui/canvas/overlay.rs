@@ -78,11 +78,37 @@ pub(super) fn fit_parts(
     out
 }
 
+/// The canvas' bottom line, laid out: the hints, and the caption over stale results.
+pub(super) struct BottomLine {
+    pub(super) hint: (Arc<Galley>, Rect),
+    pub(super) caption: Option<(Arc<Galley>, Rect)>,
+}
+
 impl Canvas {
-    /// The hint line for this frame, fitted to the canvas' width, and where it goes.
-    pub(super) fn hint_line(&self, ui: &Ui, rect: Rect) -> (Arc<Galley>, Rect) {
+    /// The bottom line of this frame: the caption over stale results (if they are),
+    /// then the hints that fit the rest of the canvas' width; each with where it goes.
+    pub(super) fn bottom_line(&self, ui: &Ui, rect: Rect) -> BottomLine {
         let painter = ui.painter_at(rect);
-        let color = ui.visuals().weak_text_color();
+        let vis = ui.visuals();
+        let caption = self.live.as_ref().is_some_and(|l| l.stale).then(|| {
+            // wrapped between words if the canvas is narrower than the caption
+            let g = painter.layout(
+                STALE_CAPTION.to_owned(),
+                FontId::proportional(13.0),
+                vis.text_color(),
+                (rect.width() - 2.0 * INSET - 8.0).max(40.0),
+            );
+            let at = pos2(
+                rect.min.x + INSET + 4.0,
+                rect.max.y - 6.0 - 4.0 - g.size().y,
+            );
+            let r = Rect::from_min_size(at, g.size()).expand(4.0);
+            (g, r)
+        });
+        let left = caption
+            .as_ref()
+            .map_or(rect.min.x + INSET, |(_, r)| r.max.x + 10.0);
+        let color = vis.weak_text_color();
         let parts = match (&self.gesture, self.running) {
             (Gesture::Wire { .. }, _) => WIRING_HINTS,
             (_, true) => RUNNING_HINTS,
@@ -94,30 +120,15 @@ impl Canvas {
             parts,
             &font,
             color,
-            rect.width() - 2.0 * INSET - 6.0,
+            rect.max.x - INSET - 6.0 - left,
         );
         let galley = painter.layout_no_wrap(text, font, color);
-        let at = pos2(rect.min.x + INSET, rect.max.y - 6.0 - galley.size().y);
+        let at = pos2(left, rect.max.y - 6.0 - galley.size().y);
         let r = Rect::from_min_size(at, galley.size()).expand(3.0);
-        (galley, r)
-    }
-
-    /// The caption over stale results (wrapped to the canvas' width), and where it goes.
-    pub(super) fn caption(&self, ui: &Ui, rect: Rect) -> Option<(Arc<Galley>, Rect)> {
-        if !self.live.as_ref().is_some_and(|l| l.stale) {
-            return None;
+        BottomLine {
+            hint: (galley, r),
+            caption,
         }
-        let galley = ui.painter().layout(
-            STALE_CAPTION.to_owned(),
-            FontId::proportional(13.0),
-            ui.visuals().text_color(),
-            (rect.width() - 2.0 * INSET - 8.0).max(40.0),
-        );
-        let at = rect.min + vec2(INSET + 4.0, 6.0 + 4.0);
-        Some((
-            galley.clone(),
-            Rect::from_min_size(at, galley.size()).expand(4.0),
-        ))
     }
 
     /// What the plain editor drew: the nodes, and the links' labels (drawn by the
@@ -162,9 +173,13 @@ impl Canvas {
         input: Input,
         hovering_payload: bool,
         empty: bool,
-        hint: (Arc<Galley>, Rect),
-        caption: Option<(Arc<Galley>, Rect)>,
+        bottom: BottomLine,
     ) {
+        let BottomLine { hint, caption } = bottom;
+        // a refusal goes above the bottom line
+        let line_top = caption
+            .as_ref()
+            .map_or(hint.1.min.y, |c| c.1.min.y.min(hint.1.min.y));
         let painter = ui.painter_at(rect);
         let vis = ui.visuals().clone();
         if empty {
@@ -275,7 +290,7 @@ impl Canvas {
                     vis.error_fg_color,
                     (rect.width() - 2.0 * INSET - 8.0).max(40.0),
                 );
-                let at = pos2(rect.min.x + INSET, bg.min.y - 8.0 - g.size().y);
+                let at = pos2(rect.min.x + INSET, line_top - 8.0 - g.size().y);
                 let r = Rect::from_min_size(at, g.size()).expand(4.0);
                 painter.rect_filled(r, 4.0, vis.panel_fill);
                 painter.galley(at, g, vis.error_fg_color);

@@ -8,8 +8,9 @@ use super::{Canvas, GRID, node_rect};
 
 /// Smallest and largest zoom factors.
 pub(super) const ZOOM_RANGE: (f32, f32) = (0.1, 3.0);
-/// Zoom to fit keeps this much (points) free at the bottom for the hint line.
-const FIT_HINT_ROOM: f32 = 24.0;
+/// Zoom to fit keeps this much (points) free at the bottom for the hint line (and the
+/// caption over stale results).
+const FIT_HINT_ROOM: f32 = 30.0;
 /// And this much more under the lowest nodes for the badges of a run (two lines of
 /// text and a bar, which do not scale with the zoom).
 const FIT_BADGE_ROOM: f32 = 40.0;
