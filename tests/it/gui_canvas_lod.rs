@@ -91,7 +91,7 @@ fn assert_clear(d: &DrawnBoxes, what: &str) {
         .map(|(id, level, r)| (format!("badge of {id} ({level:?})"), *r))
         .collect();
     drawn.extend(d.labels.iter().map(|(t, r)| (format!("label {t:?}"), *r)));
-    let (hint, hint_rect) = d.hint.clone().expect("a hint line");
+    let (hint, hint_rect) = d.hint.clone().unwrap();
     for (i, (name, r)) in drawn.iter().enumerate() {
         for (id, n) in &d.nodes {
             assert!(
@@ -237,7 +237,7 @@ fn stale_results_are_dimmed_under_a_caption_and_the_dots_stop() {
     h.run_steps(2);
     let d = h.state().canvas.drawn_boxes().clone();
     assert_eq!(d.dots, 0, "stale results do not animate");
-    let caption = d.caption.expect("a caption over stale results");
+    let caption = d.caption.unwrap(); // a caption over stale results
     assert!(d.canvas.contains_rect(caption));
     assert_eq!(d.badges.len(), badges, "the badges stay, dimmed");
     assert_clear(&d, "stale");
