@@ -595,54 +595,107 @@ fn place_labels(nodes: &[(Pos, [f32; 2])], edges: &mut [Edge]) {
         );
     }
     for e in edges.iter_mut() {
-        let size = label_size(&e.label);
-        if size[0] == 0.0 {
+        if e.label.is_empty() {
             continue;
         }
-        let mut candidates: Vec<Pos> = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8]
-            .iter()
-            .map(|t| bezier(&e.path, *t))
-            .collect();
-        let mid = bezier(&e.path, 0.5);
-        // then off the edge: rings of positions around its middle, nearest first
-        let (hx, hy) = (size[0] / 2.0 + 4.0, size[1] / 2.0 + 4.0);
-        for ring in 1..=4 {
-            let r = ring as f32;
-            for (dx, dy) in [
-                (0.0, 1.0),
-                (0.0, -1.0),
-                (-1.0, 0.0),
-                (1.0, 0.0),
-                (-1.0, 1.0),
-                (1.0, -1.0),
-                (-1.0, -1.0),
-                (1.0, 1.0),
-            ] {
-                candidates.push([mid[0] + dx * hx * r, mid[1] + dy * hy * r]);
+        // the label as wrapped, then narrower (more lines, words never cut) where the
+        // wide one finds no free place, as between two neighbouring columns
+        let text = e.label.join(" ");
+        let mut variants = vec![e.label.clone()];
+        for chars in [18, 12] {
+            let narrow = wrap_words(&text, chars);
+            if narrow.len() <= 5 && !variants.contains(&narrow) {
+                variants.push(narrow);
             }
         }
-        let free = |c: Pos| {
-            let area = (
-                [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
-                [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
-            );
-            !taken.any(area.0, area.1, |_, (lo, hi)| {
-                overlaps(
-                    c,
-                    size,
-                    [lo[0] - 2.0, lo[1] - 2.0],
-                    [hi[0] + 2.0, hi[1] + 2.0],
-                )
-            })
-        };
-        let chosen = candidates.iter().copied().find(|c| free(*c)).unwrap_or(mid);
-        e.label_center = chosen;
+        let mid = bezier(&e.path, 0.5);
+        let mut chosen = None;
+        for lines in variants {
+            let size = label_size(&lines);
+            if let Some(c) = label_spots(&e.path, size)
+                .into_iter()
+                .find(|c| is_free(&taken, *c, size))
+            {
+                chosen = Some((lines, c, size));
+                break;
+            }
+        }
+        // no free place: the middle of the edge (the canvas leaves such a label out)
+        let (lines, c, size) = chosen.unwrap_or_else(|| {
+            let size = label_size(&e.label);
+            (e.label.clone(), mid, size)
+        });
+        e.label = lines;
+        e.label_center = c;
         taken.insert(
-            [chosen[0] - size[0] / 2.0, chosen[1] - size[1] / 2.0],
-            [chosen[0] + size[0] / 2.0, chosen[1] + size[1] / 2.0],
+            [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
+            [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
             4.0,
         );
     }
+}
+
+/// Where a label of `size` may go on an edge `path`, best first: along the edge from
+/// its middle out, then rings of positions around the middle, nearest first.
+fn label_spots(path: &[Pos; 4], size: [f32; 2]) -> Vec<Pos> {
+    let mut candidates: Vec<Pos> = [0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8]
+        .iter()
+        .map(|t| bezier(path, *t))
+        .collect();
+    let mid = bezier(path, 0.5);
+    let (hx, hy) = (size[0] / 2.0 + 4.0, size[1] / 2.0 + 4.0);
+    for ring in 1..=4 {
+        let r = ring as f32;
+        for (dx, dy) in [
+            (0.0, 1.0),
+            (0.0, -1.0),
+            (-1.0, 0.0),
+            (1.0, 0.0),
+            (-1.0, 1.0),
+            (1.0, -1.0),
+            (-1.0, -1.0),
+            (1.0, 1.0),
+        ] {
+            candidates.push([mid[0] + dx * hx * r, mid[1] + dy * hy * r]);
+        }
+    }
+    candidates
+}
+
+/// Whether a label of `size` centred at `c` keeps clear of everything in `taken`.
+fn is_free(taken: &Grid, c: Pos, size: [f32; 2]) -> bool {
+    let area = (
+        [c[0] - size[0] / 2.0, c[1] - size[1] / 2.0],
+        [c[0] + size[0] / 2.0, c[1] + size[1] / 2.0],
+    );
+    !taken.any(area.0, area.1, |_, (lo, hi)| {
+        overlaps(
+            c,
+            size,
+            [lo[0] - 2.0, lo[1] - 2.0],
+            [hi[0] + 2.0, hi[1] + 2.0],
+        )
+    })
+}
+
+/// Wrap `text` at spaces into lines of at most `max_chars` characters where the words
+/// allow (a longer word is a line of its own, never cut).
+fn wrap_words(text: &str, max_chars: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// One step of an outline.
@@ -930,6 +983,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every example, as exported and as the canvas routes it at its saved positions:
+    /// no label covers a box (one that cannot be placed is left out by the canvas).
+    #[test]
+    fn labels_of_the_examples_cover_no_box() {
+        let dir = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "ron") {
+                continue;
+            }
+            let doc = crate::model::load(&path).unwrap();
+            let exported = layout(&doc);
+            let boxes: Vec<(Pos, [f32; 2])> =
+                exported.nodes.iter().map(|n| (n.center, n.size)).collect();
+            let pos = positions(&doc);
+            let saved: Vec<(Pos, [f32; 2])> = doc
+                .components
+                .iter()
+                .map(|c| (pos[&c.id], NODE_SIZE))
+                .collect();
+            let wires: Vec<Wire> = wires(&doc).into_iter().map(|(w, _)| w).collect();
+            for (what, boxes, edges) in [
+                ("export", &boxes, exported.edges.clone()),
+                ("canvas", &saved, route(&saved, &wires)),
+            ] {
+                for e in &edges {
+                    let size = e.label_size();
+                    if size[0] == 0.0 {
+                        continue;
+                    }
+                    for (c, s) in boxes.iter() {
+                        let (lo, hi) = corners(*c, *s);
+                        assert!(
+                            !overlaps(e.label_center, size, lo, hi),
+                            "{}: {what}: label {:?} covers a box",
+                            path.display(),
+                            e.label
+                        );
+                    }
+                    assert!(e.label.iter().all(|l| !l.contains('…')), "{:?}", e.label);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn narrow_wraps_never_cut_a_word() {
+        assert_eq!(
+            wrap_words("dead-letter  on failure", 8),
+            ["dead-letter", "on", "failure"]
+        );
     }
 
     #[test]

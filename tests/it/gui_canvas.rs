@@ -365,3 +365,50 @@ fn links_are_drawn_as_the_exported_diagram_routes_them() {
         "nothing saved before the release"
     );
 }
+
+#[test]
+fn a_resized_canvas_fits_again_unless_the_user_moved_the_view() {
+    let mut h = harness();
+    let width = |h: &Harness<'_, State>| at(h, "end").x - at(h, "src").x;
+    let wide = width(&h);
+    // the window (or a panel) makes the canvas smaller: the design is fitted again
+    h.set_size(vec2(600.0, 400.0));
+    h.run_steps(3);
+    let narrow = width(&h);
+    assert!(narrow < wide * 0.8, "{wide} -> {narrow}");
+    let b = h.state().canvas.drawn_boxes().clone();
+    for (id, r) in &b.nodes {
+        assert!(
+            b.canvas.contains_rect(*r),
+            "{id} out of view after the resize"
+        );
+    }
+    // the user zooms in: a later resize keeps the user's view
+    let src = at(&h, "src");
+    h.event(Event::PointerMoved(src));
+    h.event(Event::Zoom(1.5));
+    h.run_steps(2);
+    let zoomed = width(&h);
+    assert!(zoomed > narrow * 1.3, "{narrow} -> {zoomed}");
+    h.set_size(vec2(900.0, 600.0));
+    h.run_steps(3);
+    assert!((width(&h) - zoomed).abs() < 0.5, "the user's zoom was kept");
+}
+
+#[test]
+fn the_hint_line_keeps_the_hints_that_fit_and_cuts_none() {
+    let mut h = harness();
+    let full = h.state().canvas.drawn_boxes().hint.clone().unwrap().0;
+    h.set_size(vec2(420.0, 400.0));
+    h.run_steps(3);
+    let d = h.state().canvas.drawn_boxes().clone();
+    let (short, r) = d.hint.unwrap();
+    assert!(d.canvas.contains_rect(r), "{short:?} {r:?} {:?}", d.canvas);
+    assert!(short.len() < full.len(), "{short}");
+    // the hints kept are whole ones, from the start
+    assert!(full.starts_with(&short), "{short} / {full}");
+    assert!(
+        full[short.len()..].starts_with(" · "),
+        "cut mid-hint: {short}"
+    );
+}

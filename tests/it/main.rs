@@ -22,6 +22,8 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_canvas;
 #[cfg(feature = "gui")]
+mod gui_canvas_lod;
+#[cfg(feature = "gui")]
 mod gui_contrast;
 #[cfg(feature = "gui")]
 mod gui_export;

@@ -46,13 +46,14 @@ use crate::model::{self, Component, Connection, Document, LinkKind, Severity, Su
 
 mod gestures;
 mod live;
+pub mod lod;
 mod overlay;
 mod paint;
 mod replay;
 mod view;
 
 use gestures::{Gesture, Input};
-pub use live::{Badge, LiveOverlay};
+pub use live::{Badge, LiveOverlay, STALE_CAPTION, badge_words, headline};
 pub use paint::{EdgeShape, NodeShape};
 use replay::Replay;
 use view::{Xform, ZOOM_RANGE, xform};
@@ -95,6 +96,55 @@ pub struct NodeLook {
     pub group: Group,
     /// Outline (the diagram's, by group).
     pub shape: diagram::Shape,
+}
+
+/// A badge's level of detail, as drawn (see [`lod`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Two lines of figures and the utilisation bar.
+    Full,
+    /// The most important figure on one line, and the bar.
+    Compact,
+    /// The bar alone, or the figure in small type.
+    Small,
+}
+
+/// What the canvas drew in its last frame, in screen points: for tests and tools that
+/// check that nothing covers anything else.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrawnBoxes {
+    /// The canvas.
+    pub canvas: Rect,
+    /// Every node (id, rectangle), in or out of view.
+    pub nodes: Vec<(String, Rect)>,
+    /// The run's badges drawn (component id, level, rectangle).
+    pub badges: Vec<(String, Level, Rect)>,
+    /// Link labels drawn (text on one line, rectangle): a run's labels with their
+    /// rates, or the editor's labels.
+    pub labels: Vec<(String, Rect)>,
+    /// The hint line at the bottom (text, rectangle), if drawn.
+    pub hint: Option<(String, Rect)>,
+    /// The caption over stale results, if drawn.
+    pub caption: Option<Rect>,
+    /// A refused wiring's reason, if shown.
+    pub flash: Option<Rect>,
+    /// Moving dots drawn along the links.
+    pub dots: usize,
+}
+
+impl Default for DrawnBoxes {
+    fn default() -> Self {
+        DrawnBoxes {
+            canvas: Rect::NOTHING,
+            nodes: Vec::new(),
+            badges: Vec::new(),
+            labels: Vec::new(),
+            hint: None,
+            caption: None,
+            flash: None,
+            dots: 0,
+        }
+    }
 }
 
 /// Node payload of the [`ViewGraph`].
@@ -181,6 +231,12 @@ pub struct Canvas {
     flash: Option<(String, f64)>,
     /// The transform of the last frame drawn.
     drawn: Option<Xform>,
+    /// The boxes of the last frame drawn.
+    last_drawn: DrawnBoxes,
+    /// The view the last zoom to fit gave (canvas size, pan, zoom, room for badges):
+    /// while the user has not moved the view since, a change of the canvas' size or of
+    /// the badges' room fits again.
+    fitted: Option<(Vec2, Vec2, f32, bool)>,
     /// The graph's picture, painted again on frames where it cannot have changed.
     replay: Replay,
 }
@@ -206,6 +262,8 @@ impl Default for Canvas {
             last_pointer: None,
             flash: None,
             drawn: None,
+            last_drawn: DrawnBoxes::default(),
+            fitted: None,
             replay: Replay::default(),
         }
     }
@@ -257,6 +315,32 @@ impl Canvas {
     #[must_use]
     pub fn link_route(&self, i: usize) -> Option<diagram::Edge> {
         self.route_of(i).cloned()
+    }
+
+    /// What the last frame drew: nodes, badges, labels, the hint line (for tests).
+    #[must_use]
+    pub fn drawn_boxes(&self) -> &DrawnBoxes {
+        &self.last_drawn
+    }
+
+    /// The links the canvas draws (connections and the links the model implies, such
+    /// as an EventBridge target's dead-letter queue): (from id, to id, kind, the
+    /// document connection or `None` for an implied link), each with a route.
+    #[must_use]
+    pub fn drawn_links(&self) -> Vec<(String, String, LinkKind, Option<usize>)> {
+        self.wires
+            .iter()
+            .filter_map(|(w, e)| {
+                let data = self.graph.edge(*e)?.payload();
+                data.route.as_ref()?;
+                Some((
+                    self.order.get(w.from)?.clone(),
+                    self.order.get(w.to)?.clone(),
+                    w.kind,
+                    data.connection,
+                ))
+            })
+            .collect()
     }
 
     /// How many frames egui_graphs drew the graph; on the other frames the canvas
@@ -360,6 +444,15 @@ impl Canvas {
             }
         }
         meta.clone().save(ui);
+        // fit again when the canvas changed size (window, panels) or a run's badges came
+        // or went, unless the user moved the view since the last fit
+        if let Some((size, pan, zoom, badges)) = self.fitted {
+            if meta.pan != pan || meta.zoom != zoom {
+                self.fitted = None;
+            } else if size != rect.size() || badges != self.badge_room() {
+                self.fit_requested = true;
+            }
+        }
 
         // 4. draw
         self.paint_grid(ui, rect, xform(rect, &meta));
@@ -415,8 +508,15 @@ impl Canvas {
         // 5. drops, fit, overlays
         let x = xform(rect, &meta);
         self.drawn = Some(x);
+        let bottom = self.bottom_line(ui, rect);
+        let keep: Vec<Rect> = [Some(bottom.hint.1), bottom.caption.as_ref().map(|c| c.1)]
+            .into_iter()
+            .flatten()
+            .collect();
         if self.live.is_some() {
-            self.live_ui(ui, rect, x, input.time);
+            self.live_ui(ui, rect, x, input.time, &keep);
+        } else {
+            self.record_static(rect, x);
         }
         if let Some(payload) = response.dnd_release_payload::<Component>()
             && let Some(p) = pointer
@@ -431,6 +531,7 @@ impl Canvas {
             m.pan = pan;
             m.zoom = zoom;
             m.save(ui);
+            self.fitted = Some((rect.size(), pan, zoom, self.badge_room()));
             ui.ctx().request_repaint();
         } else if let Some(show) = self.reveal.take()
             && let Some(c) = self.location(&show)
@@ -468,6 +569,7 @@ impl Canvas {
             input,
             hovering_payload,
             doc.components.is_empty(),
+            bottom,
         );
         out
     }
@@ -583,7 +685,23 @@ impl Canvas {
             })
             .collect();
         let wires: Vec<diagram::Wire> = self.wires.iter().map(|(w, _)| w.clone()).collect();
-        let routes = diagram::route(&boxes, &wires);
+        let mut routes = diagram::route(&boxes, &wires);
+        // a label the diagram could only put over a box would be cut by the box drawn
+        // over it: the canvas leaves it out (the tooltip and inspector still give it)
+        for edge in &mut routes {
+            let [w, h] = edge.label_size();
+            let label = Rect::from_center_size(
+                pos2(edge.label_center[0], edge.label_center[1]),
+                vec2(w, h),
+            );
+            if w > 0.0
+                && boxes
+                    .iter()
+                    .any(|(c, _)| lod::overlap(label, node_rect(pos2(c[0], c[1]))))
+            {
+                edge.label.clear();
+            }
+        }
         for (edge, (_, e)) in routes.into_iter().zip(&self.wires) {
             if let Some(view) = self.graph.edge_mut(*e) {
                 view.payload_mut().route = Some(Arc::new(edge));

@@ -8,8 +8,9 @@ use super::{Canvas, GRID, node_rect};
 
 /// Smallest and largest zoom factors.
 pub(super) const ZOOM_RANGE: (f32, f32) = (0.1, 3.0);
-/// Zoom to fit keeps this much (points) free at the bottom for the hint line.
-const FIT_HINT_ROOM: f32 = 24.0;
+/// Zoom to fit keeps this much (points) free at the bottom for the hint line (and the
+/// caption over stale results).
+const FIT_HINT_ROOM: f32 = 30.0;
 /// And this much more under the lowest nodes for the badges of a run (two lines of
 /// text and a bar, which do not scale with the zoom).
 const FIT_BADGE_ROOM: f32 = 40.0;
@@ -56,7 +57,7 @@ impl Canvas {
         }
         let b = b.expand(24.0);
         // screen margins, points: sides, top, bottom (hint line, badges)
-        let badges = if self.live.is_some() || self.running {
+        let badges = if self.badge_room() {
             FIT_BADGE_ROOM
         } else {
             0.0
@@ -68,6 +69,11 @@ impl Canvas {
             .clamp(ZOOM_RANGE.0, 1.25);
         let middle = vec2(size.x / 2.0, top + room.y / 2.0);
         (middle - b.center().to_vec2() * zoom, zoom)
+    }
+
+    /// Whether zoom to fit leaves room for a run's badges under the lowest nodes.
+    pub(super) fn badge_room(&self) -> bool {
+        self.live.is_some() || self.running
     }
 
     pub(super) fn paint_grid(&self, ui: &Ui, rect: Rect, x: Xform) {

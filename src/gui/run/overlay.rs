@@ -58,5 +58,7 @@ pub fn overlay(snap: &Snapshot, doc: &Document, dots: bool) -> crate::gui::canva
         badges,
         links,
         dots,
+        // the app marks the results stale once the design is edited after the run
+        stale: false,
     }
 }
