@@ -371,11 +371,21 @@ fn an_edit_marks_the_results_stale_until_an_undo_or_a_new_run() {
     h.state_mut().bottom = BottomTab::Problems;
     h.run_steps(2);
     assert!(!stale_note_shown(&h), "problems are of the design as it is");
+    assert_eq!(
+        h.state().canvas.live.as_ref().map(|l| l.stale),
+        Some(true),
+        "the canvas' badges follow the results"
+    );
 
     // undo back to what was run: not stale
     h.state_mut().request(Action::Undo);
     h.run_steps(2);
     assert!(!h.state().results_stale());
+    assert_eq!(
+        h.state().canvas.live.as_ref().map(|l| l.stale),
+        Some(false),
+        "the canvas' badges follow the results"
+    );
     h.state_mut().request(Action::Redo);
     h.run_steps(2);
     assert!(h.state().results_stale());
@@ -388,6 +398,11 @@ fn an_edit_marks_the_results_stale_until_an_undo_or_a_new_run() {
     h.run_steps(2);
     assert!(!h.state().results_stale());
     assert!(!stale_note_shown(&h));
+    assert_eq!(
+        h.state().canvas.live.as_ref().map(|l| l.stale),
+        Some(false),
+        "the canvas' badges follow the results"
+    );
 }
 
 /// The top of the bottom panel: where its tab row is.

@@ -16,7 +16,7 @@ use crate::model::Document;
 
 /// The note above the run's tabs when the design changed since the run.
 pub const STALE_NOTE: &str =
-    "⚠ Results of the previous version of the design: run again to update them";
+    "⚠ Results of the previous version of the design: run again (F5) to update them";
 
 /// The row of bottom tabs (those about a run are greyed out until there is one), then
 /// at the right the buttons that hide the panel to this row or float it in a window.
@@ -341,6 +341,12 @@ impl SpillwayApp {
             });
         }
         self.canvas.running = self.runner.phase.is_active();
+        // every frame: the overlay is rebuilt only with a new snapshot, but an edit can
+        // make the figures stale (or an undo fresh again) between two snapshots
+        let stale = self.results_stale();
+        if let Some(live) = self.canvas.live.as_mut() {
+            live.stale = stale;
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let cmds = self.canvas.ui(
                 ui,

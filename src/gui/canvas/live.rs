@@ -31,7 +31,7 @@ const BADGE_MIN_W: f32 = 110.0;
 const BAR_H: f32 = 4.0;
 /// What the canvas says over stale results.
 pub const STALE_CAPTION: &str =
-    "Results of the previous version: the design changed since. Run again to update them.";
+    "Results of the previous version: the design changed since. Run again (F5) to update them.";
 
 /// Live figures of one component, drawn as a badge under its node during and after a
 /// run.
