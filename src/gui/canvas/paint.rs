@@ -146,6 +146,28 @@ fn text(
     ctx.painter.layout_job(job)
 }
 
+/// `s` at `size`, or smaller down to `min` if that makes it fit in `max_width`; cut
+/// with an ellipsis only when even `min` does not fit (a long name keeps its words).
+fn fitted_text(
+    ctx: &DrawContext,
+    s: &str,
+    size: f32,
+    min: f32,
+    color: Color32,
+    max_width: f32,
+) -> Arc<egui::Galley> {
+    let whole = ctx
+        .painter
+        .layout_no_wrap(s.to_owned(), FontId::proportional(size), color);
+    let w = whole.size().x;
+    if w <= max_width {
+        return whole;
+    }
+    // text width scales with the font size
+    let smaller = (0.98 * size * max_width / w.max(1.0)).max(min);
+    text(ctx, s, smaller, color, max_width)
+}
+
 fn node_shapes(
     look: &NodeLook,
     loc: Pos2,
@@ -240,7 +262,7 @@ fn node_shapes(
         let left = badge.right() + 7.0 * z;
         let width = r.right() - inset_r * z - left;
         let [name_c, kind_c, summary_c] = look::node_text(look.group, vis);
-        let name = text(ctx, &look.name, 14.0 * z, name_c, width);
+        let name = fitted_text(ctx, &look.name, 14.0 * z, 11.0 * z, name_c, width);
         let kind = text(ctx, look.kind_label, 10.5 * z, kind_c, width);
         let summary = text(ctx, &look.summary, 11.5 * z, summary_c, width);
         let gap = 1.5 * z;
