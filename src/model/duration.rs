@@ -220,14 +220,18 @@ impl FromStr for Duration {
 }
 
 impl fmt::Display for Duration {
-    /// Canonical form: largest units first, e.g. `1h30m`, `2s500ms`, `0s`.
+    /// Canonical form: largest units first, e.g. `1h30m`, `2s500ms`, `0s`; days only
+    /// for whole days (`14d`), so `400h` stays `400h` rather than `16d16h`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DAY: u64 = 86_400 * NS_PER_S;
         if self.ns == 0 {
             return f.write_str("0s");
         }
+        if self.ns.is_multiple_of(DAY) {
+            return write!(f, "{}d", self.ns / DAY);
+        }
         let mut rest = self.ns;
         for (unit, scale) in [
-            ("d", 86_400 * NS_PER_S),
             ("h", 3_600 * NS_PER_S),
             ("m", 60 * NS_PER_S),
             ("s", NS_PER_S),
@@ -281,6 +285,15 @@ impl<'de> Deserialize<'de> for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_written_only_when_whole() {
+        let d = |s: &str| s.parse::<Duration>().map(|d| d.to_string()).ok();
+        assert_eq!(d("400h").as_deref(), Some("400h"));
+        assert_eq!(d("14d").as_deref(), Some("14d"));
+        assert_eq!(d("1d12h").as_deref(), Some("36h"));
+        assert_eq!(d("1h30m").as_deref(), Some("1h30m"));
+    }
 
     #[test]
     fn parses_human_forms() {

@@ -105,7 +105,7 @@ impl Runner {
     fn progress_ui(&self, ui: &mut Ui) {
         let Some(run) = &self.current else {
             ui.label(
-                RichText::new("Press Run to simulate the design: badges, charts and results appear as it goes.")
+                RichText::new("Press Run (F5) to simulate the design: badges, charts and results appear as it goes.")
                     .weak(),
             );
             return;
