@@ -417,7 +417,7 @@ fn the_bottom_panel_keeps_one_height_and_hides_to_its_tab_row() {
     let empty_canvas_top = panel_top(&h);
     // the canvas (between the run bar and the panel) keeps at least half the window
     let run_bar_bottom = h
-        .get_by_label_contains("Press Run to simulate")
+        .get_by_label_contains("to simulate the design")
         .rect()
         .bottom();
     assert!(
