@@ -15,8 +15,10 @@ use egui_kittest::kittest::Queryable;
 use spillway::gui::app::BottomTab;
 use spillway::gui::canvas::DrawnBoxes;
 use spillway::gui::canvas::lod::overlap;
+use spillway::gui::commands::Command;
 use spillway::gui::run::Phase;
 use spillway::gui::{AppOptions, SpillwayApp};
+use spillway::model::ComponentKind;
 
 fn examples() -> Vec<String> {
     let mut names: Vec<String> =
@@ -232,9 +234,15 @@ fn stale_results_are_dimmed_under_a_caption_and_the_dots_stop() {
     h.state_mut().canvas.live.as_mut().unwrap().dots = true;
     h.run_steps(2);
     assert!(h.state().canvas.drawn_boxes().dots > 0, "the dots move");
-    // the app sets the flag after an edit; here the test sets it
-    h.state_mut().canvas.live.as_mut().unwrap().stale = true;
+    // an edit of a simulated parameter makes the figures stale
+    let mut billing = h.state().editor.doc().component("billing").unwrap().clone();
+    if let ComponentKind::Lambda(l) = &mut billing.kind {
+        l.memory_mb = 1024;
+    }
+    h.state_mut()
+        .apply(&Command::SetComponent("billing".to_owned(), billing));
     h.run_steps(2);
+    assert!(h.state().canvas.live.as_ref().unwrap().stale);
     let d = h.state().canvas.drawn_boxes().clone();
     assert_eq!(d.dots, 0, "stale results do not animate");
     let caption = d.caption.unwrap(); // a caption over stale results
