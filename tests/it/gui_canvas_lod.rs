@@ -231,9 +231,19 @@ fn stale_results_are_dimmed_under_a_caption_and_the_dots_stop() {
     let badges = d.badges.len();
     assert!(badges > 0);
     // moving dots are drawn over fresh results, not over stale ones
-    h.state_mut().canvas.live.as_mut().unwrap().dots = true;
-    h.run_steps(2);
-    assert!(h.state().canvas.drawn_boxes().dots > 0, "the dots move");
+    // (the worker may still send its last snapshot after Stop, which rebuilds the
+    // overlay without dots: set them again until that has happened)
+    let mut dots = 0;
+    for _ in 0..100 {
+        h.state_mut().canvas.live.as_mut().unwrap().dots = true;
+        h.run_steps(2);
+        dots = h.state().canvas.drawn_boxes().dots;
+        if dots > 0 {
+            break;
+        }
+        std::thread::sleep(WallDuration::from_millis(20));
+    }
+    assert!(dots > 0, "the dots move");
     // an edit of a simulated parameter makes the figures stale
     let mut billing = h.state().editor.doc().component("billing").unwrap().clone();
     if let ComponentKind::Lambda(l) = &mut billing.kind {
