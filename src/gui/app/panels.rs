@@ -76,8 +76,12 @@ struct Dock<'a> {
     floating: &'a mut bool,
 }
 
-/// The bottom panel's first height for a window `window_h` points high: the canvas
-/// keeps at least half of the window.
+/// The bottom panel's first height before any run, when it shows only the problems
+/// (about five lines of them; it scrolls beyond).
+pub const EDITING_BOTTOM_HEIGHT: f32 = 130.0;
+
+/// The bottom panel's first height during and after a run, for a window `window_h`
+/// points high: the canvas keeps at least half of the window.
 #[must_use]
 pub fn default_bottom_height(window_h: f32) -> f32 {
     (window_h * 0.3).clamp(150.0, 380.0)
@@ -204,10 +208,18 @@ impl SpillwayApp {
                 .rect
                 .height()
         } else {
-            egui::Panel::bottom("bottom")
+            // one height for every tab; but before the first run the panel holds only
+            // the problems, so it starts low and keeps a height of its own (the user's,
+            // once dragged), and the run's panel takes over when a run starts
+            let (id, first, min) = if has_run {
+                ("bottom", default_bottom_height(window_h), 120.0)
+            } else {
+                ("bottom-editing", EDITING_BOTTOM_HEIGHT, 70.0)
+            };
+            egui::Panel::bottom(id)
                 .resizable(true)
-                .default_size(default_bottom_height(window_h))
-                .size_range(120.0..=(window_h * 0.75).max(160.0))
+                .default_size(first)
+                .size_range(min..=(window_h * 0.75).max(160.0))
                 .show(ui, |ui| {
                     // fill the panel whatever the tab holds: egui keeps a panel's
                     // height from its content, which would shrink it on a short tab
