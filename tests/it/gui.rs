@@ -66,6 +66,34 @@ fn add_queue(h: &mut Harness<'static, SpillwayApp>) {
     h.run_steps(3);
 }
 
+/// A new user adds parts one by one from the palette: each lands next to the design,
+/// and the view keeps the whole design in sight while it fits.
+#[test]
+fn parts_added_from_the_palette_keep_the_whole_design_in_view() {
+    let dir = TempDir::new("gui");
+    let mut h = empty(dir.path());
+    for entry in [
+        "Client app",
+        "SQS queue",
+        "Lambda function",
+        "DynamoDB table",
+    ] {
+        h.get_by_role_and_label(egui::accesskit::Role::Button, entry)
+            .click();
+        h.run_steps(4);
+        let d = h.state().canvas.drawn_boxes().clone();
+        let n = h.state().editor.doc().components.len();
+        assert_eq!(d.nodes.len(), n, "after adding {entry}");
+        for (id, r) in &d.nodes {
+            assert!(
+                d.canvas.contains_rect(*r),
+                "after adding {entry}, {id} at {r:?} is out of the canvas {:?}",
+                d.canvas
+            );
+        }
+    }
+}
+
 #[test]
 fn first_start_opens_an_example_and_offers_the_start_screen() {
     let dir = TempDir::new("gui");

@@ -68,6 +68,9 @@ type View = GraphView<FixedState, FixedLayout>;
 const VIEW_ID: &str = "spillway-canvas";
 /// Grid step for snapping, in graph units.
 pub const GRID: f32 = 20.0;
+/// Adding a part zooms out to keep the whole design in view down to this zoom; below
+/// it, the view centres the new part instead (text would be too small to read).
+const REVEAL_MIN_ZOOM: f32 = 0.55;
 /// Radius of the wiring handle on a node's right edge, in screen points at zoom 1.
 const HANDLE_R: f32 = 6.0;
 /// Screen distance within which a press grabs the wiring handle.
@@ -539,8 +542,24 @@ impl Canvas {
             let node = Rect::from_center_size(x.pos_in_screen(c), vec2(NODE_W, NODE_H) * x.zoom);
             if !rect.shrink(8.0).contains_rect(node) {
                 let mut m = MetadataFrame::new(id).load(ui);
-                // centre it: screen = graph * zoom + pan + rect.min
-                m.pan = rect.size() / 2.0 - c.to_vec2() * m.zoom;
+                // centre the whole design if it fits at this zoom (so adding a part
+                // never pushes the others out of view), else the new part:
+                // screen = graph * zoom + pan + rect.min
+                let all = self
+                    .nodes
+                    .values()
+                    .filter_map(|&i| self.graph.node(i))
+                    .fold(Rect::NOTHING, |b, n| b.union(node_rect(n.location())));
+                let room = rect.shrink(16.0).size();
+                let (fit_pan, fit_zoom) = self.fit(rect.size());
+                if all.width() * m.zoom <= room.x && all.height() * m.zoom <= room.y {
+                    m.pan = rect.size() / 2.0 - all.center().to_vec2() * m.zoom;
+                } else if fit_zoom >= REVEAL_MIN_ZOOM.min(m.zoom) {
+                    // zoom out just enough to keep everything readable in view
+                    (m.pan, m.zoom) = (fit_pan, fit_zoom);
+                } else {
+                    m.pan = rect.size() / 2.0 - c.to_vec2() * m.zoom;
+                }
                 m.save(ui);
                 ui.ctx().request_repaint();
             }
