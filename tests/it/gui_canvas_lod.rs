@@ -12,12 +12,14 @@ use std::time::Duration as WallDuration;
 use egui::Rect;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use spillway::gui::SpillwayApp;
 use spillway::gui::app::BottomTab;
 use spillway::gui::canvas::DrawnBoxes;
 use spillway::gui::canvas::lod::overlap;
 use spillway::gui::commands::Command;
 use spillway::gui::run::Phase;
-use spillway::gui::{AppOptions, SpillwayApp};
+
+use super::gui_common::{example_app as app_on, step_until};
 use spillway::model::ComponentKind;
 
 fn examples() -> Vec<String> {
@@ -32,40 +34,6 @@ fn examples() -> Vec<String> {
     names.sort();
     assert!(names.len() >= 5, "{names:?}");
     names
-}
-
-fn app_on(example: &str, size: [f32; 2], light: bool) -> Harness<'static, SpillwayApp> {
-    let path = format!("{}/examples/{example}", env!("CARGO_MANIFEST_DIR"));
-    let mut app = SpillwayApp::new(AppOptions {
-        file: Some(path.into()),
-        config: None,
-        dialogs: false,
-    });
-    app.settings.light = light;
-    let mut h = Harness::builder()
-        .with_size(size)
-        .build_ui_state(|ui, app: &mut SpillwayApp| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-/// Step frames until `done` holds (at most about a minute of waiting).
-fn step_until(
-    h: &mut Harness<'static, SpillwayApp>,
-    what: &str,
-    done: impl Fn(&SpillwayApp) -> bool,
-) {
-    for _ in 0..6000 {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        std::thread::sleep(WallDuration::from_millis(10));
-    }
-    panic!(
-        "gave up waiting for: {what} (phase {:?})",
-        h.state().runner.phase
-    );
 }
 
 /// Start a run at a pace that cannot finish within the test, wait for figures on a

@@ -23,7 +23,9 @@ use egui::{Color32, Pos2, Rect, Vec2};
 use egui_kittest::Harness;
 use spillway::gui::app::BottomTab;
 use spillway::gui::look::{self, AA, Group};
-use spillway::gui::{Action, AppOptions, SpillwayApp};
+use spillway::gui::{Action, SpillwayApp};
+
+use super::gui_common::example_app;
 
 /// Where a fill covers the screen.
 enum Area {
@@ -321,18 +323,9 @@ fn is_tick_label(s: &TextShape, vis: &egui::Visuals) -> bool {
 }
 
 fn harness_on(example: &str, light: bool) -> Harness<'static, SpillwayApp> {
-    let path = format!("{}/examples/{example}", env!("CARGO_MANIFEST_DIR"));
-    let mut app = SpillwayApp::new(AppOptions {
-        file: Some(path.into()),
-        config: None,
-        dialogs: false,
-    });
-    app.settings.light = light;
-    app.show_start = false;
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut SpillwayApp| app.frame_ui(ui), app);
-    h.run_steps(3);
+    let mut h = example_app(example, [1280.0, 800.0], light);
+    h.state_mut().show_start = false;
+    h.run_steps(1);
     h
 }
 

@@ -13,40 +13,13 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use spillway::gui::app::{BottomTab, LOCKED};
 use spillway::gui::commands::Command;
 use spillway::gui::run::Phase;
-use spillway::gui::{Action, AppOptions, SpillwayApp};
+use spillway::gui::{Action, SpillwayApp};
 use spillway::model::{ComponentKind, Duration};
 
-fn harness_on(example: &str) -> Harness<'static, SpillwayApp> {
-    let path = format!("{}/examples/{example}", env!("CARGO_MANIFEST_DIR"));
-    let app = SpillwayApp::new(AppOptions {
-        file: Some(path.into()),
-        config: None,
-        dialogs: false,
-    });
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut SpillwayApp| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
+use super::gui_common::{example_app, step_until};
 
-/// Step frames until `done` holds (at most about a minute of waiting).
-fn step_until(
-    h: &mut Harness<'static, SpillwayApp>,
-    what: &str,
-    done: impl Fn(&SpillwayApp) -> bool,
-) {
-    for _ in 0..6000 {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        std::thread::sleep(WallDuration::from_millis(10));
-    }
-    panic!(
-        "gave up waiting for: {what} (phase {:?})",
-        h.state().runner.phase
-    );
+fn harness_on(example: &str) -> Harness<'static, SpillwayApp> {
+    example_app(example, [1280.0, 800.0], false)
 }
 
 fn finished(app: &SpillwayApp) -> bool {

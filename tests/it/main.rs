@@ -24,6 +24,8 @@ mod gui_canvas;
 #[cfg(feature = "gui")]
 mod gui_canvas_lod;
 #[cfg(feature = "gui")]
+mod gui_common;
+#[cfg(feature = "gui")]
 mod gui_contrast;
 #[cfg(feature = "gui")]
 mod gui_export;

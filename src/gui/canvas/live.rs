@@ -16,6 +16,7 @@ use egui::text::LayoutJob;
 use egui::{Color32, FontId, Galley, Painter, Pos2, Rect, Stroke, StrokeKind, Ui, pos2, vec2};
 
 use super::lod::{self, BadgeAsk, LabelAsk};
+use super::overlay::fit_parts;
 use super::paint::curve;
 use super::view::Xform;
 use super::{Canvas, DrawnBoxes, EDGE_LABEL_MIN_ZOOM, EDGE_LABEL_SIZE, Level, screen_rect};
@@ -449,9 +450,8 @@ fn paint_badge(painter: &Painter, look: &BadgeLook, level: Level, r: Rect, pal: 
     }
 }
 
-/// `parts` joined by " · ", as many as fit in `max_w` points with the badge's padding
-/// (the first always, and none after the first that does not fit, so the most
-/// important figures are the ones shown).
+/// The badge's `parts` that fit in `max_w` points with its padding (the first always:
+/// a badge says at least its most important figure).
 fn fitted(
     painter: &Painter,
     parts: &[String],
@@ -459,23 +459,13 @@ fn fitted(
     color: Color32,
     max_w: f32,
 ) -> String {
-    let mut out = String::new();
-    for p in parts {
-        if out.is_empty() {
-            out.clone_from(p);
-            continue;
-        }
-        let candidate = format!("{out} · {p}");
-        let w = painter
-            .layout_no_wrap(candidate.clone(), font.clone(), color)
-            .size()
-            .x;
-        if w + 8.0 > max_w {
-            break;
-        }
-        out = candidate;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let text = fit_parts(painter, &parts, font, color, max_w - 8.0);
+    if text.is_empty() {
+        parts.first().map_or_else(String::new, |p| (*p).to_owned())
+    } else {
+        text
     }
-    out
 }
 
 #[cfg(test)]
