@@ -138,20 +138,7 @@ pub fn fit_text(text: &str, max_px: f32, font_px: f32) -> String {
 /// Wrap a label at word boundaries (spaces, after commas), at most four lines.
 #[must_use]
 pub fn wrap_label(text: &str, max_chars: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max_chars {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
+    let mut lines = wrap_words(text, max_chars);
     if lines.len() > 4 {
         lines.truncate(4);
         if let Some(last) = lines.last_mut() {
